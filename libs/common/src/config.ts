@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the apps read, validated once at boot. Secrets have no defaults: a missing one stops the
+ * process with a message that names the variable (never its value).
+ */
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string()).min(1));
+
+export const envSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  KAFKA_BROKERS: csv.optional(),
+  KAFKA_CLIENT_ID: z.string().default('feedback-gateway'),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
+  KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  PUBLIC_BASE_URL: z.string().url('PUBLIC_BASE_URL must be the public URL survey links start with'),
+  LINK_SIGNING_SECRET: z.string().min(32, 'LINK_SIGNING_SECRET must be at least 32 characters of random data'),
+  SENDGRID_API_KEY: z.string().min(1).optional(),
+  SENDGRID_API_BASE_URL: z.string().url().default('https://api.sendgrid.com/'),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional(),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_API_BASE_URL: z.string().url().optional(),
+  CHANNEL_PROVIDERS: z.enum(['live', 'sandbox']).default('live'),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(250),
+  CONSUMER_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+});
+
+export type AppConfig = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigRequirements {
+  /** The app sends email through SendGrid (production mode). */
+  sendgrid?: boolean;
+  /** The app verifies SendGrid webhooks. */
+  sendgridWebhook?: boolean;
+  /** The app calls Twilio or verifies its signatures. */
+  twilio?: boolean;
+  /** The app needs a Kafka broker (every app outside the embedded mode). */
+  kafka?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, req: ConfigRequirements = {}): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const cfg = parsed.data;
+  const problems: string[] = [];
+  const live = cfg.CHANNEL_PROVIDERS === 'live';
+  if (req.kafka && !cfg.KAFKA_BROKERS) problems.push('KAFKA_BROKERS: required (comma-separated host:port list)');
+  if (req.sendgrid && live && !cfg.SENDGRID_API_KEY)
+    problems.push('SENDGRID_API_KEY: required when CHANNEL_PROVIDERS=live');
+  if (req.sendgridWebhook && !cfg.SENDGRID_WEBHOOK_PUBLIC_KEY)
+    problems.push('SENDGRID_WEBHOOK_PUBLIC_KEY: required to verify the SendGrid event webhook');
+  if (req.twilio && live && (!cfg.TWILIO_ACCOUNT_SID || !cfg.TWILIO_AUTH_TOKEN))
+    problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: required when CHANNEL_PROVIDERS=live');
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
+}
+
+/** Injection token for the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

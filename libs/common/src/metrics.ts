@@ -1,0 +1,36 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One Prometheus registry per process, with the pipeline's own counters. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly consumed = new Counter({
+    name: 'fg_messages_consumed_total',
+    help: 'Messages handled by a consumer, by topic and outcome',
+    labelNames: ['group', 'topic', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'fg_messages_published_total',
+    help: 'Messages published from the outbox, by topic',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+  readonly handlerSeconds = new Histogram({
+    name: 'fg_handler_batch_seconds',
+    help: 'Time to handle one consumed batch',
+    labelNames: ['group', 'topic'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly providerCalls = new Counter({
+    name: 'fg_provider_calls_total',
+    help: 'Calls to channel providers, by provider and outcome',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(app: string) {
+    this.registry.setDefaultLabels({ app });
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,190 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import {
+  CloudEvent,
+  InvalidMessageError,
+  PayloadOf,
+  TopicContract,
+  TopicKey,
+  Topics,
+  decodeCloudEvent,
+  deadLetterTopicOf,
+} from '@fg/contracts';
+import { DomainError, Metrics, withCorrelation } from '@fg/common';
+import { OutboxService } from './outbox.service';
+import { ConsumedRecord, MessageTransport, Subscription } from './transport';
+
+export interface HandlerContext {
+  /** The transaction the inbox record, the handler's writes and its outbox rows commit in together. */
+  em: EntityManager;
+  record: ConsumedRecord;
+}
+
+/**
+ * What an app implements to consume a topic. `handle` runs once per message id for this consumer,
+ * inside a transaction; events it publishes go through `OutboxService.add(ctx.em, …)`.
+ */
+export interface EventHandler<K extends TopicKey = TopicKey> {
+  readonly topic: K;
+  handle(event: CloudEvent<PayloadOf<K>>, ctx: HandlerContext): Promise<void>;
+}
+
+interface Decoded {
+  record: ConsumedRecord;
+  event: CloudEvent;
+  messageId: string;
+}
+
+export interface RunnerDeps {
+  ds: DataSource;
+  outbox: OutboxService;
+  transport: MessageTransport;
+  metrics: Metrics;
+  maxRetries: number;
+  /** Called after a transaction that may have written outbox rows commits. */
+  afterCommit: () => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Decode → dead-letter the malformed → inbox-deduplicate → handle, for one consumer group on one topic.
+ * A chunk of records is handled in one transaction for throughput; if that fails, each record is retried on
+ * its own with backoff, and a record that still fails goes to `<topic>.dlq` with the reason, so one poison
+ * message never stalls its partition. Database connection loss is not the message's fault: it is thrown to
+ * the transport, which delivers the records again later.
+ */
+export class ConsumerRunner<K extends TopicKey> {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly consumer: string,
+    private readonly groupId: string,
+    private readonly topicName: string,
+    private readonly handler: EventHandler<K>,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.log = new Logger(`Consumer:${consumer}:${Topics[handler.topic].name}`);
+  }
+
+  subscription(): Subscription {
+    return { groupId: this.groupId, topic: this.topicName, onBatch: (records) => this.onBatch(records) };
+  }
+
+  async onBatch(records: ConsumedRecord[]): Promise<void> {
+    const end = this.deps.metrics.handlerSeconds.startTimer({ group: this.groupId, topic: this.topicName });
+    const good: Decoded[] = [];
+    for (const record of records) {
+      try {
+        const event = decodeCloudEvent(Topics[this.handler.topic] as TopicContract, record);
+        good.push({ record, event, messageId: `${event.source}#${event.id}` });
+      } catch (e) {
+        if (!(e instanceof InvalidMessageError)) throw e;
+        await this.deadLetter(record, `invalid message: ${e.message}`, 'INVALID_MESSAGE');
+      }
+    }
+    if (good.length) {
+      try {
+        await this.handleInOneTransaction(good);
+      } catch (e) {
+        if (isInfrastructureError(e)) throw e;
+        for (const item of good) await this.handleAlone(item);
+      }
+      this.deps.afterCommit();
+    }
+    end();
+  }
+
+  private async handleInOneTransaction(items: Decoded[]) {
+    await this.deps.ds.transaction(async (em) => {
+      const fresh = await this.claim(em, items);
+      for (const item of items) {
+        if (!fresh.delete(item.messageId)) {
+          this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'duplicate' });
+          continue;
+        }
+        await this.invoke(item, em);
+      }
+      await this.deps.outbox.flush(em);
+    });
+    for (let i = 0; i < items.length; i++)
+      this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'ok' });
+  }
+
+  private async handleAlone(item: Decoded) {
+    const sleep = this.deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deps.ds.transaction(async (em) => {
+          const fresh = await this.claim(em, [item]);
+          if (fresh.size) await this.invoke(item, em);
+          await this.deps.outbox.flush(em);
+        });
+        return;
+      } catch (e) {
+        if (isInfrastructureError(e)) throw e;
+        const permanent = e instanceof DomainError && !e.retryable;
+        if (permanent || attempt >= this.deps.maxRetries) {
+          const code = e instanceof DomainError ? e.code : 'HANDLER_FAILED';
+          const why = permanent ? 'rejected' : `failed after ${attempt + 1} attempts`;
+          await this.deadLetter(item.record, `${why}: ${(e as Error).message}`, code);
+          return;
+        }
+        const backoff = Math.min(5000, 100 * 2 ** attempt);
+        await sleep(backoff / 2 + Math.random() * (backoff / 2));
+      }
+    }
+  }
+
+  private invoke(item: Decoded, em: EntityManager) {
+    const correlationId = item.event.correlationid ?? item.event.id;
+    return withCorrelation(correlationId, () =>
+      this.handler.handle(item.event as CloudEvent<PayloadOf<K>>, { em, record: item.record }),
+    );
+  }
+
+  /** Records the message ids as handled; returns those this consumer had not handled before. */
+  private async claim(em: EntityManager, items: Decoded[]): Promise<Set<string>> {
+    const ids = [...new Set(items.map((i) => i.messageId))];
+    const rows: { message_id: string }[] = await em.query(
+      `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[])
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [this.consumer, ids],
+    );
+    return new Set(rows.map((r) => r.message_id));
+  }
+
+  private async deadLetter(record: ConsumedRecord, reason: string, code: string) {
+    this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'dead-letter' });
+    this.log.warn(`dead-lettered ${record.topic}[${record.partition}]@${record.offset}: ${reason}`);
+    await this.deps.transport.publish([
+      {
+        topic: deadLetterTopicOf(this.topicName),
+        key: record.key,
+        value: record.value,
+        headers: {
+          ...record.headers,
+          'dlq-reason': reason.slice(0, 2000),
+          'dlq-code': code,
+          'dlq-consumer': this.consumer,
+          'dlq-source-topic': record.topic,
+          'dlq-source-partition': String(record.partition),
+          'dlq-source-offset': record.offset,
+          'dlq-failed-at': new Date().toISOString(),
+        },
+      },
+    ]);
+  }
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/** The database is unreachable: no message is at fault, so nothing should be dead-lettered. */
+export function isInfrastructureError(e: unknown): boolean {
+  if (e instanceof DomainError) return false;
+  const err = (e instanceof QueryFailedError ? e.driverError : e) as { code?: string; message?: string };
+  const code = err?.code ?? '';
+  if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    err?.message ?? '',
+  );
+}

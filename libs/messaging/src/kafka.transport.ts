@@ -1,0 +1,136 @@
+import { Admin, Consumer, Kafka, logLevel, Producer, CompressionTypes, IHeaders } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { ConsumedRecord, MessageTransport, Subscription, TransportRecord } from './transport';
+
+export interface KafkaTransportOptions {
+  brokers: string[];
+  clientId: string;
+  partitions: number;
+}
+
+const CHUNK = 250;
+
+export class KafkaTransport extends MessageTransport {
+  readonly name = 'kafka' as const;
+  private readonly log = new Logger('KafkaTransport');
+  private readonly kafka: Kafka;
+  private producer?: Producer;
+  private producerReady?: Promise<Producer>;
+  private readonly consumers: Consumer[] = [];
+
+  constructor(private readonly opts: KafkaTransportOptions) {
+    super();
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      logLevel: logLevel.ERROR,
+      logCreator: () => (entry) => this.log.error(entry.log.message, { kafka: entry.namespace }),
+      retry: { initialRetryTime: 200, retries: 10 },
+    });
+  }
+
+  async ensureTopics(topics: string[]): Promise<void> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: this.opts.partitions })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private getProducer(): Promise<Producer> {
+    if (!this.producerReady) {
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      this.producerReady = p.connect().then(() => {
+        this.producer = p;
+        return p;
+      });
+      this.producerReady.catch(() => (this.producerReady = undefined));
+    }
+    return this.producerReady;
+  }
+
+  async publish(records: TransportRecord[]): Promise<void> {
+    if (!records.length) return;
+    const producer = await this.getProducer();
+    const byTopic = new Map<string, { key: string | null; value: Buffer | null; headers: IHeaders }[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push({ key: r.key, value: r.value, headers: r.headers });
+      byTopic.set(r.topic, list);
+    }
+    await producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  async subscribe(sub: Subscription): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: sub.groupId,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10000 },
+    });
+    this.consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic: sub.topic, fromBeginning: true });
+    const joined = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        const all: ConsumedRecord[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value,
+          headers: headersToStrings(m.headers),
+        }));
+        for (let i = 0; i < all.length; i += CHUNK) {
+          if (!isRunning() || isStale()) return;
+          const chunk = all.slice(i, i + CHUNK);
+          await sub.onBatch(chunk);
+          resolveOffset(chunk[chunk.length - 1].offset);
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
+      },
+    });
+    await joined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
+    this.consumers.length = 0;
+    if (this.producer) await this.producer.disconnect();
+    this.producer = undefined;
+    this.producerReady = undefined;
+  }
+}
+
+function headersToStrings(h: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map(String).join(',') : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, Metrics } from '@fg/common';
+import { TopicKey } from '@fg/contracts';
+import { ConsumerRunner, EventHandler } from './consumer-runner';
+import { InProcessTransport } from './in-process.transport';
+import { KafkaTransport } from './kafka.transport';
+import { MESSAGING_OPTIONS, MessagingOptions, TopicNames } from './options';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxService } from './outbox.service';
+import { MessageTransport } from './transport';
+
+/**
+ * Where apps register their handlers (in `onModuleInit`). Subscriptions start at application bootstrap,
+ * after every module has registered, followed by the outbox relay.
+ */
+@Injectable()
+export class MessagingService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('Messaging');
+  private readonly handlers: { consumer: string; handler: EventHandler }[] = [];
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly opts: MessagingOptions,
+    private readonly transport: MessageTransport,
+    private readonly names: TopicNames,
+    private readonly outbox: OutboxService,
+    private readonly relay: OutboxRelay,
+    private readonly ds: DataSource,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** `consumer` names the consumer group (prefixed like topics) and the inbox scope. */
+  register<K extends TopicKey>(consumer: string, handler: EventHandler<K>) {
+    this.handlers.push({ consumer, handler: handler as unknown as EventHandler });
+  }
+
+  wakeRelay() {
+    this.relay.wake();
+  }
+
+  async onApplicationBootstrap() {
+    await this.transport.ensureTopics(this.names.all());
+    for (const { consumer, handler } of this.handlers) {
+      const runner = new ConsumerRunner(
+        consumer,
+        this.names.group(consumer),
+        this.names.of(handler.topic),
+        handler,
+        {
+          ds: this.ds,
+          outbox: this.outbox,
+          transport: this.transport,
+          metrics: this.metrics,
+          maxRetries: this.opts.maxRetries,
+          afterCommit: () => this.relay.wake(),
+        },
+      );
+      await this.transport.subscribe(runner.subscription());
+    }
+    this.relay.start();
+    this.log.log(`messaging ready on ${this.transport.name} (${this.handlers.length} consumers)`);
+  }
+
+  async onApplicationShutdown() {
+    await this.relay.stop();
+    await this.transport.close();
+  }
+}
+
+export interface MessagingModuleOptions {
+  app: string;
+  /** Embedded mode passes its in-process transport; otherwise Kafka from KAFKA_BROKERS. */
+  transport?: MessageTransport;
+}
+
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingModuleOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        {
+          provide: MESSAGING_OPTIONS,
+          inject: [APP_CONFIG],
+          useFactory: (cfg: AppConfig): MessagingOptions => ({
+            app: options.app,
+            topicPrefix: cfg.KAFKA_TOPIC_PREFIX,
+            maxRetries: cfg.CONSUMER_MAX_RETRIES,
+            outboxPollMs: cfg.OUTBOX_POLL_MS,
+          }),
+        },
+        {
+          provide: MessageTransport,
+          inject: [APP_CONFIG],
+          useFactory: (cfg: AppConfig): MessageTransport => {
+            if (options.transport) return options.transport;
+            if (!cfg.KAFKA_BROKERS) return new InProcessTransport();
+            return new KafkaTransport({
+              brokers: cfg.KAFKA_BROKERS,
+              clientId: `${cfg.KAFKA_CLIENT_ID}-${options.app}`,
+              partitions: cfg.KAFKA_PARTITIONS,
+            });
+          },
+        },
+        {
+          provide: TopicNames,
+          inject: [MESSAGING_OPTIONS],
+          useFactory: (o: MessagingOptions) => new TopicNames(o.topicPrefix),
+        },
+        OutboxService,
+        OutboxRelay,
+        MessagingService,
+      ],
+      exports: [MessagingService, OutboxService, TopicNames, MessageTransport, MESSAGING_OPTIONS],
+    };
+  }
+}

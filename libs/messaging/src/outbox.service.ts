@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { CloudEvent, PayloadOf, TopicKey, Topics, encodeCloudEvent, formatIssues } from '@fg/contracts';
+import { DomainError, ErrorCode, currentCorrelationId, newId } from '@fg/common';
+import { MESSAGING_OPTIONS, MessagingOptions, TopicNames } from './options';
+
+export interface OutgoingEvent<K extends TopicKey = TopicKey> {
+  topic: K;
+  data: PayloadOf<K>;
+  /** Partition key: the case id, so one case's events stay in order. */
+  key: string;
+  subject?: string;
+  type?: string;
+  id?: string;
+}
+
+interface Row {
+  origin: string;
+  topic: string;
+  key: string | null;
+  headers: Record<string, string>;
+  value: string;
+}
+
+/**
+ * Writes events into the outbox table inside the caller's transaction, validated against their topic's
+ * contract. Rows are buffered per transaction and inserted in one statement by `flush` (the consumer runner
+ * and `transaction()` call it before commit).
+ */
+@Injectable()
+export class OutboxService {
+  private readonly pending = new WeakMap<EntityManager, Row[]>();
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly opts: MessagingOptions,
+    private readonly names: TopicNames,
+    private readonly ds: DataSource,
+  ) {}
+
+  add<K extends TopicKey>(em: EntityManager, ev: OutgoingEvent<K>): string {
+    const contract = Topics[ev.topic];
+    const parsed = contract.schema.safeParse(ev.data);
+    if (!parsed.success) {
+      throw new DomainError(ErrorCode.INVALID_MESSAGE, `outgoing ${contract.name}: ${formatIssues(parsed.error)}`);
+    }
+    const id = ev.id ?? newId();
+    const ce: CloudEvent = {
+      specversion: '1.0',
+      id,
+      source: `feedback-gateway/${this.opts.app}`,
+      type: ev.type ?? contract.types[0],
+      time: new Date().toISOString(),
+      subject: ev.subject ?? ev.key,
+      correlationid: currentCorrelationId() ?? id,
+      data: parsed.data,
+    };
+    const raw = encodeCloudEvent(ce, ev.key);
+    const rows = this.pending.get(em) ?? [];
+    rows.push({
+      origin: this.opts.app,
+      topic: this.names.of(ev.topic),
+      key: raw.key,
+      headers: raw.headers,
+      value: raw.value!.toString('utf8'),
+    });
+    this.pending.set(em, rows);
+    return id;
+  }
+
+  async flush(em: EntityManager): Promise<number> {
+    const rows = this.pending.get(em);
+    if (!rows?.length) return 0;
+    this.pending.delete(em);
+    const params: unknown[] = [];
+    const values = rows.map((r, i) => {
+      params.push(r.origin, r.topic, r.key, JSON.stringify(r.headers), r.value);
+      const b = i * 5;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}::jsonb, $${b + 5})`;
+    });
+    await em.query(`INSERT INTO outbox (origin, topic, key, headers, value) VALUES ${values.join(', ')}`, params);
+    return rows.length;
+  }
+
+  /** A transaction whose buffered outbox rows are written before it commits. */
+  async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(async (em) => {
+      const result = await fn(em);
+      await this.flush(em);
+      return result;
+    });
+  }
+}

@@ -1,0 +1,35 @@
+/** A record as the broker sees it: bytes and headers. */
+export interface TransportRecord {
+  topic: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface ConsumedRecord extends TransportRecord {
+  partition: number;
+  offset: string;
+}
+
+export interface Subscription {
+  groupId: string;
+  topic: string;
+  /**
+   * Handles records of one partition in order. Resolving means they are done (offsets may be committed);
+   * throwing means none of them are, and they will be delivered again.
+   */
+  onBatch(records: ConsumedRecord[]): Promise<void>;
+}
+
+/**
+ * Our messaging port. Kafka in production, an in-process transport in the embedded mode; nothing outside
+ * libs/messaging imports kafkajs.
+ */
+export abstract class MessageTransport {
+  abstract readonly name: 'kafka' | 'in-process';
+  abstract ensureTopics(topics: string[]): Promise<void>;
+  /** Resolves once every record is durably accepted (Kafka: acks from all in-sync replicas). */
+  abstract publish(records: TransportRecord[]): Promise<void>;
+  abstract subscribe(sub: Subscription): Promise<void>;
+  abstract close(): Promise<void>;
+}

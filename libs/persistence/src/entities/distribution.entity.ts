@@ -1,0 +1,30 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export type ExpiryConfig =
+  | { mode: 'none' }
+  | { mode: 'static'; at: string }
+  | { mode: 'dynamic'; amount: number; unit: 'hours' | 'days' };
+
+export interface ChannelAccounts {
+  email?: { fromEmail: string; fromName?: string };
+  sms?: { from?: string; messagingServiceSid?: string };
+  whatsapp?: { from: string };
+}
+
+@Entity('distributions')
+export class DistributionEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'survey_id' }) surveyId: string;
+  @Column('text') name: string;
+  @Column('text', { default: '' }) description: string;
+  @Column('text', { default: 'trigger_personalized_link' }) type: 'trigger_personalized_link';
+  @Column('text', { default: 'standard' }) format: 'standard' | 'conversational';
+  @Column('text', { default: 'draft' }) status: 'draft' | 'active' | 'failed' | 'expired';
+  @Column('timestamptz', { name: 'starts_at', nullable: true }) startsAt: Date | null;
+  @Column('jsonb', { default: () => `'{"mode":"none"}'` }) expiry: ExpiryConfig;
+  @Column('jsonb', { default: () => `'{}'` }) accounts: ChannelAccounts;
+  @Column('jsonb', { default: () => `'{}'` }) tags: Record<string, string>;
+  @Column('text', { name: 'default_language', default: 'en' }) defaultLanguage: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

@@ -1,0 +1,25 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { Channel, DeliveryStatus, InviteStatus } from '@fg/contracts';
+
+/** One message (invitation, reminder or thank-you) of a distribution to a case, on one channel. */
+@Entity('invites')
+export class InviteEntity {
+  @PrimaryColumn('uuid') id: string;
+  /** The rule action that asked for it: a replayed action finds this row instead of making a second one. */
+  @Column('uuid', { name: 'action_id' }) actionId: string;
+  @Column('uuid', { name: 'link_id' }) linkId: string;
+  @Column('uuid', { name: 'distribution_id' }) distributionId: string;
+  @Column('text', { name: 'case_id' }) caseId: string;
+  @Column('text') channel: Channel;
+  @Column('text') kind: 'invitation' | 'reminder' | 'thank_you';
+  @Column('text') language: string;
+  @Column('text') recipient: string;
+  @Column('text') status: InviteStatus;
+  @Column('text', { name: 'delivery_status' }) deliveryStatus: DeliveryStatus;
+  @Column('text', { nullable: true }) reason: string | null;
+  @Column('text', { name: 'provider_message_id', nullable: true }) providerMessageId: string | null;
+  @Column('timestamptz', { name: 'attempted_at', nullable: true }) attemptedAt: Date | null;
+  @Column('timestamptz', { name: 'sent_at', nullable: true }) sentAt: Date | null;
+  @Column('timestamptz', { name: 'status_changed_at', nullable: true }) statusChangedAt: Date | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

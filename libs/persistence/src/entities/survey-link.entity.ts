@@ -1,0 +1,23 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { ResponseStatus, Scalar } from '@fg/contracts';
+
+/**
+ * One personalized link. The token itself is never stored: only its SHA-256 (for lookup) and a random nonce
+ * from which the token is re-derived with the server's LINK_SIGNING_SECRET when the same link is asked for again.
+ */
+@Entity('survey_links')
+export class SurveyLinkEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'distribution_id' }) distributionId: string;
+  @Column('text', { name: 'case_id', nullable: true }) caseId: string | null;
+  @Column('text', { name: 'token_hash' }) tokenHash: string;
+  @Column('bytea', { name: 'token_nonce' }) tokenNonce: Buffer;
+  @Column('jsonb', { name: 'transaction_data' }) transactionData: Record<string, Scalar>;
+  @Column('text') language: string;
+  @Column('timestamptz', { name: 'starts_at', nullable: true }) startsAt: Date | null;
+  @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt: Date | null;
+  @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;
+  @Column('text', { name: 'response_status', default: 'Not Started' }) responseStatus: ResponseStatus;
+  @Column('timestamptz', { name: 'opened_at', nullable: true }) openedAt: Date | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

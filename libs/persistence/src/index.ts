@@ -1,0 +1,5 @@
+export * from './entities';
+export { MIGRATIONS } from './migrations';
+export { dataSourceOptions, runMigrations } from './data-source';
+export * from './persistence.module';
+export * from './transaction';

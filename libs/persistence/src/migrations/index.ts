@@ -1,0 +1,4 @@
+import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
+
+/** In order. Never edit a released migration: add a new one. */
+export const MIGRATIONS = [InitialSchema1763900000000];

@@ -1,0 +1,37 @@
+import { DynamicModule, Global, Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@fg/common';
+import { dataSourceOptions, runMigrations } from './data-source';
+
+/**
+ * One DataSource per process, migrations applied at start-up under an advisory lock. Repositories and
+ * services inject `DataSource` and use its manager or a transaction's.
+ */
+@Global()
+@Module({})
+export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+
+  static forRoot(): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        {
+          provide: DataSource,
+          inject: [APP_CONFIG],
+          useFactory: (cfg: AppConfig) => new DataSource(dataSourceOptions(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE)),
+        },
+      ],
+      exports: [DataSource],
+    };
+  }
+
+  async onModuleInit() {
+    if (!this.ds.isInitialized) await this.ds.initialize();
+    await runMigrations(this.ds);
+  }
+
+  async onModuleDestroy() {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
