@@ -5,14 +5,15 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,})/g;
-const PHONE = /(\+?\d[\d\s().-]{5,}\d)(\d{2})/g;
+// Phone numbers we handle are E.164 (+ and digits), also inside `whatsapp:+…`; ids and dates are left alone.
+const PHONE = /\+\d[\d\s().-]{4,}(\d{2})(?!\d)/g;
 const SECRET_KEYS = /(authorization|api[-_]?key|token|secret|password|signature)/i;
 
 /** Masks e-mail addresses and phone numbers: `j***@e***.com`, `+*********67`. */
 export function maskPii(text: string): string {
   return text
     .replace(EMAIL, (_m, a: string, d: string, tld: string) => `${a}***@${d}***.${tld}`)
-    .replace(PHONE, (_m, head: string, tail: string) => `${head[0] === '+' ? '+' : ''}${'*'.repeat(8)}${tail}`);
+    .replace(PHONE, (_m, tail: string) => `+${'*'.repeat(8)}${tail}`);
 }
 
 /** Deep-copies a log field, masking PII in strings and dropping anything that looks like a secret. */

@@ -18,6 +18,11 @@ export interface HandlerContext {
   /** The transaction the inbox record, the handler's writes and its outbox rows commit in together. */
   em: EntityManager;
   record: ConsumedRecord;
+  /**
+   * Work to do once the transaction has committed (a provider call whose attempt the transaction recorded).
+   * Runs before the record's offset is committed; it must handle its own failures.
+   */
+  afterCommit(effect: () => Promise<void>): void;
 }
 
 /**
@@ -95,6 +100,7 @@ export class ConsumerRunner<K extends TopicKey> {
   }
 
   private async handleInOneTransaction(items: Decoded[]) {
+    const effects: Effect[] = [];
     await this.deps.ds.transaction(async (em) => {
       const fresh = await this.claim(em, items);
       for (const item of items) {
@@ -102,10 +108,11 @@ export class ConsumerRunner<K extends TopicKey> {
           this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'duplicate' });
           continue;
         }
-        await this.invoke(item, em);
+        await this.invoke(item, em, effects);
       }
       await this.deps.outbox.flush(em);
     });
+    await runEffects(effects);
     for (let i = 0; i < items.length; i++)
       this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'ok' });
   }
@@ -113,12 +120,14 @@ export class ConsumerRunner<K extends TopicKey> {
   private async handleAlone(item: Decoded) {
     const sleep = this.deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     for (let attempt = 0; ; attempt++) {
+      const effects: Effect[] = [];
       try {
         await this.deps.ds.transaction(async (em) => {
           const fresh = await this.claim(em, [item]);
-          if (fresh.size) await this.invoke(item, em);
+          if (fresh.size) await this.invoke(item, em, effects);
           await this.deps.outbox.flush(em);
         });
+        await runEffects(effects);
         return;
       } catch (e) {
         if (isInfrastructureError(e)) throw e;
@@ -135,10 +144,14 @@ export class ConsumerRunner<K extends TopicKey> {
     }
   }
 
-  private invoke(item: Decoded, em: EntityManager) {
+  private invoke(item: Decoded, em: EntityManager, effects: Effect[]) {
     const correlationId = item.event.correlationid ?? item.event.id;
     return withCorrelation(correlationId, () =>
-      this.handler.handle(item.event as CloudEvent<PayloadOf<K>>, { em, record: item.record }),
+      this.handler.handle(item.event as CloudEvent<PayloadOf<K>>, {
+        em,
+        record: item.record,
+        afterCommit: (fn) => effects.push({ correlationId, fn }),
+      }),
     );
   }
 
@@ -174,6 +187,25 @@ export class ConsumerRunner<K extends TopicKey> {
       },
     ]);
   }
+}
+
+interface Effect {
+  correlationId: string;
+  fn: () => Promise<void>;
+}
+
+const EFFECT_CONCURRENCY = 16;
+
+/** Runs post-commit effects, a bounded number at a time, each under its event's correlation id. */
+async function runEffects(effects: Effect[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < effects.length) {
+      const e = effects[next++];
+      await withCorrelation(e.correlationId, e.fn);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(EFFECT_CONCURRENCY, effects.length) }, worker));
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03']);

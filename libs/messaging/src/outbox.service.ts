@@ -12,6 +12,10 @@ export interface OutgoingEvent<K extends TopicKey = TopicKey> {
   subject?: string;
   type?: string;
   id?: string;
+  /** Set when forwarding an event that came from outside, keeping its identity. */
+  source?: string;
+  time?: string;
+  correlationId?: string;
 }
 
 interface Row {
@@ -47,11 +51,11 @@ export class OutboxService {
     const ce: CloudEvent = {
       specversion: '1.0',
       id,
-      source: `feedback-gateway/${this.opts.app}`,
+      source: ev.source ?? `feedback-gateway/${this.opts.app}`,
       type: ev.type ?? contract.types[0],
-      time: new Date().toISOString(),
+      time: ev.time ?? new Date().toISOString(),
       subject: ev.subject ?? ev.key,
-      correlationid: currentCorrelationId() ?? id,
+      correlationid: ev.correlationId ?? currentCorrelationId() ?? id,
       data: parsed.data,
     };
     const raw = encodeCloudEvent(ce, ev.key);

@@ -1,0 +1,127 @@
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { INestApplication, LoggerService } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AppConfig, loadConfig, sha256 } from '@fg/common';
+import { InProcessTransport } from '@fg/messaging';
+import { createApp } from '@fg/platform';
+import { GatewayModule } from '@fg/gateway';
+import { LinkIssuerModule } from '@fg/link-issuer';
+import { RulesModule } from '@fg/rules';
+import { SenderEmailModule } from '@fg/sender-email';
+import { SenderSmsModule } from '@fg/sender-sms';
+import { SenderWhatsappModule } from '@fg/sender-whatsapp';
+import { seedDemoData } from './demo-data';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  env?: NodeJS.ProcessEnv;
+  logger?: LoggerService | false;
+}
+
+export interface Embedded {
+  app: INestApplication;
+  config: AppConfig;
+  baseUrl: string;
+  demoApiKey: string;
+  stop(): Promise<void>;
+}
+
+interface LocalSecrets {
+  linkSigningSecret: string;
+  demoApiKey: string;
+}
+
+/**
+ * Every app in one process on embedded engines: PGlite served over the Postgres wire protocol (so the same
+ * TypeORM/pg code runs), the in-process transport instead of Kafka, and sandbox channel providers. Data and
+ * the generated local secrets live in `dataDir` and survive restarts.
+ */
+export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const secrets = loadOrCreateSecrets(join(opts.dataDir, 'secrets.json'));
+  const env = opts.env ?? process.env;
+
+  const db = await PGlite.create(join(opts.dataDir, 'pglite'));
+  const dbPort = await freePort();
+  // PGlite runs one query at a time; one connection keeps transactions from interleaving.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: dbPort, maxConnections: 1 });
+  await server.start();
+
+  const publicBaseUrl = env.PUBLIC_BASE_URL ?? `http://localhost:${opts.port}`;
+  const config = loadConfig({
+    ...env,
+    KAFKA_BROKERS: undefined,
+    DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
+    DATABASE_POOL_SIZE: '1',
+    CHANNEL_PROVIDERS: 'sandbox',
+    PUBLIC_BASE_URL: publicBaseUrl,
+    LINK_SIGNING_SECRET: env.LINK_SIGNING_SECRET ?? secrets.linkSigningSecret,
+    PORT: String(opts.port),
+  });
+  const app = await createApp({
+    app: 'embedded',
+    config,
+    transport: new InProcessTransport(),
+    openapi: true,
+    logger: opts.logger,
+    features: [GatewayModule, RulesModule, LinkIssuerModule, SenderEmailModule, SenderSmsModule, SenderWhatsappModule],
+  });
+  try {
+    await app.init();
+    const ds = app.get(DataSource);
+    await seedDemoData(ds);
+    await ds.query(
+      `INSERT INTO api_keys (id, name, key_hash, permissions) VALUES ($1, 'embedded demo key', $2, $3)
+       ON CONFLICT (key_hash) DO NOTHING`,
+      [
+        '00000000-0000-4000-8000-00000000de00',
+        sha256(secrets.demoApiKey),
+        ['distribution:view', 'distribution:edit', 'rules:configure', 'case-fields:configure', 'case-events:publish'],
+      ],
+    );
+    await app.listen(opts.port, '127.0.0.1');
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    await server.stop();
+    await db.close();
+    throw e;
+  }
+  return {
+    app,
+    config,
+    baseUrl: publicBaseUrl,
+    demoApiKey: secrets.demoApiKey,
+    stop: async () => {
+      await app.close();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+function loadOrCreateSecrets(file: string): LocalSecrets {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+  const s: LocalSecrets = {
+    linkSigningSecret: randomBytes(32).toString('base64url'),
+    demoApiKey: `fgk_${randomBytes(24).toString('base64url')}`,
+  };
+  writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+  return s;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { InvitesModule } from '@fg/invites';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyService } from './auth/api-key.service';
+import { CaseEventsController } from './events/case-events.controller';
+import { LandingController } from './landing/landing.controller';
+import { LandingService } from './landing/landing.service';
+import { OpsController } from './ops/ops.controller';
+import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
+
+/** Ops REST, provider webhooks, public link pages, and the consumer that turns receipts into invite statuses. */
+@Module({
+  imports: [InvitesModule],
+  controllers: [OpsController, CaseEventsController, WebhooksController, LandingController],
+  providers: [ApiKeyService, ApiKeyGuard, LandingService, WebhooksService, DeliveryReceiptsConsumer],
+  exports: [ApiKeyService],
+})
+export class GatewayModule {}

@@ -1,0 +1,4 @@
+import { runApp } from '@fg/platform';
+import { RulesModule } from './rules.module';
+
+void runApp({ app: 'rules', features: [RulesModule] });

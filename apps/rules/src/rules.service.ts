@@ -1,0 +1,122 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { CaseEventData, CloudEvent, Scalar, SurveyActionKind } from '@fg/contracts';
+import { deterministicUuid } from '@fg/common';
+import { OutboxService } from '@fg/messaging';
+import { CaseView, ConditionTrace, evaluate } from './condition-evaluator';
+import { CaseRepository } from './case.repository';
+import { RuleAction } from './rule-definition';
+import { RuleRepository } from './rule.repository';
+
+const KIND: Record<RuleAction['type'], SurveyActionKind> = {
+  issue_link: 'issue_link',
+  send_invitation: 'invitation',
+  send_reminder: 'reminder',
+  send_thank_you: 'thank_you',
+};
+
+export interface RuleEvaluation {
+  ruleId: string;
+  version: number;
+  name: string;
+  matched: boolean;
+  conditions: ConditionTrace;
+  actions: { type: string; actionId: string; outcome: string }[];
+}
+
+@Injectable()
+export class RulesService {
+  private readonly log = new Logger('Rules');
+
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly rules: RuleRepository,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /**
+   * Applies a case event to our snapshot of the case, evaluates the enabled rules for its trigger, and asks
+   * for each matching rule's actions in the order written. Action ids derive from the event id, so a
+   * replayed event asks for the same actions again and downstream de-duplicates them.
+   */
+  async onCaseEvent(event: CloudEvent<CaseEventData>, em: EntityManager): Promise<RuleEvaluation[]> {
+    const data = event.data;
+    const stored = await this.cases.findForUpdate(em, data.caseId);
+    if (stored?.sourceVersion != null && data.version !== undefined && data.version <= Number(stored.sourceVersion)) {
+      this.log.log(`ignored stale case event ${event.id} (version ${data.version} ≤ ${stored.sourceVersion})`);
+      return [];
+    }
+    const view = this.view(data, stored ? { fields: stored.fields, customFields: stored.customFields } : null);
+    await this.cases.save(em, {
+      id: data.caseId,
+      caseNumber: data.caseNumber ?? stored?.caseNumber ?? null,
+      fields: view.fields,
+      customFields: view.customFields,
+      contact: data.contact ? { ...(stored?.contact ?? {}), ...data.contact } : (stored?.contact ?? null),
+      sourceVersion: data.version !== undefined ? String(data.version) : (stored?.sourceVersion ?? null),
+    });
+
+    const evaluations: RuleEvaluation[] = [];
+    for (const rule of await this.rules.enabledFor(em, event.type)) {
+      const trace = evaluate(rule.conditions, view);
+      const ev: RuleEvaluation = {
+        ruleId: rule.id,
+        version: rule.version,
+        name: rule.name,
+        matched: trace.result,
+        conditions: trace,
+        actions: [],
+      };
+      if (trace.result) {
+        rule.actions.forEach((action, index) => {
+          const actionId = deterministicUuid(event.source, event.id, rule.id, String(rule.version), String(index));
+          this.outbox.add(em, {
+            topic: 'surveyActions',
+            key: data.caseId,
+            data: {
+              actionId,
+              ruleId: rule.id,
+              ruleVersion: rule.version,
+              caseId: data.caseId,
+              distributionId: action.distributionId,
+              kind: KIND[action.type],
+              ...(action.type !== 'issue_link'
+                ? { channel: action.channel, language: action.language, linkField: action.linkField }
+                : { linkField: action.linkField }),
+            },
+          });
+          ev.actions.push({ type: action.type, actionId, outcome: 'requested' });
+        });
+      }
+      evaluations.push(ev);
+    }
+    if (evaluations.length) this.log.log('rules evaluated', { caseId: data.caseId, evaluations });
+    return evaluations;
+  }
+
+  /** The case as it is after this event, what it was before, and which fields changed. */
+  private view(
+    data: CaseEventData,
+    stored: { fields: Record<string, Scalar>; customFields: Record<string, Scalar> } | null,
+  ): CaseView {
+    const fields = { ...(stored?.fields ?? {}), ...data.fields };
+    const customFields = { ...(stored?.customFields ?? {}), ...data.customFields };
+    const previous: Record<string, Scalar | undefined> = {};
+    const changed = new Set<string>();
+    const consider = (ref: string, now: Scalar | undefined, before: Scalar | undefined, known: boolean) => {
+      previous[ref] = before;
+      if (!known || before !== now) changed.add(ref);
+    };
+    for (const [k, v] of Object.entries(data.fields)) {
+      const ref = k;
+      if (data.previous && ref in data.previous) consider(ref, v, data.previous[ref], true);
+      else consider(ref, v, stored?.fields[k], stored !== null);
+    }
+    for (const [k, v] of Object.entries(data.customFields)) {
+      const ref = `custom.${k}`;
+      if (data.previous && ref in data.previous) consider(ref, v, data.previous[ref], true);
+      else consider(ref, v, stored?.customFields[k], stored !== null);
+    }
+    return { fields, customFields, previous, changed };
+  }
+}

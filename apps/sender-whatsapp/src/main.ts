@@ -1,0 +1,4 @@
+import { runApp } from '@fg/platform';
+import { SenderWhatsappModule } from './sender-whatsapp.module';
+
+void runApp({ app: 'sender-whatsapp', features: [SenderWhatsappModule] });

@@ -1,0 +1,5 @@
+export * from './invite-status-machine';
+export * from './invite-status.service';
+export * from './invites.module';
+export * from './link-token';
+export * from './template.repository';

@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { DynamicModule, INestApplication, LoggerService, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig, Clock, CoreModule, JsonLogger } from '@fg/common';
+import { MessageTransport, MessagingModule } from '@fg/messaging';
+import { PersistenceModule } from '@fg/persistence';
+import { DomainErrorFilter } from './domain-error.filter';
+
+export interface AppSpec {
+  /** The app's name: logs, metrics, CloudEvents source, consumer groups and outbox origin. */
+  app: string;
+  config: AppConfig;
+  features: Type<unknown>[];
+  /** The embedded mode's in-process transport; Kafka from config otherwise. */
+  transport?: MessageTransport;
+  clock?: Clock;
+  logger?: LoggerService | false;
+  /** Serve the OpenAPI document (gateway and embedded). */
+  openapi?: boolean;
+}
+
+@Module({})
+class RootModule {}
+
+/** Builds an app: core (config, metrics, health), Postgres with migrations, messaging, and its feature modules. */
+export async function createApp(spec: AppSpec): Promise<INestApplication> {
+  const root: DynamicModule = {
+    module: RootModule,
+    imports: [
+      CoreModule.forRoot({ app: spec.app, config: spec.config, clock: spec.clock }),
+      PersistenceModule.forRoot(),
+      MessagingModule.forRoot({ app: spec.app, transport: spec.transport }),
+      ...spec.features,
+    ],
+  };
+  const app = await NestFactory.create(root, {
+    logger: spec.logger ?? new JsonLogger(spec.app, spec.config.LOG_LEVEL),
+    rawBody: true,
+    abortOnError: false,
+  });
+  // CloudEvents structured mode arrives as application/cloudevents+json; keep the raw bytes for signatures.
+  (app as NestExpressApplication).useBodyParser('json', {
+    type: ['application/json', 'application/*+json'],
+    limit: '1mb',
+  });
+  app.useGlobalFilters(new DomainErrorFilter());
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
+  if (spec.openapi) setupOpenApi(app);
+  return app;
+}
+
+export function setupOpenApi(app: INestApplication) {
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('feedback-gateway ops API')
+      .setDescription(
+        'Ops REST of feedback-gateway. Every endpoint needs an API key (Authorization: Bearer fgk_…) carrying the permission it names.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+}

@@ -1,0 +1,38 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError, ErrorCode } from '@fg/common';
+
+const STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.VALIDATION]: 400,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.INVALID_SIGNATURE]: 401,
+  [ErrorCode.TEMPLATE_MISSING_VALUE]: 422,
+  [ErrorCode.TEMPLATE_NOT_FOUND]: 422,
+  [ErrorCode.PROVIDER_PERMANENT]: 502,
+  [ErrorCode.PROVIDER_TRANSIENT]: 503,
+  [ErrorCode.INVALID_MESSAGE]: 500,
+};
+
+/** Maps domain errors to HTTP at the edge: `{ error: { code, message, details } }`. */
+@Catch()
+export class DomainErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('Http');
+
+  catch(err: unknown, host: ArgumentsHost) {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (err instanceof DomainError) {
+      res.status(STATUS[err.code]).json({ error: { code: err.code, message: err.message, details: err.details } });
+      return;
+    }
+    if (err instanceof HttpException) {
+      const status = err.getStatus();
+      res.status(status).json({ error: { code: `HTTP_${status}`, message: err.message } });
+      return;
+    }
+    this.log.error('unhandled error', err instanceof Error ? err : new Error(String(err)));
+    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+  }
+}

@@ -1,0 +1,4 @@
+export * from './create-app';
+export * from './run-app';
+export * from './domain-error.filter';
+export * from './zod.pipe';
