@@ -100,21 +100,24 @@ rootLogger.appenderRef.stdout.ref = STDOUT
     { encoding: 'utf8' },
   );
   if (fmt.status !== 0) throw new Error(`kafka storage format failed: ${fmt.stderr || fmt.stdout}`);
-  const proc: ChildProcess = spawn(
+  const java = [
     'java',
-    [
-      '-Xms256m',
-      '-Xmx512m',
-      '-XX:+UseG1GC',
-      '-XX:TieredStopAtLevel=1',
-      `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
-      '-cp',
-      cp,
-      'kafka.Kafka',
-      join(dir, 'server.properties'),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+    '-Xms256m',
+    '-Xmx512m',
+    '-XX:+UseG1GC',
+    '-XX:TieredStopAtLevel=1',
+    `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
+    '-cp',
+    `'${cp}'`,
+    'kafka.Kafka',
+    join(dir, 'server.properties'),
+  ].join(' ');
+  // A watchdog shell: the broker dies with the test runner even if the runner is killed before its teardown.
+  const watchdog = `${java} & jp=$!
+trap 'kill $jp 2>/dev/null; wait $jp; exit 0' TERM INT
+while kill -0 ${process.pid} 2>/dev/null && kill -0 $jp 2>/dev/null; do sleep 1; done
+kill $jp 2>/dev/null; wait $jp`;
+  const proc: ChildProcess = spawn('bash', ['-c', watchdog], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const brokers = `127.0.0.1:${port}`;
   const stop = async () => {

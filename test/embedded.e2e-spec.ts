@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { DEMO } from '../apps/embedded/src/demo-data';
+import { Embedded, startEmbedded } from '../apps/embedded/src/embedded';
+import { freePort } from './kafka/broker';
+import { eventually } from './support/eventually';
+
+/** `npm start`'s mode: PGlite over the wire protocol, in-process transport, sandbox providers, demo data. */
+describe('embedded mode', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fg-embedded-'));
+  let e: Embedded | undefined;
+
+  afterAll(async () => {
+    await e?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async () => startEmbedded({ dataDir, port: await freePort(), env: { LOG_LEVEL: 'error' }, logger: false });
+  const auth = () => ({ Authorization: `Bearer ${e!.demoApiKey}` });
+  const event = (id: string) => ({
+    specversion: '1.0',
+    id,
+    source: 'demo-crm',
+    type: 'case.updated',
+    data: {
+      caseId: 'CASE-1001',
+      caseNumber: '1001',
+      fields: { status: 'Resolved' },
+      contact: { name: 'Ada Lovelace', email: 'ada@example.com', language: 'fr' },
+    },
+  });
+
+  it('runs the demo case from an HTTP CloudEvent to a kept email, and keeps everything across a restart', async () => {
+    e = await start();
+    const server = e.app.getHttpServer();
+    await request(server)
+      .post('/events/cases')
+      .set(auth())
+      .set('Content-Type', 'application/cloudevents+json')
+      .send(JSON.stringify(event('demo-1')))
+      .expect(202, { id: 'demo-1', source: 'demo-crm' });
+
+    const [mail] = await eventually(async () => {
+      const res = await request(server).get('/ops/sandbox/messages').set(auth()).expect(200);
+      expect(res.body).toHaveLength(1);
+      return res.body as { to: string; subject: string; text: string }[];
+    });
+    expect(mail.to).toBe('ada@example.com');
+    expect(mail.subject).toBe('Comment avons-nous traité le dossier 1001 ?');
+    const link = /(http:\/\/localhost:\d+)(\/s\/[A-Za-z0-9_-]{22})/.exec(mail.text)!;
+    expect(link).not.toBeNull();
+
+    const kase = await request(server).get('/ops/cases/CASE-1001').set(auth()).expect(200);
+    expect(kase.body.customFields.survey_link).toBe(link[0]);
+    const invites = await request(server).get('/ops/invites?caseId=CASE-1001').set(auth()).expect(200);
+    expect(invites.body).toMatchObject([{ status: 'Invite Sent', channel: 'email', distributionId: DEMO.distributionId }]);
+    const page = await request(server).get(link[2]).expect(200);
+    expect(page.text).toContain('Quelle est la probabilité que vous nous recommandiez ?');
+
+    await e.stop();
+    e = await start();
+    const again = e.app.getHttpServer();
+    // The same event after the restart: nothing new is sent.
+    await request(again)
+      .post('/events/cases')
+      .set(auth())
+      .set('Content-Type', 'application/cloudevents+json')
+      .send(JSON.stringify(event('demo-1')))
+      .expect(202);
+    await request(again).get(link[2]).expect(200);
+    const after = await request(again).get('/ops/sandbox/messages').set(auth()).expect(200);
+    expect(after.body).toHaveLength(1);
+    expect((await request(again).get('/ops/cases/CASE-1001').set(auth())).body.customFields.survey_link).toBe(link[0]);
+  });
+
+  it('answers bad input with a 400 naming the field, and unknown links with 404', async () => {
+    e ??= await start();
+    const server = e.app.getHttpServer();
+    const bad = await request(server)
+      .post('/events/cases')
+      .set(auth())
+      .set('Content-Type', 'application/cloudevents+json')
+      .send(JSON.stringify({ ...event('bad-1'), data: { fields: { status: 'Resolved' } } }))
+      .expect(400);
+    expect(bad.body.error.message).toContain('caseId: Required');
+    await request(server).get('/s/AAAAAAAAAAAAAAAAAAAAAA').expect(404);
+    await request(server).get('/s/short').expect(404);
+  });
+});
