@@ -44,10 +44,13 @@ describe('one case end to end over Kafka and Postgres', () => {
   });
 
   const invitesOf = (caseId: string) =>
-    pipeline.ds.query(`SELECT * FROM invites WHERE case_id = $1`, [caseId]) as Promise<Record<string, unknown>[]>;
+    pipeline.ds.query<Record<string, unknown>[]>(`SELECT * FROM invites WHERE case_id = $1`, [caseId]);
   const mailsTo = (caseId: string) =>
-    sendgrid.requests.filter((r) => JSON.stringify(r.body).includes(`"invite_id"`) && r.body && caseMail(r.body, caseId));
-  const caseMail = (body: Record<string, unknown>, caseId: string) => JSON.stringify(body).includes(caseId.slice(0, 8));
+    sendgrid.requests.filter(
+      (r) => JSON.stringify(r.body).includes(`"invite_id"`) && r.body && caseMail(r.body, caseId),
+    );
+  const caseMail = (body: Record<string, unknown>, caseId: string) =>
+    JSON.stringify(body).includes(caseId.slice(0, 8));
 
   it('issues one link, stores it on the case, emails it through SendGrid, and tracks the delivery receipt', async () => {
     const caseId = `case-${randomUUID()}`;
@@ -149,7 +152,10 @@ describe('one case end to end over Kafka and Postgres', () => {
     // The same event again, and the CRM re-sending the same state under a new id; then a marker event on the
     // same partition (same key), whose effect proves the two before it were handled.
     const resent = resolvedCaseEvent(f, caseId, randomUUID(), { previous: undefined });
-    const marker = resolvedCaseEvent(f, caseId, randomUUID(), { fields: { status: 'Closed' }, previous: undefined });
+    const marker = resolvedCaseEvent(f, caseId, randomUUID(), {
+      fields: { status: 'Closed' },
+      previous: undefined,
+    });
     await kafka.produce(topic('caseEvents'), [original, resent, marker]);
     await eventually(async () => {
       const [kase] = await pipeline.ds.query(`SELECT fields FROM cases WHERE id = $1`, [caseId]);
@@ -208,7 +214,12 @@ describe('one case end to end over Kafka and Postgres', () => {
     const attempts = [
       {}, // no signature at all
       otherSigner.sign(forged), // signed by someone else's key
-      { ...genuine, 'X-Twilio-Email-Event-Webhook-Timestamp': String(Number(genuine['X-Twilio-Email-Event-Webhook-Timestamp']) + 1) },
+      {
+        ...genuine,
+        'X-Twilio-Email-Event-Webhook-Timestamp': String(
+          Number(genuine['X-Twilio-Email-Event-Webhook-Timestamp']) + 1,
+        ),
+      },
     ];
     for (const headers of attempts) {
       const res = await request(pipeline.gateway)
@@ -229,7 +240,9 @@ describe('one case end to end over Kafka and Postgres', () => {
     const [after] = await invitesOf(caseId);
     expect(after.status).toBe('Invite Sent');
     expect(after.delivery_status).toBe('accepted');
-    const receipts = await pipeline.ds.query(`SELECT event FROM delivery_receipts WHERE invite_id = $1`, [invite.id]);
+    const receipts = await pipeline.ds.query(`SELECT event FROM delivery_receipts WHERE invite_id = $1`, [
+      invite.id,
+    ]);
     expect(receipts).toEqual([{ event: 'accepted' }]);
   });
 });

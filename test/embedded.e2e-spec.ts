@@ -17,7 +17,8 @@ describe('embedded mode', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const start = async () => startEmbedded({ dataDir, port: await freePort(), env: { LOG_LEVEL: 'error' }, logger: false });
+  const start = async () =>
+    startEmbedded({ dataDir, port: await freePort(), env: { LOG_LEVEL: 'error' }, logger: false });
   const auth = () => ({ Authorization: `Bearer ${e!.demoApiKey}` });
   const event = (id: string) => ({
     specversion: '1.0',
@@ -55,7 +56,9 @@ describe('embedded mode', () => {
     const kase = await request(server).get('/ops/cases/CASE-1001').set(auth()).expect(200);
     expect(kase.body.customFields.survey_link).toBe(link[0]);
     const invites = await request(server).get('/ops/invites?caseId=CASE-1001').set(auth()).expect(200);
-    expect(invites.body).toMatchObject([{ status: 'Invite Sent', channel: 'email', distributionId: DEMO.distributionId }]);
+    expect(invites.body).toMatchObject([
+      { status: 'Invite Sent', channel: 'email', distributionId: DEMO.distributionId },
+    ]);
     const page = await request(server).get(link[2]).expect(200);
     expect(page.text).toContain('Quelle est la probabilité que vous nous recommandiez ?');
 
@@ -72,7 +75,9 @@ describe('embedded mode', () => {
     await request(again).get(link[2]).expect(200);
     const after = await request(again).get('/ops/sandbox/messages').set(auth()).expect(200);
     expect(after.body).toHaveLength(1);
-    expect((await request(again).get('/ops/cases/CASE-1001').set(auth())).body.customFields.survey_link).toBe(link[0]);
+    expect((await request(again).get('/ops/cases/CASE-1001').set(auth())).body.customFields.survey_link).toBe(
+      link[0],
+    );
   });
 
   it('answers bad input with a 400 naming the field, and unknown links with 404', async () => {

@@ -20,8 +20,14 @@ describe('ops REST', () => {
   it('requires a key (401) carrying the endpoint’s permission (403)', async () => {
     const s = pipeline.gateway;
     expect((await request(s).get('/ops/distributions').expect(401)).body.error.code).toBe('UNAUTHENTICATED');
-    await request(s).get('/ops/distributions').set('Authorization', 'Bearer fgk_not-a-real-key-at-all-000000000').expect(401);
-    const denied = await request(s).get('/ops/distributions').set('Authorization', `Bearer ${editor}`).expect(403);
+    await request(s)
+      .get('/ops/distributions')
+      .set('Authorization', 'Bearer fgk_not-a-real-key-at-all-000000000')
+      .expect(401);
+    const denied = await request(s)
+      .get('/ops/distributions')
+      .set('Authorization', `Bearer ${editor}`)
+      .expect(403);
     expect(denied.body.error.message).toContain('"distribution:view"');
     await request(s).get('/ops/distributions').set('X-API-Key', viewer).expect(200);
     await request(s)
@@ -39,19 +45,33 @@ describe('ops REST', () => {
   });
 
   it('names the offending query field in a 400', async () => {
-    const res = await request(pipeline.gateway).get('/ops/invites?limit=0').set('X-API-Key', viewer).expect(400);
-    expect(res.body.error.details.fields).toEqual([{ field: 'limit', message: expect.stringContaining('1') }]);
+    const res = await request(pipeline.gateway)
+      .get('/ops/invites?limit=0')
+      .set('X-API-Key', viewer)
+      .expect(400);
+    expect(res.body.error.details.fields).toEqual([
+      { field: 'limit', message: expect.stringContaining('1') },
+    ]);
   });
 
   it('serves the OpenAPI document with the ops endpoints and bearer auth', async () => {
     const doc = (await request(pipeline.gateway).get('/docs/openapi.json').expect(200)).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/ops/invites', '/ops/cases/{id}', '/events/cases']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/ops/invites', '/ops/cases/{id}', '/events/cases']),
+    );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
   it('rejects webhooks when no verification key is configured', async () => {
-    await request(pipeline.gateway).post('/webhooks/sendgrid').send([{ event: 'open', invite_id: randomUUID() }]).expect(401);
-    await request(pipeline.gateway).post('/webhooks/twilio/status').type('form').send({ MessageStatus: 'delivered' }).expect(401);
+    await request(pipeline.gateway)
+      .post('/webhooks/sendgrid')
+      .send([{ event: 'open', invite_id: randomUUID() }])
+      .expect(401);
+    await request(pipeline.gateway)
+      .post('/webhooks/twilio/status')
+      .type('form')
+      .send({ MessageStatus: 'delivered' })
+      .expect(401);
   });
 
   it('exposes health and Prometheus metrics', async () => {

@@ -37,7 +37,8 @@ export function ensureKafkaJars(): void {
     { stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error(`resolving the Kafka broker with Maven failed (exit ${r.status})`);
-  if (!readdirSync(LIBS).some((f) => f.startsWith('kafka_2.13-'))) throw new Error('Kafka jars missing after mvn');
+  if (!readdirSync(LIBS).some((f) => f.startsWith('kafka_2.13-')))
+    throw new Error('Kafka jars missing after mvn');
   writeFileSync(MARKER, new Date().toISOString());
 }
 
@@ -96,7 +97,16 @@ rootLogger.appenderRef.stdout.ref = STDOUT
   const cp = `${LIBS}/*`;
   const fmt = spawnSync(
     'java',
-    ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', 'ZmVlZGJhY2stZ2F0ZXdheQ', '-c', join(dir, 'server.properties')],
+    [
+      '-cp',
+      cp,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      'ZmVlZGJhY2stZ2F0ZXdheQ',
+      '-c',
+      join(dir, 'server.properties'),
+    ],
     { encoding: 'utf8' },
   );
   if (fmt.status !== 0) throw new Error(`kafka storage format failed: ${fmt.stderr || fmt.stdout}`);

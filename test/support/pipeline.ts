@@ -103,7 +103,15 @@ export async function seedSurveyFixture(
   await ds.query(
     `INSERT INTO distributions (id, survey_id, name, status, expiry, accounts, tags)
      VALUES ($1, $2, 'Resolved', 'active', '{"mode":"dynamic","amount":7,"unit":"days"}', $3::jsonb, '{"program":"csat"}')`,
-    [f.distributionId, f.surveyId, JSON.stringify(o.fromEmail === null ? {} : { email: { fromEmail: o.fromEmail ?? 'surveys@acme.test', fromName: 'Acme' } })],
+    [
+      f.distributionId,
+      f.surveyId,
+      JSON.stringify(
+        o.fromEmail === null
+          ? {}
+          : { email: { fromEmail: o.fromEmail ?? 'surveys@acme.test', fromName: 'Acme' } },
+      ),
+    ],
   );
   await ds.query(
     `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, html, text)
@@ -120,15 +128,32 @@ export async function seedSurveyFixture(
     `INSERT INTO rules (id, name, trigger, conditions, actions) VALUES ($1, 'invite on resolved', 'case.updated', $2::jsonb, $3::jsonb)`,
     [
       f.ruleId,
-      JSON.stringify({ all: [{ field: 'status', op: 'changed_to', value: 'Resolved' }, { field: 'custom.program', op: 'equals', value: f.distributionId }] }),
-      JSON.stringify([{ type: 'send_invitation', distributionId: f.distributionId, channel: 'email', linkField: 'survey_link' }]),
+      JSON.stringify({
+        all: [
+          { field: 'status', op: 'changed_to', value: 'Resolved' },
+          { field: 'custom.program', op: 'equals', value: f.distributionId },
+        ],
+      }),
+      JSON.stringify([
+        {
+          type: 'send_invitation',
+          distributionId: f.distributionId,
+          channel: 'email',
+          linkField: 'survey_link',
+        },
+      ]),
     ],
   );
   return f;
 }
 
 /** A structured-mode CloudEvent for a case that became Resolved. `custom.program` scopes it to one fixture. */
-export function resolvedCaseEvent(f: Fixture, caseId: string, id = randomUUID(), extra: Record<string, unknown> = {}) {
+export function resolvedCaseEvent(
+  f: Fixture,
+  caseId: string,
+  id = randomUUID(),
+  extra: Record<string, unknown> = {},
+) {
   return {
     key: caseId,
     value: JSON.stringify({

@@ -12,20 +12,27 @@ export interface StubRequest {
   body: Record<string, unknown>;
 }
 
-type Responder = (req: StubRequest, n: number) => { status: number; headers?: Record<string, string>; body?: unknown };
+type Responder = (
+  req: StubRequest,
+  n: number,
+) => { status: number; headers?: Record<string, string>; body?: unknown };
 
 const SPEC_DIR = resolve(__dirname, '../../../shared/specs');
 
 /** Validates a mail-send body against SendGrid's own OpenAPI document (shared/specs). */
 export function sendGridMailSendValidator(): (body: unknown) => string[] {
-  const spec = JSON.parse(readFileSync(resolve(SPEC_DIR, 'sendgrid_mail_v3.json'), 'utf8')) as Record<string, unknown>;
+  const spec = JSON.parse(readFileSync(resolve(SPEC_DIR, 'sendgrid_mail_v3.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema({ $id: 'sendgrid-mail', components: spec.components }, 'sendgrid-mail');
   const validate = ajv.compile({
     $ref: 'sendgrid-mail#/components/requestBodies/PostMailSend/content/application~1json/schema',
   });
-  return (body) => (validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+  return (body) =>
+    validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
 /** A local SendGrid v3 API: records what the real @sendgrid/mail client sends, answers like SendGrid. */
@@ -84,7 +91,10 @@ export class SendGridWebhookSigner {
   }
 
   sign(body: string, timestamp = String(Math.floor(Date.now() / 1000))) {
-    const signature = sign('sha256', Buffer.from(timestamp + body), { key: this.privateKey, dsaEncoding: 'der' });
+    const signature = sign('sha256', Buffer.from(timestamp + body), {
+      key: this.privateKey,
+      dsaEncoding: 'der',
+    });
     return {
       'X-Twilio-Email-Event-Webhook-Signature': signature.toString('base64'),
       'X-Twilio-Email-Event-Webhook-Timestamp': timestamp,

@@ -25,7 +25,11 @@ export async function seedDemoData(ds: DataSource): Promise<void> {
               fr: 'Quelle est la probabilité que vous nous recommandiez ?',
             },
           },
-          { id: 'comment', type: 'free_text', label: { en: 'Anything we could do better?', fr: 'Que pourrions-nous améliorer ?' } },
+          {
+            id: 'comment',
+            type: 'free_text',
+            label: { en: 'Anything we could do better?', fr: 'Que pourrions-nous améliorer ?' },
+          },
         ]),
       ],
     );
@@ -71,7 +75,12 @@ export async function seedDemoData(ds: DataSource): Promise<void> {
         'Survey resolved cases',
         JSON.stringify({ field: 'status', op: 'changed_to', value: 'Resolved' }),
         JSON.stringify([
-          { type: 'send_invitation', distributionId: DEMO.distributionId, channel: 'email', linkField: 'survey_link' },
+          {
+            type: 'send_invitation',
+            distributionId: DEMO.distributionId,
+            channel: 'email',
+            linkField: 'survey_link',
+          },
         ]),
       ],
     );

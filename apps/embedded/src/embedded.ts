@@ -70,7 +70,14 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     transport: new InProcessTransport(),
     openapi: true,
     logger: opts.logger,
-    features: [GatewayModule, RulesModule, LinkIssuerModule, SenderEmailModule, SenderSmsModule, SenderWhatsappModule],
+    features: [
+      GatewayModule,
+      RulesModule,
+      LinkIssuerModule,
+      SenderEmailModule,
+      SenderSmsModule,
+      SenderWhatsappModule,
+    ],
   });
   try {
     await app.init();
@@ -82,7 +89,13 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       [
         '00000000-0000-4000-8000-00000000de00',
         sha256(secrets.demoApiKey),
-        ['distribution:view', 'distribution:edit', 'rules:configure', 'case-fields:configure', 'case-events:publish'],
+        [
+          'distribution:view',
+          'distribution:edit',
+          'rules:configure',
+          'case-fields:configure',
+          'case-events:publish',
+        ],
       ],
     );
     await app.listen(opts.port, '127.0.0.1');

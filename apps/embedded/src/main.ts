@@ -39,6 +39,8 @@ Open the survey link (survey_link above) in a browser.   Stop with Ctrl+C; data 
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`feedback-gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `feedback-gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -28,7 +28,10 @@ export class LinkService {
     const d = await em.getRepository(DistributionEntity).findOne({ where: { id } });
     if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
     if (d.status === 'failed' || d.status === 'expired')
-      throw new DomainError(ErrorCode.CONFLICT, `distribution ${id} is ${d.status}; no links are issued for it`);
+      throw new DomainError(
+        ErrorCode.CONFLICT,
+        `distribution ${id} is ${d.status}; no links are issued for it`,
+      );
     return d;
   }
 
@@ -51,7 +54,8 @@ export class LinkService {
     const now = this.clock.now();
     const nonce = this.tokens.newNonce();
     const token = this.tokens.tokenFor(nonce);
-    const language = action.language ?? kase.contact?.language ?? str(kase.fields.language) ?? dist.defaultLanguage;
+    const language =
+      action.language ?? kase.contact?.language ?? str(kase.fields.language) ?? dist.defaultLanguage;
     const expiresAt = expiryFrom(dist.expiry, now);
     const inserted: { id: string }[] = await em.query(
       `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language,

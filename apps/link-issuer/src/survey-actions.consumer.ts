@@ -26,7 +26,15 @@ export class SurveyActionsConsumer implements EventHandler<'surveyActions'>, OnM
     const issued = await this.links.ensureLink(em, dist, kase, action);
     if (action.kind === 'issue_link') return;
     if (!action.channel)
-      throw new DomainError(ErrorCode.VALIDATION, `a ${action.kind} action needs a channel (email, sms or whatsapp)`);
-    await this.invites.createAndDispatch(em, { ...action, kind: action.kind, channel: action.channel }, kase, issued);
+      throw new DomainError(
+        ErrorCode.VALIDATION,
+        `a ${action.kind} action needs a channel (email, sms or whatsapp)`,
+      );
+    await this.invites.createAndDispatch(
+      em,
+      { ...action, kind: action.kind, channel: action.channel },
+      kase,
+      issued,
+    );
   }
 }

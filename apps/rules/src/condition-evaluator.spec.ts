@@ -22,14 +22,33 @@ describe('rule conditions', () => {
     [{ field: 'score', op: 'lt', value: 7 }, false],
     [{ field: 'closed_at', op: 'after', value: '2026-11-01T00:00:00Z' }, true],
     [{ field: 'status', op: 'contains', value: 'solv' }, true],
-    [{ all: [{ field: 'status', op: 'equals', value: 'Resolved' }, { not: { field: 'custom.tier', op: 'equals', value: 'gold' } }] }, false],
-    [{ any: [{ field: 'status', op: 'equals', value: 'Closed' }, { field: 'priority', op: 'equals', value: 'High' }] }, true],
+    [
+      {
+        all: [
+          { field: 'status', op: 'equals', value: 'Resolved' },
+          { not: { field: 'custom.tier', op: 'equals', value: 'gold' } },
+        ],
+      },
+      false,
+    ],
+    [
+      {
+        any: [
+          { field: 'status', op: 'equals', value: 'Closed' },
+          { field: 'priority', op: 'equals', value: 'High' },
+        ],
+      },
+      true,
+    ],
   ])('%j → %s', (c, expected) => {
     expect(evaluate(condition.parse(c), view()).result).toBe(expected);
   });
 
   it('traces each leaf with the values it saw', () => {
-    const t = evaluate(condition.parse({ all: [{ field: 'status', op: 'changed_to', value: 'Resolved' }] }), view());
+    const t = evaluate(
+      condition.parse({ all: [{ field: 'status', op: 'changed_to', value: 'Resolved' }] }),
+      view(),
+    );
     expect(t.children![0]).toEqual({
       condition: 'status changed_to "Resolved"',
       result: true,

@@ -42,7 +42,8 @@ function evaluateField(cond: FieldCondition, c: CaseView): ConditionTrace {
   const value = readField(c, cond.field);
   const previous = c.previous[cond.field];
   const changed = c.changed.has(cond.field);
-  const label = 'value' in cond ? `${cond.field} ${cond.op} ${JSON.stringify(cond.value)}` : `${cond.field} ${cond.op}`;
+  const label =
+    'value' in cond ? `${cond.field} ${cond.op} ${JSON.stringify(cond.value)}` : `${cond.field} ${cond.op}`;
   let result: boolean;
   switch (cond.op) {
     case 'equals':

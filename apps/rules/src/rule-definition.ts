@@ -9,12 +9,20 @@ const fieldRef = z
 const scalarValue = z.union([z.string(), z.number(), z.boolean()]);
 
 export const fieldCondition = z.discriminatedUnion('op', [
-  z.object({ field: fieldRef, op: z.enum(['equals', 'not_equals', 'changed_to', 'changed_from']), value: scalarValue }),
+  z.object({
+    field: fieldRef,
+    op: z.enum(['equals', 'not_equals', 'changed_to', 'changed_from']),
+    value: scalarValue,
+  }),
   z.object({ field: fieldRef, op: z.enum(['in', 'not_in']), value: z.array(scalarValue).min(1) }),
   z.object({ field: fieldRef, op: z.literal('contains'), value: z.string().min(1) }),
   z.object({ field: fieldRef, op: z.enum(['exists', 'changed']) }),
   z.object({ field: fieldRef, op: z.enum(['gt', 'gte', 'lt', 'lte']), value: z.number() }),
-  z.object({ field: fieldRef, op: z.enum(['before', 'after']), value: z.string().datetime({ offset: true }) }),
+  z.object({
+    field: fieldRef,
+    op: z.enum(['before', 'after']),
+    value: z.string().datetime({ offset: true }),
+  }),
 ]);
 export type FieldCondition = z.infer<typeof fieldCondition>;
 

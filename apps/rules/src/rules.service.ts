@@ -42,11 +42,20 @@ export class RulesService {
   async onCaseEvent(event: CloudEvent<CaseEventData>, em: EntityManager): Promise<RuleEvaluation[]> {
     const data = event.data;
     const stored = await this.cases.findForUpdate(em, data.caseId);
-    if (stored?.sourceVersion != null && data.version !== undefined && data.version <= Number(stored.sourceVersion)) {
-      this.log.log(`ignored stale case event ${event.id} (version ${data.version} ≤ ${stored.sourceVersion})`);
+    if (
+      stored?.sourceVersion != null &&
+      data.version !== undefined &&
+      data.version <= Number(stored.sourceVersion)
+    ) {
+      this.log.log(
+        `ignored stale case event ${event.id} (version ${data.version} ≤ ${stored.sourceVersion})`,
+      );
       return [];
     }
-    const view = this.view(data, stored ? { fields: stored.fields, customFields: stored.customFields } : null);
+    const view = this.view(
+      data,
+      stored ? { fields: stored.fields, customFields: stored.customFields } : null,
+    );
     await this.cases.save(em, {
       id: data.caseId,
       caseNumber: data.caseNumber ?? stored?.caseNumber ?? null,
@@ -69,7 +78,13 @@ export class RulesService {
       };
       if (trace.result) {
         rule.actions.forEach((action, index) => {
-          const actionId = deterministicUuid(event.source, event.id, rule.id, String(rule.version), String(index));
+          const actionId = deterministicUuid(
+            event.source,
+            event.id,
+            rule.id,
+            String(rule.version),
+            String(index),
+          );
           this.outbox.add(em, {
             topic: 'surveyActions',
             key: data.caseId,

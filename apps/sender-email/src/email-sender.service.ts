@@ -82,10 +82,17 @@ export class EmailSenderService {
       } catch (e) {
         const err =
           e instanceof ProviderError ? e : new ProviderError((e as Error).message, false, 'UNEXPECTED');
-        this.metrics.providerCalls.inc({ provider: this.provider.name, outcome: err.permanent ? 'rejected' : 'retry' });
+        this.metrics.providerCalls.inc({
+          provider: this.provider.name,
+          outcome: err.permanent ? 'rejected' : 'retry',
+        });
         if (err.permanent || attempt >= MAX_ATTEMPTS) {
           this.log.warn(`email for invite ${m.inviteId} failed: ${err.message}`);
-          return this.record(m.inviteId, null, `${err.permanent ? 'PROVIDER_REJECTED' : 'PROVIDER_UNAVAILABLE'}: ${err.code}`);
+          return this.record(
+            m.inviteId,
+            null,
+            `${err.permanent ? 'PROVIDER_REJECTED' : 'PROVIDER_UNAVAILABLE'}: ${err.code}`,
+          );
         }
         const backoff = Math.min(10_000, 250 * 2 ** attempt);
         const wait = Math.min(30_000, err.retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2));

@@ -11,7 +11,9 @@ describe('configuration', () => {
   it('has no default for secrets and names what is missing, never its value', () => {
     const { LINK_SIGNING_SECRET: _omit, ...noSecret } = base;
     expect(() => loadConfig(noSecret)).toThrow(/LINK_SIGNING_SECRET: Required/);
-    expect(() => loadConfig({ ...base, LINK_SIGNING_SECRET: 'short-secret' })).toThrow(/at least 32 characters/);
+    expect(() => loadConfig({ ...base, LINK_SIGNING_SECRET: 'short-secret' })).toThrow(
+      /at least 32 characters/,
+    );
     try {
       loadConfig({ ...base, LINK_SIGNING_SECRET: 'short-secret' });
     } catch (e) {
@@ -23,8 +25,12 @@ describe('configuration', () => {
     expect(() => loadConfig(base, { sendgrid: true })).toThrow(/SENDGRID_API_KEY: required/);
     expect(() => loadConfig(base, { sendgridWebhook: true })).toThrow(/SENDGRID_WEBHOOK_PUBLIC_KEY/);
     expect(() => loadConfig({ ...base, KAFKA_BROKERS: undefined }, { kafka: true })).toThrow(/KAFKA_BROKERS/);
-    expect(() => loadConfig({ ...base, TWILIO_ACCOUNT_SID: 'XX123' })).toThrow(/TWILIO_ACCOUNT_SID must look like AC/);
-    expect(loadConfig({ ...base, CHANNEL_PROVIDERS: 'sandbox' }, { sendgrid: true }).CHANNEL_PROVIDERS).toBe('sandbox');
+    expect(() => loadConfig({ ...base, TWILIO_ACCOUNT_SID: 'XX123' })).toThrow(
+      /TWILIO_ACCOUNT_SID must look like AC/,
+    );
+    expect(loadConfig({ ...base, CHANNEL_PROVIDERS: 'sandbox' }, { sendgrid: true }).CHANNEL_PROVIDERS).toBe(
+      'sandbox',
+    );
   });
 
   it('parses the broker list', () => {

@@ -22,10 +22,15 @@ export const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   KAFKA_BROKERS: csv.optional(),
   KAFKA_CLIENT_ID: z.string().default('feedback-gateway'),
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, . _ - only')
+    .default(''),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   PUBLIC_BASE_URL: z.string().url('PUBLIC_BASE_URL must be the public URL survey links start with'),
-  LINK_SIGNING_SECRET: z.string().min(32, 'LINK_SIGNING_SECRET must be at least 32 characters of random data'),
+  LINK_SIGNING_SECRET: z
+    .string()
+    .min(32, 'LINK_SIGNING_SECRET must be at least 32 characters of random data'),
   SENDGRID_API_KEY: z.string().min(1).optional(),
   SENDGRID_API_BASE_URL: z.string().url().default('https://api.sendgrid.com/'),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional(),
@@ -68,7 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, req: ConfigRequirements = {})
   const cfg = parsed.data;
   const problems: string[] = [];
   const live = cfg.CHANNEL_PROVIDERS === 'live';
-  if (req.kafka && !cfg.KAFKA_BROKERS) problems.push('KAFKA_BROKERS: required (comma-separated host:port list)');
+  if (req.kafka && !cfg.KAFKA_BROKERS)
+    problems.push('KAFKA_BROKERS: required (comma-separated host:port list)');
   if (req.sendgrid && live && !cfg.SENDGRID_API_KEY)
     problems.push('SENDGRID_API_KEY: required when CHANNEL_PROVIDERS=live');
   if (req.sendgridWebhook && !cfg.SENDGRID_WEBHOOK_PUBLIC_KEY)

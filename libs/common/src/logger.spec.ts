@@ -13,11 +13,19 @@ describe('logs', () => {
   it('are one JSON object a line with the correlation id, secrets redacted', () => {
     const lines: string[] = [];
     const log = new JsonLogger('rules', 'info', (l) => lines.push(l));
-    withCorrelation('corr-42', () => log.log('sent', { to: 'ada@example.com', apiKey: 'SG.secret', n: 1 }, 'Sender'));
+    withCorrelation('corr-42', () =>
+      log.log('sent', { to: 'ada@example.com', apiKey: 'SG.secret', n: 1 }, 'Sender'),
+    );
     log.debug('hidden below info');
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]);
-    expect(entry).toMatchObject({ level: 'info', app: 'rules', context: 'Sender', correlationId: 'corr-42', msg: 'sent' });
+    expect(entry).toMatchObject({
+      level: 'info',
+      app: 'rules',
+      context: 'Sender',
+      correlationId: 'corr-42',
+      msg: 'sent',
+    });
     expect(entry.to).toBe('a***@e***.com');
     expect(entry.apiKey).toBe('[redacted]');
     expect(lines[0]).not.toContain('SG.secret');

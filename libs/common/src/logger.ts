@@ -24,7 +24,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? '[redacted]' : redact(v, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEYS.test(k) ? '[redacted]' : redact(v, depth + 1);
     return out;
   }
   return value;
@@ -81,6 +82,6 @@ function fields(rest: unknown[]): Record<string, unknown> | undefined {
   return {
     ...(obj as Record<string, unknown>),
     ...(err ? { err } : {}),
-    ...(stack ? { stack: stack as string } : {}),
+    ...(stack ? { stack: stack } : {}),
   };
 }

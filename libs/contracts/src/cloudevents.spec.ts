@@ -6,7 +6,9 @@ describe('CloudEvents over Kafka', () => {
   it('reads structured mode (application/cloudevents+json)', () => {
     const ev = decodeCloudEvent(Topics.caseEvents, {
       key: 'C-1',
-      value: Buffer.from(JSON.stringify({ specversion: '1.0', id: 'e1', source: 'crm', type: 'case.updated', data })),
+      value: Buffer.from(
+        JSON.stringify({ specversion: '1.0', id: 'e1', source: 'crm', type: 'case.updated', data }),
+      ),
       headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
     });
     expect(ev).toMatchObject({ id: 'e1', source: 'crm', type: 'case.updated', data: { caseId: 'C-1' } });
@@ -14,7 +16,14 @@ describe('CloudEvents over Kafka', () => {
 
   it('reads binary mode (ce_ headers) and round-trips what we write', () => {
     const raw = encodeCloudEvent(
-      { specversion: '1.0', id: 'e2', source: 'fg/rules', type: 'case.created', correlationid: 'corr-1', data },
+      {
+        specversion: '1.0',
+        id: 'e2',
+        source: 'fg/rules',
+        type: 'case.created',
+        correlationid: 'corr-1',
+        data,
+      },
       'C-1',
     );
     expect(raw.headers).toMatchObject({ ce_id: 'e2', ce_type: 'case.created', ce_correlationid: 'corr-1' });
@@ -43,7 +52,13 @@ describe('CloudEvents over Kafka', () => {
     [
       {
         headers: { 'content-type': 'application/cloudevents+json' },
-        value: JSON.stringify({ specversion: '1.0', id: 'x', source: 's', type: 'case.updated', data: { fields: {} } }),
+        value: JSON.stringify({
+          specversion: '1.0',
+          id: 'x',
+          source: 's',
+          type: 'case.updated',
+          data: { fields: {} },
+        }),
       },
       /data: caseId: Required/,
     ],

@@ -71,7 +71,8 @@ export function decodeCloudEvent<S extends z.ZodTypeAny>(
     if (!body || typeof body !== 'object' || Array.isArray(body))
       throw new InvalidMessageError('structured CloudEvent must be a JSON object');
     const { data: d, data_base64, ...rest } = body as Record<string, unknown>;
-    if (data_base64 !== undefined) throw new InvalidMessageError('data_base64 is not supported; send JSON data');
+    if (data_base64 !== undefined)
+      throw new InvalidMessageError('data_base64 is not supported; send JSON data');
     attrs = rest;
     data = d;
   } else {

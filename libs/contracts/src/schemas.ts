@@ -4,7 +4,9 @@ import { z } from 'zod';
 export const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export type Scalar = z.infer<typeof scalar>;
 
-const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,63}$/, 'field names are identifiers (letters, digits, _ .)');
+const fieldName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.]{0,63}$/, 'field names are identifiers (letters, digits, _ .)');
 const fieldMap = z.record(fieldName, scalar);
 
 export const channel = z.enum(['email', 'sms', 'whatsapp']);

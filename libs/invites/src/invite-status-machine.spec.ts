@@ -15,12 +15,19 @@ function permutations<T>(xs: T[]): T[][] {
 describe('invite status machine', () => {
   it('moves through sent, delivered and opened', () => {
     expect(applyAll(['accepted'])).toMatchObject({ status: 'Invite Sent', deliveryStatus: 'accepted' });
-    expect(applyAll(['accepted', 'delivered'])).toMatchObject({ status: 'Invite Sent', deliveryStatus: 'delivered' });
+    expect(applyAll(['accepted', 'delivered'])).toMatchObject({
+      status: 'Invite Sent',
+      deliveryStatus: 'delivered',
+    });
     expect(applyAll(['accepted', 'delivered', 'open'])).toMatchObject({ status: 'Invite Opened' });
   });
 
   it('records the reason of a failure', () => {
-    expect(applyAll(['accepted', 'bounce'])).toEqual({ status: 'Failed', deliveryStatus: 'failed', reason: 'mailbox full' });
+    expect(applyAll(['accepted', 'bounce'])).toEqual({
+      status: 'Failed',
+      deliveryStatus: 'failed',
+      reason: 'mailbox full',
+    });
   });
 
   it('ignores a duplicate receipt', () => {
@@ -42,7 +49,9 @@ describe('invite status machine', () => {
 
   it('never lets receipts move a Suppressed or Quarantined invite', () => {
     for (const status of ['Suppressed', 'Quarantined'] as const) {
-      expect(nextInviteState({ status, deliveryStatus: 'pending', reason: 'rule' }, 'delivered', null)).toBeNull();
+      expect(
+        nextInviteState({ status, deliveryStatus: 'pending', reason: 'rule' }, 'delivered', null),
+      ).toBeNull();
     }
   });
 });

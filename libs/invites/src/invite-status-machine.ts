@@ -64,7 +64,11 @@ function effectOf(event: ReceiptEvent): { status?: InviteStatus; delivery?: Deli
  * The next state after a receipt, or null when it changes nothing. Monotonic: a status or delivery status
  * only moves forward in rank, so duplicated and out-of-order receipts end in the same state.
  */
-export function nextInviteState(current: InviteState, event: ReceiptEvent, reason: string | null): InviteState | null {
+export function nextInviteState(
+  current: InviteState,
+  event: ReceiptEvent,
+  reason: string | null,
+): InviteState | null {
   if (STATUS_RANK[current.status] >= STATUS_RANK.Suppressed) return null;
   const e = effectOf(event);
   const status = e.status && STATUS_RANK[e.status] > STATUS_RANK[current.status] ? e.status : current.status;
@@ -73,6 +77,7 @@ export function nextInviteState(current: InviteState, event: ReceiptEvent, reaso
       ? e.delivery
       : current.deliveryStatus;
   if (status === current.status && deliveryStatus === current.deliveryStatus) return null;
-  const failedOrUnsubscribed = status !== current.status && (status === 'Failed' || status === 'Unsubscribed');
+  const failedOrUnsubscribed =
+    status !== current.status && (status === 'Failed' || status === 'Unsubscribed');
   return { status, deliveryStatus, reason: failedOrUnsubscribed ? (reason ?? event) : current.reason };
 }

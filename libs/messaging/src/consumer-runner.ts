@@ -105,7 +105,11 @@ export class ConsumerRunner<K extends TopicKey> {
       const fresh = await this.claim(em, items);
       for (const item of items) {
         if (!fresh.delete(item.messageId)) {
-          this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'duplicate' });
+          this.deps.metrics.consumed.inc({
+            group: this.groupId,
+            topic: this.topicName,
+            outcome: 'duplicate',
+          });
           continue;
         }
         await this.invoke(item, em, effects);
@@ -208,7 +212,15 @@ async function runEffects(effects: Effect[]): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(EFFECT_CONCURRENCY, effects.length) }, worker));
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
 
 /** The database is unreachable: no message is at fault, so nothing should be dead-lettered. */
 export function isInfrastructureError(e: unknown): boolean {

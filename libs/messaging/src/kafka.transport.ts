@@ -48,7 +48,11 @@ export class KafkaTransport extends MessageTransport {
 
   private getProducer(): Promise<Producer> {
     if (!this.producerReady) {
-      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const p = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       this.producerReady = p.connect().then(() => {
         this.producer = p;
         return p;
@@ -95,7 +99,14 @@ export class KafkaTransport extends MessageTransport {
       autoCommit: true,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
         const all: ConsumedRecord[] = batch.messages.map((m) => ({
           topic: batch.topic,
           partition: batch.partition,

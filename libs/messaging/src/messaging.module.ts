@@ -40,7 +40,7 @@ export class MessagingService implements OnApplicationBootstrap, OnApplicationSh
 
   /** `consumer` names the consumer group (prefixed like topics) and the inbox scope. */
   register<K extends TopicKey>(consumer: string, handler: EventHandler<K>) {
-    this.handlers.push({ consumer, handler: handler as unknown as EventHandler });
+    this.handlers.push({ consumer, handler: handler });
   }
 
   wakeRelay() {

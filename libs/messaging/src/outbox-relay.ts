@@ -56,7 +56,10 @@ export class OutboxRelay {
     await this.idle;
     if (this.ds.isInitialized)
       await this.ds
-        .query(`DELETE FROM outbox_relay_lease WHERE origin = $1 AND holder = $2`, [this.opts.app, this.holder])
+        .query(`DELETE FROM outbox_relay_lease WHERE origin = $1 AND holder = $2`, [
+          this.opts.app,
+          this.holder,
+        ])
         .catch(() => undefined);
   }
 
@@ -114,7 +117,12 @@ export class OutboxRelay {
     );
     if (!rows.length) return 0;
     await this.transport.publish(
-      rows.map((r) => ({ topic: r.topic, key: r.key, value: Buffer.from(r.value, 'utf8'), headers: r.headers })),
+      rows.map((r) => ({
+        topic: r.topic,
+        key: r.key,
+        value: Buffer.from(r.value, 'utf8'),
+        headers: r.headers,
+      })),
     );
     await this.ds.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
     for (const r of rows) this.metrics.published.inc({ topic: r.topic });

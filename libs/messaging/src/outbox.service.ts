@@ -45,7 +45,10 @@ export class OutboxService {
     const contract = Topics[ev.topic];
     const parsed = contract.schema.safeParse(ev.data);
     if (!parsed.success) {
-      throw new DomainError(ErrorCode.INVALID_MESSAGE, `outgoing ${contract.name}: ${formatIssues(parsed.error)}`);
+      throw new DomainError(
+        ErrorCode.INVALID_MESSAGE,
+        `outgoing ${contract.name}: ${formatIssues(parsed.error)}`,
+      );
     }
     const id = ev.id ?? newId();
     const ce: CloudEvent = {
@@ -81,7 +84,10 @@ export class OutboxService {
       const b = i * 5;
       return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}::jsonb, $${b + 5})`;
     });
-    await em.query(`INSERT INTO outbox (origin, topic, key, headers, value) VALUES ${values.join(', ')}`, params);
+    await em.query(
+      `INSERT INTO outbox (origin, topic, key, headers, value) VALUES ${values.join(', ')}`,
+      params,
+    );
     return rows.length;
   }
 

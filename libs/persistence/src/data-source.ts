@@ -40,4 +40,6 @@ export async function runMigrations(ds: DataSource): Promise<string[]> {
 }
 
 /** For the TypeORM CLI: `npx typeorm migration:run -d dist/libs/persistence/src/data-source.js`. */
-export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://localhost/feedback_gateway'));
+export default new DataSource(
+  dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://localhost/feedback_gateway'),
+);

@@ -19,7 +19,8 @@ export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
         {
           provide: DataSource,
           inject: [APP_CONFIG],
-          useFactory: (cfg: AppConfig) => new DataSource(dataSourceOptions(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE)),
+          useFactory: (cfg: AppConfig) =>
+            new DataSource(dataSourceOptions(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE)),
         },
       ],
       exports: [DataSource],

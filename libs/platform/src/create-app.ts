@@ -46,7 +46,7 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
     limit: '1mb',
   });
   app.useGlobalFilters(new DomainErrorFilter());
-  app.getHttpAdapter().getInstance().disable('x-powered-by');
+  (app as NestExpressApplication).disable('x-powered-by');
   if (spec.openapi) setupOpenApi(app);
   return app;
 }

@@ -24,7 +24,9 @@ export class DomainErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost) {
     const res = host.switchToHttp().getResponse<Response>();
     if (err instanceof DomainError) {
-      res.status(STATUS[err.code]).json({ error: { code: err.code, message: err.message, details: err.details } });
+      res
+        .status(STATUS[err.code])
+        .json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }
     if (err instanceof HttpException) {

@@ -10,10 +10,8 @@ export class ZodPipe<S extends ZodTypeAny> implements PipeTransform<unknown, z.i
     const r = this.schema.safeParse(value);
     if (r.success) return r.data as z.infer<S>;
     const fields = r.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-    throw new DomainError(
-      ErrorCode.VALIDATION,
-      fields.map((f) => `${f.field}: ${f.message}`).join('; '),
-      { fields },
-    );
+    throw new DomainError(ErrorCode.VALIDATION, fields.map((f) => `${f.field}: ${f.message}`).join('; '), {
+      fields,
+    });
   }
 }

@@ -5,9 +5,12 @@ describe('template renderer', () => {
   const r = new TemplateRenderer();
 
   it('fills case-field placeholders', () => {
-    expect(r.render('Hi {{customer_name}}, {{survey_link}}', { customer_name: 'Ada', survey_link: 'https://x/s/abc' })).toBe(
-      'Hi Ada, https://x/s/abc',
-    );
+    expect(
+      r.render('Hi {{customer_name}}, {{survey_link}}', {
+        customer_name: 'Ada',
+        survey_link: 'https://x/s/abc',
+      }),
+    ).toBe('Hi Ada, https://x/s/abc');
   });
 
   it('escapes values in HTML but not in text', () => {
@@ -19,7 +22,11 @@ describe('template renderer', () => {
   it('refuses to render "Hi ," and names every missing placeholder', () => {
     let err: unknown;
     try {
-      r.render('Hi {{customer_name}}, case {{case.number}}: {{survey_link}}', { customer_name: '', survey_link: 'x' }, { part: 'subject' });
+      r.render(
+        'Hi {{customer_name}}, case {{case.number}}: {{survey_link}}',
+        { customer_name: '', survey_link: 'x' },
+        { part: 'subject' },
+      );
     } catch (e) {
       err = e;
     }
@@ -29,6 +36,9 @@ describe('template renderer', () => {
   });
 
   it('lists placeholders inside blocks, not helper names', () => {
-    expect(r.placeholders('{{#if vip}}Dear {{customer_name}}{{/if}}').sort()).toEqual(['customer_name', 'vip']);
+    expect(r.placeholders('{{#if vip}}Dear {{customer_name}}{{/if}}').sort()).toEqual([
+      'customer_name',
+      'vip',
+    ]);
   });
 });

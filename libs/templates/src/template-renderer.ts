@@ -31,7 +31,9 @@ export class TemplateRenderer {
 
   missing(source: string, vars: Vars): string[] {
     return this.placeholders(source).filter((p) => {
-      const v = p.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Vars)[k] : undefined), vars);
+      const v = p
+        .split('.')
+        .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Vars)[k] : undefined), vars);
       return v === undefined || v === null || v === '';
     });
   }

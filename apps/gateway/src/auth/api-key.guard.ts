@@ -17,7 +17,8 @@ export class ApiKeyGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const auth = req.header('authorization');
     const key = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : req.header('x-api-key');
-    if (!key) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'an API key is required (Authorization: Bearer …)');
+    if (!key)
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, 'an API key is required (Authorization: Bearer …)');
     const principal = await this.keys.verify(key);
     if (!principal) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'the API key is not valid');
     const needed = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_PERMISSION, [

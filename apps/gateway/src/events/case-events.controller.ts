@@ -32,7 +32,11 @@ export class CaseEventsController {
         id: 'evt-1',
         source: 'crm',
         type: 'case.updated',
-        data: { caseId: 'CASE-1', fields: { status: 'Resolved' }, contact: { name: 'Ada', email: 'ada@example.com' } },
+        data: {
+          caseId: 'CASE-1',
+          fields: { status: 'Resolved' },
+          contact: { name: 'Ada', email: 'ada@example.com' },
+        },
       },
     },
   })

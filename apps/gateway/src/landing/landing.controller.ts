@@ -22,7 +22,9 @@ export class LandingController {
         res.status(200).send(renderSurveyPage(outcome.survey, outcome.link.language));
         return;
       case 'unknown':
-        res.status(404).send(renderClosedPage('This link is not valid', 'Please check the link you received.'));
+        res
+          .status(404)
+          .send(renderClosedPage('This link is not valid', 'Please check the link you received.'));
         return;
       case 'not_open_yet':
         res
@@ -30,7 +32,9 @@ export class LandingController {
           .send(renderClosedPage('This survey is not open yet', `It opens on ${outcome.at!.toUTCString()}.`));
         return;
       case 'expired':
-        res.status(410).send(renderClosedPage('This survey link has expired', 'Thank you for your interest.'));
+        res
+          .status(410)
+          .send(renderClosedPage('This survey link has expired', 'Thank you for your interest.'));
         return;
       case 'closed':
         res.status(410).send(renderClosedPage('This survey is closed', 'Thank you for your interest.'));

@@ -27,7 +27,9 @@ export class LandingService {
     const now = this.clock.now();
     if (link.startsAt && link.startsAt > now) return { state: 'not_open_yet', at: link.startsAt };
     if (link.expiresAt && link.expiresAt <= now) return { state: 'expired', at: link.expiresAt };
-    const distribution = await this.ds.getRepository(DistributionEntity).findOneByOrFail({ id: link.distributionId });
+    const distribution = await this.ds
+      .getRepository(DistributionEntity)
+      .findOneByOrFail({ id: link.distributionId });
     const survey = await this.ds.getRepository(SurveyEntity).findOneByOrFail({ id: distribution.surveyId });
     if (survey.status === 'closed') return { state: 'closed' };
     if (link.responseStatus === 'Not Started') {

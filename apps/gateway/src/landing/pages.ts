@@ -16,7 +16,8 @@ export function renderClosedPage(title: string, detail: string): string {
 }
 
 export function renderSurveyPage(survey: SurveyEntity, language: string): string {
-  const label = (l: Record<string, string>) => l[language] ?? l[language.split('-')[0]] ?? Object.values(l)[0] ?? '';
+  const label = (l: Record<string, string>) =>
+    l[language] ?? l[language.split('-')[0]] ?? Object.values(l)[0] ?? '';
   const questions = survey.questions
     .map((q) => {
       let input = '';
@@ -27,7 +28,10 @@ export function renderSurveyPage(survey: SurveyEntity, language: string): string
           .join(' ');
       } else if (q.type === 'single_choice') {
         input = (q.options ?? [])
-          .map((o) => `<label><input type="radio" name="${esc(q.id)}" value="${esc(o.value)}"> ${esc(label(o.label))}</label>`)
+          .map(
+            (o) =>
+              `<label><input type="radio" name="${esc(q.id)}" value="${esc(o.value)}"> ${esc(label(o.label))}</label>`,
+          )
           .join('<br>');
       } else {
         input = `<textarea name="${esc(q.id)}" rows="4" cols="50"></textarea>`;
@@ -35,5 +39,8 @@ export function renderSurveyPage(survey: SurveyEntity, language: string): string
       return `<fieldset data-question="${esc(q.id)}"><legend>${esc(label(q.label))}</legend>${input}</fieldset>`;
     })
     .join('');
-  return layout(survey.name, `<main><h1>${esc(survey.name)}</h1><form method="post">${questions}</form></main>`);
+  return layout(
+    survey.name,
+    `<main><h1>${esc(survey.name)}</h1><form method="post">${questions}</form></main>`,
+  );
 }

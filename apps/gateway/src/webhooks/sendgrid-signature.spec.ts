@@ -7,9 +7,10 @@ describe('SendGrid signed event webhook', () => {
   const publicB64 = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
   const body = Buffer.from('[{"event":"delivered","invite_id":"x"}]\r\n');
   const ts = '1700000000';
-  const signature = sign('sha256', Buffer.concat([Buffer.from(ts), body]), { key: privateKey, dsaEncoding: 'der' }).toString(
-    'base64',
-  );
+  const signature = sign('sha256', Buffer.concat([Buffer.from(ts), body]), {
+    key: privateKey,
+    dsaEncoding: 'der',
+  }).toString('base64');
 
   it('accepts what SendGrid signs, agreeing with SendGrid’s own verification library', () => {
     const ours = new SendGridSignatureVerifier(publicB64).verify(body, signature, ts);

@@ -49,7 +49,10 @@ export class WebhooksService {
 
   async sendgridEvents(raw: Buffer | undefined, signature?: string, timestamp?: string): Promise<number> {
     if (!this.sendgrid || !raw || !this.sendgrid.verify(raw, signature, timestamp))
-      throw new DomainError(ErrorCode.INVALID_SIGNATURE, 'SendGrid event webhook signature is missing or invalid');
+      throw new DomainError(
+        ErrorCode.INVALID_SIGNATURE,
+        'SendGrid event webhook signature is missing or invalid',
+      );
     let events: SendGridEvent[];
     try {
       const parsed: unknown = JSON.parse(raw.toString('utf8'));
@@ -85,7 +88,11 @@ export class WebhooksService {
     signature: string | undefined,
   ): Promise<number> {
     const url = `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}${originalUrl}`;
-    if (!this.cfg.TWILIO_AUTH_TOKEN || !signature || !validateRequest(this.cfg.TWILIO_AUTH_TOKEN, signature, url, params))
+    if (
+      !this.cfg.TWILIO_AUTH_TOKEN ||
+      !signature ||
+      !validateRequest(this.cfg.TWILIO_AUTH_TOKEN, signature, url, params)
+    )
       throw new DomainError(ErrorCode.INVALID_SIGNATURE, 'X-Twilio-Signature is missing or invalid');
     const inviteId = new URL(url).searchParams.get('inviteId');
     const event = TWILIO_STATUSES[params.MessageStatus ?? ''];

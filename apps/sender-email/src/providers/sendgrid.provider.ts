@@ -47,7 +47,12 @@ function toProviderError(e: SendGridError): ProviderError {
   if (status === undefined) return new ProviderError(`SendGrid unreachable: ${e.message}`, false, 'NETWORK');
   if (status === 429 || status >= 500) {
     const ra = Number(e.response?.headers?.['retry-after']);
-    return new ProviderError(`SendGrid ${status}: ${detail}`, false, `HTTP_${status}`, ra > 0 ? ra * 1000 : undefined);
+    return new ProviderError(
+      `SendGrid ${status}: ${detail}`,
+      false,
+      `HTTP_${status}`,
+      ra > 0 ? ra * 1000 : undefined,
+    );
   }
   return new ProviderError(`SendGrid ${status}: ${detail}`, true, `HTTP_${status}`);
 }
