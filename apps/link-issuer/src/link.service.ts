@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode, newId } from '@fg/common';
-import type { Scalar, SurveyActionRequested } from '@fg/contracts';
+import type { Scalar } from '@fg/contracts';
 import { CaseEntity, DistributionEntity, ExpiryConfig, SurveyLinkEntity } from '@fg/persistence';
 import { LinkTokens } from '@fg/invites';
 import { OutboxService } from '@fg/messaging';
@@ -11,6 +11,27 @@ export interface IssuedLink {
   url: string;
   created: boolean;
 }
+
+export interface LinkRequest {
+  distribution: DistributionEntity;
+  kase: CaseEntity;
+  language?: string;
+  correlationId: string;
+}
+
+interface LinkRow {
+  id: string;
+  distribution_id: string;
+  case_id: string;
+  token_nonce: Buffer;
+  transaction_data: Record<string, Scalar>;
+  language: string;
+  starts_at: Date | null;
+  expires_at: Date | null;
+  created_at: Date;
+}
+
+export const pairKey = (distributionId: string, caseId: string) => `${distributionId}|${caseId}`;
 
 @Injectable()
 export class LinkService {
@@ -24,89 +45,130 @@ export class LinkService {
     this.tokens = new LinkTokens(cfg.LINK_SIGNING_SECRET);
   }
 
-  async loadDistribution(em: EntityManager, id: string): Promise<DistributionEntity> {
-    const d = await em.getRepository(DistributionEntity).findOne({ where: { id } });
-    if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
-    if (d.status === 'failed' || d.status === 'expired')
-      throw new DomainError(
-        ErrorCode.CONFLICT,
-        `distribution ${id} is ${d.status}; no links are issued for it`,
-      );
-    return d;
+  async loadDistributions(em: EntityManager, ids: string[]): Promise<Map<string, DistributionEntity>> {
+    const rows = await em.getRepository(DistributionEntity).findBy({ id: In(ids) });
+    const byId = new Map(rows.map((d) => [d.id, d]));
+    for (const id of ids) {
+      const d = byId.get(id);
+      if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
+      if (d.status === 'failed' || d.status === 'expired')
+        throw new DomainError(
+          ErrorCode.CONFLICT,
+          `distribution ${id} is ${d.status}; no links are issued for it`,
+        );
+    }
+    return byId;
   }
 
-  async loadCase(em: EntityManager, id: string): Promise<CaseEntity> {
-    const c = await em.getRepository(CaseEntity).findOne({ where: { id } });
-    if (!c) throw new DomainError(ErrorCode.NOT_FOUND, `case ${id} is unknown`);
-    return c;
+  async loadCases(em: EntityManager, ids: string[]): Promise<Map<string, CaseEntity>> {
+    const rows = await em.getRepository(CaseEntity).findBy({ id: In(ids) });
+    const byId = new Map(rows.map((c) => [c.id, c]));
+    for (const id of ids)
+      if (!byId.has(id)) throw new DomainError(ErrorCode.NOT_FOUND, `case ${id} is unknown`);
+    return byId;
   }
 
   /**
-   * The one link of (distribution, case): created on first request, the same link on every later or
-   * concurrent one (the unique index decides; the loser reads the winner's row). Case data is bound to it now.
+   * The one link of each (distribution, case): created on first request, the same link on every later or
+   * concurrent one (the unique index decides; losers read the winner's row). Case data is bound to it now.
    */
-  async ensureLink(
-    em: EntityManager,
-    dist: DistributionEntity,
-    kase: CaseEntity,
-    action: Pick<SurveyActionRequested, 'linkField' | 'language'>,
-  ): Promise<IssuedLink> {
+  async ensureLinks(em: EntityManager, requests: LinkRequest[]): Promise<Map<string, IssuedLink>> {
     const now = this.clock.now();
-    const nonce = this.tokens.newNonce();
-    const token = this.tokens.tokenFor(nonce);
-    const language =
-      action.language ?? kase.contact?.language ?? str(kase.fields.language) ?? dist.defaultLanguage;
-    const expiresAt = expiryFrom(dist.expiry, now);
+    const unique = new Map<string, LinkRequest>();
+    for (const r of requests) {
+      const k = pairKey(r.distribution.id, r.kase.id);
+      if (!unique.has(k)) unique.set(k, r);
+    }
+    const inserts = [...unique.values()].map(({ distribution: d, kase, language }) => {
+      const nonce = this.tokens.newNonce();
+      return {
+        id: newId(),
+        distribution_id: d.id,
+        case_id: kase.id,
+        token_hash: this.tokens.hash(this.tokens.tokenFor(nonce)),
+        nonce: nonce.toString('hex'),
+        transaction_data: transactionData(kase, d),
+        language: language ?? kase.contact?.language ?? str(kase.fields.language) ?? d.defaultLanguage,
+        starts_at: d.startsAt,
+        expires_at: expiryFrom(d.expiry, now),
+        created_at: now,
+      };
+    });
     const inserted: { id: string }[] = await em.query(
       `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language,
                                  starts_at, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
+       SELECT x.id, x.distribution_id, x.case_id, x.token_hash, decode(x.nonce, 'hex'), x.transaction_data,
+              x.language, x.starts_at, x.expires_at, x.created_at
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, distribution_id uuid, case_id text, token_hash text,
+            nonce text, transaction_data jsonb, language text, starts_at timestamptz, expires_at timestamptz,
+            created_at timestamptz)
        ON CONFLICT (distribution_id, case_id) WHERE case_id IS NOT NULL DO NOTHING RETURNING id`,
-      [
-        newId(),
-        dist.id,
-        kase.id,
-        this.tokens.hash(token),
-        nonce,
-        JSON.stringify(transactionData(kase, dist)),
-        language,
-        dist.startsAt,
-        expiresAt,
-        now,
-      ],
+      [JSON.stringify(inserts)],
     );
-    const link = await em
-      .getRepository(SurveyLinkEntity)
-      .findOneOrFail({ where: { distributionId: dist.id, caseId: kase.id } });
-    const url = this.tokens.url(this.cfg.PUBLIC_BASE_URL, this.tokens.tokenFor(link.tokenNonce));
-    const created = inserted.length > 0;
-    if (created) {
-      this.outbox.add(em, {
-        topic: 'linkIssued',
-        key: kase.id,
-        data: {
-          linkId: link.id,
-          caseId: kase.id,
-          distributionId: dist.id,
-          url,
-          expiresAt: link.expiresAt?.toISOString() ?? null,
-        },
+    const created = new Set(inserted.map((r) => r.id));
+    const rows: LinkRow[] = await em.query(
+      `SELECT l.id, l.distribution_id, l.case_id, l.token_nonce, l.transaction_data, l.language, l.starts_at,
+              l.expires_at, l.created_at
+       FROM survey_links l JOIN unnest($1::uuid[], $2::text[]) AS p(d, c) ON l.distribution_id = p.d AND l.case_id = p.c`,
+      [inserts.map((i) => i.distribution_id), inserts.map((i) => i.case_id)],
+    );
+    const out = new Map<string, IssuedLink>();
+    for (const row of rows) {
+      const link = Object.assign(new SurveyLinkEntity(), {
+        id: row.id,
+        distributionId: row.distribution_id,
+        caseId: row.case_id,
+        tokenNonce: row.token_nonce,
+        transactionData: row.transaction_data,
+        language: row.language,
+        startsAt: row.starts_at,
+        expiresAt: row.expires_at,
+        createdAt: row.created_at,
       });
+      const url = this.tokens.url(this.cfg.PUBLIC_BASE_URL, this.tokens.tokenFor(row.token_nonce));
+      const k = pairKey(row.distribution_id, row.case_id);
+      out.set(k, { link, url, created: created.has(row.id) });
+      if (created.has(row.id)) {
+        this.outbox.add(em, {
+          topic: 'linkIssued',
+          key: row.case_id,
+          correlationId: unique.get(k)!.correlationId,
+          data: {
+            linkId: row.id,
+            caseId: row.case_id,
+            distributionId: row.distribution_id,
+            url,
+            expiresAt: row.expires_at?.toISOString() ?? null,
+          },
+        });
+      }
     }
-    if (action.linkField && kase.customFields[action.linkField] !== url) {
-      await em.query(
-        `UPDATE cases SET custom_fields = jsonb_set(custom_fields, ARRAY[$2::text], to_jsonb($3::text)), updated_at = now()
-         WHERE id = $1`,
-        [kase.id, action.linkField, url],
-      );
-      kase.customFields = { ...kase.customFields, [action.linkField]: url };
+    return out;
+  }
+
+  /** Writes each link into the case custom field its action names, and tells the CRM to do the same. */
+  async writeLinkFields(
+    em: EntityManager,
+    writes: { kase: CaseEntity; field: string; url: string; correlationId: string }[],
+  ): Promise<void> {
+    const patches = new Map<string, Record<string, string>>();
+    for (const w of writes) {
+      if (w.kase.customFields[w.field] === w.url) continue;
+      w.kase.customFields = { ...w.kase.customFields, [w.field]: w.url };
+      patches.set(w.kase.id, { ...(patches.get(w.kase.id) ?? {}), [w.field]: w.url });
       this.outbox.add(em, {
         topic: 'caseFieldUpdates',
-        key: kase.id,
-        data: { caseId: kase.id, field: action.linkField, value: url, reason: 'survey_link_issued' },
+        key: w.kase.id,
+        correlationId: w.correlationId,
+        data: { caseId: w.kase.id, field: w.field, value: w.url, reason: 'survey_link_issued' },
       });
     }
-    return { link, url, created };
+    if (!patches.size) return;
+    await em.query(
+      `UPDATE cases c SET custom_fields = c.custom_fields || x.patch, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, patch jsonb) WHERE c.id = x.id`,
+      [JSON.stringify([...patches].map(([id, patch]) => ({ id, patch })))],
+    );
   }
 }
 

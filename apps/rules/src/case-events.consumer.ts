@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CaseEventData, CloudEvent } from '@fg/contracts';
-import { EventHandler, HandlerContext, MessagingService } from '@fg/messaging';
+import { BatchContext, EventHandler, HandlerContext, MessagingService } from '@fg/messaging';
 import { RulesService } from './rules.service';
 
 @Injectable()
@@ -18,5 +18,9 @@ export class CaseEventsConsumer implements EventHandler<'caseEvents'>, OnModuleI
 
   async handle(event: CloudEvent<CaseEventData>, ctx: HandlerContext): Promise<void> {
     await this.rules.onCaseEvent(event, ctx.em);
+  }
+
+  async handleBatch(events: CloudEvent<CaseEventData>[], ctx: BatchContext): Promise<void> {
+    await this.rules.onCaseEvents(events, ctx.em);
   }
 }

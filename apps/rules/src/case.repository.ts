@@ -1,15 +1,73 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CaseEntity } from '@fg/persistence';
+import type { Contact, Scalar } from '@fg/contracts';
+
+export interface CaseSnapshot {
+  id: string;
+  caseNumber: string | null;
+  fields: Record<string, Scalar>;
+  customFields: Record<string, Scalar>;
+  contact: Contact | null;
+  sourceVersion: string | null;
+}
+
+interface CaseRow {
+  id: string;
+  case_number: string | null;
+  fields: Record<string, Scalar>;
+  custom_fields: Record<string, Scalar>;
+  contact: Contact | null;
+  source_version: string | null;
+}
 
 @Injectable()
 export class CaseRepository {
-  /** The case snapshot, locked for the rest of the transaction. */
-  findForUpdate(em: EntityManager, id: string): Promise<CaseEntity | null> {
-    return em.getRepository(CaseEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  /** The snapshots of these cases, locked (in id order, so concurrent batches can't deadlock) until commit. */
+  async lockMany(em: EntityManager, ids: string[]): Promise<Map<string, CaseSnapshot>> {
+    const rows: CaseRow[] = await em.query(
+      `SELECT id, case_number, fields, custom_fields, contact, source_version FROM cases
+       WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          caseNumber: r.case_number,
+          fields: r.fields,
+          customFields: r.custom_fields,
+          contact: r.contact,
+          sourceVersion: r.source_version,
+        },
+      ]),
+    );
   }
 
-  async save(em: EntityManager, c: Partial<CaseEntity> & { id: string }): Promise<void> {
-    await em.getRepository(CaseEntity).save(c);
+  /** Writes snapshots in one statement. Custom fields merge, so a concurrent link write is never lost. */
+  async upsertMany(em: EntityManager, cases: CaseSnapshot[]): Promise<void> {
+    if (!cases.length) return;
+    await em.query(
+      `INSERT INTO cases (id, case_number, fields, custom_fields, contact, source_version, updated_at)
+       SELECT x.id, x.case_number, x.fields, x.custom_fields, x.contact, x.source_version, now()
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(id text, case_number text, fields jsonb, custom_fields jsonb, contact jsonb, source_version bigint)
+       ON CONFLICT (id) DO UPDATE SET
+         case_number = excluded.case_number, fields = excluded.fields,
+         custom_fields = cases.custom_fields || excluded.custom_fields,
+         contact = excluded.contact, source_version = excluded.source_version, updated_at = now()`,
+      [
+        JSON.stringify(
+          cases.map((c) => ({
+            id: c.id,
+            case_number: c.caseNumber,
+            fields: c.fields,
+            custom_fields: c.customFields,
+            contact: c.contact,
+            source_version: c.sourceVersion,
+          })),
+        ),
+      ],
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CloudEvent, DispatchRequested } from '@fg/contracts';
-import { EventHandler, HandlerContext, MessagingService } from '@fg/messaging';
+import { BatchContext, EventHandler, HandlerContext, MessagingService } from '@fg/messaging';
 import { EmailSenderService } from './email-sender.service';
 
 @Injectable()
@@ -17,6 +17,18 @@ export class DispatchEmailConsumer implements EventHandler<'dispatchEmail'>, OnM
   }
 
   async handle(event: CloudEvent<DispatchRequested>, ctx: HandlerContext): Promise<void> {
-    await this.sender.prepare(ctx.em, event.data, ctx.afterCommit);
+    await this.sender.prepare(
+      ctx.em,
+      [{ d: event.data, correlationId: event.correlationid ?? event.id }],
+      ctx.afterCommit,
+    );
+  }
+
+  async handleBatch(events: CloudEvent<DispatchRequested>[], ctx: BatchContext): Promise<void> {
+    await this.sender.prepare(
+      ctx.em,
+      events.map((e) => ({ d: e.data, correlationId: e.correlationid ?? e.id })),
+      ctx.afterCommit,
+    );
   }
 }

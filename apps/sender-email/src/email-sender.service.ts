@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { Clock, DomainError, Metrics } from '@fg/common';
-import type { DispatchRequested } from '@fg/contracts';
-import { DistributionEntity, InviteEntity } from '@fg/persistence';
+import type { DeliveryReceipt, DispatchRequested } from '@fg/contracts';
+import { DistributionEntity, InviteEntity, TemplateEntity, returnedRows } from '@fg/persistence';
 import { InviteStatusService, TemplateRepository } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
 import { TemplateRenderer } from '@fg/templates';
@@ -10,10 +10,24 @@ import { EmailMessage, EmailProvider, ProviderError } from './providers/email.pr
 
 const MAX_ATTEMPTS = 4;
 
+export interface Dispatch {
+  d: DispatchRequested;
+  correlationId: string;
+}
+
+interface Pending {
+  receipt: DeliveryReceipt;
+  correlationId: string;
+  done: () => void;
+  fail: (e: unknown) => void;
+}
+
 @Injectable()
 export class EmailSenderService {
   private readonly log = new Logger('EmailSender');
   private readonly renderer = new TemplateRenderer();
+  private readonly outcomes: Pending[] = [];
+  private flushing?: Promise<void>;
 
   constructor(
     private readonly provider: EmailProvider,
@@ -26,59 +40,97 @@ export class EmailSenderService {
   ) {}
 
   /**
-   * In the consumer's transaction: claim the invite (pending → sending) and render the message. The provider
-   * is called only after that commits, so a crash can never lead to a second send: a redelivered dispatch
-   * finds the invite already claimed and stops.
+   * In the consumer's transaction: claim the invites (pending → sending) and render the messages. The
+   * provider is called only after that commits, so a crash can never lead to a second send: a redelivered
+   * dispatch finds its invite already claimed and stops.
    */
-  async prepare(em: EntityManager, d: DispatchRequested, afterCommit: (fn: () => Promise<void>) => void) {
-    const claimed: unknown[] = await em.query(
-      `UPDATE invites SET delivery_status = 'sending', attempted_at = $2 WHERE id = $1 AND delivery_status = 'pending' RETURNING id`,
-      [d.inviteId, this.clock.now()],
+  async prepare(em: EntityManager, items: Dispatch[], afterCommit: (fn: () => Promise<void>) => void) {
+    const claimed = returnedRows<InviteRowLite>(
+      await em.query(
+        `UPDATE invites SET delivery_status = 'sending', attempted_at = $2
+       WHERE id = ANY($1::uuid[]) AND delivery_status = 'pending'
+       RETURNING id, case_id, distribution_id, channel, kind, status, delivery_status, sent_at`,
+        [items.map((i) => i.d.inviteId), this.clock.now()],
+      ),
     );
-    if (!claimed.length) {
-      this.log.log(`invite ${d.inviteId} already attempted; not sending again`);
-      return;
-    }
-    const invite = await em.getRepository(InviteEntity).findOneByOrFail({ id: d.inviteId });
-    const dist = await em.getRepository(DistributionEntity).findOneByOrFail({ id: d.distributionId });
-    const fail = (reason: string) =>
-      this.statuses.transition(em, invite, { status: 'Failed', deliveryStatus: 'failed', reason });
-
-    const template = await this.templates.find(
-      em,
-      { distributionId: d.distributionId, channel: 'email', kind: d.kind },
-      d.language,
-      dist.defaultLanguage,
+    const invites = new Map(claimed.map((r) => [r.id, toInvite(r)]));
+    const dists = new Map(
+      (
+        await em
+          .getRepository(DistributionEntity)
+          .findBy({ id: In([...new Set(items.map((i) => i.d.distributionId))]) })
+      ).map((d) => [d.id, d]),
     );
-    if (!template) return fail(`TEMPLATE_NOT_FOUND: no email ${d.kind} template for language ${d.language}`);
-    const from = dist.accounts.email;
-    if (!from?.fromEmail) return fail('NO_SENDER_ACCOUNT: the distribution has no email sender identity');
-
-    const vars = { ...d.variables, survey_link: d.link.url, survey_link_expires_at: d.link.expiresAt ?? '' };
-    let message: EmailMessage;
-    try {
-      message = {
-        inviteId: d.inviteId,
-        to: d.recipient,
-        from: { email: from.fromEmail, name: from.fromName },
-        subject: this.renderer.render(template.subject ?? '', vars, { part: 'subject' }),
-        html: this.renderer.render(template.html ?? '', vars, { html: true, part: 'html body' }),
-        text: this.renderer.render(template.text ?? '', vars, { part: 'text body' }),
+    const templateCache = new Map<string, Promise<TemplateEntity | null>>();
+    for (const { d, correlationId } of items) {
+      const invite = invites.get(d.inviteId);
+      if (!invite) {
+        this.log.log(`invite ${d.inviteId} already attempted; not sending again`);
+        continue;
+      }
+      invites.delete(d.inviteId);
+      const dist = dists.get(d.distributionId)!;
+      const fail = (reason: string) =>
+        this.statuses.transition(
+          em,
+          invite,
+          { status: 'Failed', deliveryStatus: 'failed', reason },
+          correlationId,
+        );
+      const tk = `${d.distributionId}|${d.kind}|${d.language}`;
+      if (!templateCache.has(tk))
+        templateCache.set(
+          tk,
+          this.templates.find(
+            em,
+            { distributionId: d.distributionId, channel: 'email', kind: d.kind },
+            d.language,
+            dist.defaultLanguage,
+          ),
+        );
+      const template = await templateCache.get(tk)!;
+      if (!template) {
+        await fail(`TEMPLATE_NOT_FOUND: no email ${d.kind} template for language ${d.language}`);
+        continue;
+      }
+      const from = dist.accounts.email;
+      if (!from?.fromEmail) {
+        await fail('NO_SENDER_ACCOUNT: the distribution has no email sender identity');
+        continue;
+      }
+      const vars = {
+        ...d.variables,
+        survey_link: d.link.url,
+        survey_link_expires_at: d.link.expiresAt ?? '',
       };
-    } catch (e) {
-      if (e instanceof DomainError) return fail(`${e.code}: ${e.message}`);
-      throw e;
+      let message: EmailMessage;
+      try {
+        message = {
+          inviteId: d.inviteId,
+          to: d.recipient,
+          from: { email: from.fromEmail, name: from.fromName },
+          subject: this.renderer.render(template.subject ?? '', vars, { part: 'subject' }),
+          html: this.renderer.render(template.html ?? '', vars, { html: true, part: 'html body' }),
+          text: this.renderer.render(template.text ?? '', vars, { part: 'text body' }),
+        };
+      } catch (e) {
+        if (e instanceof DomainError) {
+          await fail(`${e.code}: ${e.message}`);
+          continue;
+        }
+        throw e;
+      }
+      afterCommit(() => this.deliver(message, correlationId));
     }
-    afterCommit(() => this.deliver(message));
   }
 
   /** Calls the provider with bounded retries on 429/5xx/timeouts, then records the outcome. */
-  private async deliver(m: EmailMessage): Promise<void> {
+  private async deliver(m: EmailMessage, correlationId: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.provider.send(m);
         this.metrics.providerCalls.inc({ provider: this.provider.name, outcome: 'accepted' });
-        return await this.record(m.inviteId, res.providerMessageId, null);
+        return await this.record(m.inviteId, res.providerMessageId, null, correlationId);
       } catch (e) {
         const err =
           e instanceof ProviderError ? e : new ProviderError((e as Error).message, false, 'UNEXPECTED');
@@ -88,11 +140,8 @@ export class EmailSenderService {
         });
         if (err.permanent || attempt >= MAX_ATTEMPTS) {
           this.log.warn(`email for invite ${m.inviteId} failed: ${err.message}`);
-          return this.record(
-            m.inviteId,
-            null,
-            `${err.permanent ? 'PROVIDER_REJECTED' : 'PROVIDER_UNAVAILABLE'}: ${err.code}`,
-          );
+          const why = `${err.permanent ? 'PROVIDER_REJECTED' : 'PROVIDER_UNAVAILABLE'}: ${err.code}`;
+          return this.record(m.inviteId, null, why, correlationId);
         }
         const backoff = Math.min(10_000, 250 * 2 ** attempt);
         const wait = Math.min(30_000, err.retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2));
@@ -101,19 +150,72 @@ export class EmailSenderService {
     }
   }
 
-  private async record(inviteId: string, providerMessageId: string | null, failure: string | null) {
-    await this.outbox.transaction((em) =>
-      this.statuses.applyReceipt(em, {
-        provider: this.provider.name,
-        channel: 'email',
-        inviteId,
-        providerMessageId,
-        event: failure ? 'failed' : 'accepted',
-        occurredAt: this.clock.now().toISOString(),
-        reason: failure,
-        providerEventId: null,
-      }),
-    );
-    this.messaging.wakeRelay();
+  /** Outcomes are coalesced: whatever arrived while the previous write ran goes in the next transaction. */
+  private record(
+    inviteId: string,
+    providerMessageId: string | null,
+    failure: string | null,
+    correlationId: string,
+  ) {
+    return new Promise<void>((done, fail) => {
+      this.outcomes.push({
+        receipt: {
+          provider: this.provider.name,
+          channel: 'email',
+          inviteId,
+          providerMessageId,
+          event: failure ? 'failed' : 'accepted',
+          occurredAt: this.clock.now().toISOString(),
+          reason: failure,
+          providerEventId: null,
+        },
+        correlationId,
+        done,
+        fail,
+      });
+      this.flushing ??= this.flush();
+    });
   }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.outcomes.length) {
+        const batch = this.outcomes.splice(0, 500);
+        try {
+          await this.outbox.transaction((em) => this.statuses.applyReceipts(em, batch));
+          batch.forEach((b) => b.done());
+          this.messaging.wakeRelay();
+        } catch (e) {
+          batch.forEach((b) => b.fail(e));
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+}
+
+interface InviteRowLite {
+  id: string;
+  case_id: string;
+  distribution_id: string;
+  channel: InviteEntity['channel'];
+  kind: InviteEntity['kind'];
+  status: InviteEntity['status'];
+  delivery_status: InviteEntity['deliveryStatus'];
+  sent_at: Date | null;
+}
+
+function toInvite(r: InviteRowLite): InviteEntity {
+  return Object.assign(new InviteEntity(), {
+    id: r.id,
+    caseId: r.case_id,
+    distributionId: r.distribution_id,
+    channel: r.channel,
+    kind: r.kind,
+    status: r.status,
+    deliveryStatus: r.delivery_status,
+    sentAt: r.sent_at,
+    reason: null,
+  });
 }

@@ -1,10 +1,23 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { DeliveryReceipt, InviteStatus } from '@fg/contracts';
+import type { DeliveryReceipt } from '@fg/contracts';
 import { Clock, newId } from '@fg/common';
 import { InviteEntity } from '@fg/persistence';
 import { OutboxService } from '@fg/messaging';
 import { InviteState, nextInviteState } from './invite-status-machine';
+
+interface InviteRow {
+  id: string;
+  case_id: string;
+  distribution_id: string;
+  channel: InviteEntity['channel'];
+  kind: InviteEntity['kind'];
+  status: InviteEntity['status'];
+  delivery_status: InviteEntity['deliveryStatus'];
+  reason: string | null;
+  provider_message_id: string | null;
+  sent_at: Date | null;
+}
 
 /** Applies receipts and send outcomes to invites, and publishes each change for the rules. */
 @Injectable()
@@ -16,51 +29,86 @@ export class InviteStatusService {
     private readonly clock: Clock,
   ) {}
 
-  async applyReceipt(em: EntityManager, r: DeliveryReceipt): Promise<InviteStatus | null> {
-    if (r.providerEventId) {
-      const inserted: unknown[] = await em.query(
-        `INSERT INTO delivery_receipts (id, invite_id, provider, event, provider_event_id, reason, occurred_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
-        [newId(), r.inviteId, r.provider, r.event, r.providerEventId, r.reason, r.occurredAt],
-      );
-      if (!inserted.length) return null;
-    } else {
-      await em.query(
-        `INSERT INTO delivery_receipts (id, invite_id, provider, event, reason, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [newId(), r.inviteId, r.provider, r.event, r.reason, r.occurredAt],
-      );
-    }
-    const invite = await em
-      .getRepository(InviteEntity)
-      .findOne({ where: { id: r.inviteId }, lock: { mode: 'pessimistic_write' } });
-    if (!invite) {
-      this.log.warn(`receipt for unknown invite ${r.inviteId} ignored`);
-      return null;
-    }
-    if (r.providerMessageId && !invite.providerMessageId) {
-      invite.providerMessageId = r.providerMessageId;
-      await em.update(InviteEntity, invite.id, { providerMessageId: r.providerMessageId });
-    }
-    const next = nextInviteState(invite, r.event, r.reason);
-    if (!next) return null;
-    await this.transition(em, invite, next);
-    return next.status;
+  applyReceipt(em: EntityManager, r: DeliveryReceipt, correlationId?: string): Promise<void> {
+    return this.applyReceipts(em, [{ receipt: r, correlationId }]);
+  }
+
+  /**
+   * Applies receipts in order: duplicates (same provider event id) are dropped, each invite moves by the
+   * monotonic state machine, and every change is published. One insert, one locking read and one update
+   * for the whole batch.
+   */
+  async applyReceipts(
+    em: EntityManager,
+    items: { receipt: DeliveryReceipt; correlationId?: string }[],
+  ): Promise<void> {
+    if (!items.length) return;
+    const rows = items.map(({ receipt: r }) => ({
+      id: newId(),
+      invite_id: r.inviteId,
+      provider: r.provider,
+      event: r.event,
+      provider_event_id: r.providerEventId,
+      reason: r.reason,
+      occurred_at: r.occurredAt,
+    }));
+    const kept: { id: string }[] = await em.query(
+      `INSERT INTO delivery_receipts (id, invite_id, provider, event, provider_event_id, reason, occurred_at)
+       SELECT x.id, x.invite_id, x.provider, x.event, x.provider_event_id, x.reason, x.occurred_at
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, invite_id uuid, provider text, event text,
+            provider_event_id text, reason text, occurred_at timestamptz)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [JSON.stringify(rows)],
+    );
+    const fresh = new Set(kept.map((k) => k.id));
+    const invites = await this.lock(em, [...new Set(items.map((i) => i.receipt.inviteId))]);
+    const now = this.clock.now();
+    const touched = new Set<InviteEntity>();
+    items.forEach(({ receipt: r, correlationId }, i) => {
+      if (!fresh.has(rows[i].id)) return;
+      const invite = invites.get(r.inviteId);
+      if (!invite) {
+        this.log.warn(`receipt for unknown invite ${r.inviteId} ignored`);
+        return;
+      }
+      if (r.providerMessageId && !invite.providerMessageId) {
+        invite.providerMessageId = r.providerMessageId;
+        touched.add(invite);
+      }
+      const next = nextInviteState(invite, r.event, r.reason);
+      if (!next) return;
+      this.announce(em, invite, next, now, correlationId);
+      touched.add(invite);
+    });
+    await this.save(em, [...touched], now);
   }
 
   /** Moves an invite to a state decided by our own code (Failed before sending, Suppressed, …). */
-  async transition(em: EntityManager, invite: InviteEntity, next: InviteState): Promise<void> {
+  async transition(
+    em: EntityManager,
+    invite: InviteEntity,
+    next: InviteState,
+    correlationId?: string,
+  ): Promise<void> {
     const now = this.clock.now();
+    this.announce(em, invite, next, now, correlationId);
+    await this.save(em, [invite], now);
+  }
+
+  private announce(
+    em: EntityManager,
+    invite: InviteEntity,
+    next: InviteState,
+    now: Date,
+    correlationId?: string,
+  ) {
     const previousStatus = invite.status;
-    await em.update(InviteEntity, invite.id, {
-      status: next.status,
-      deliveryStatus: next.deliveryStatus,
-      reason: next.reason,
-      statusChangedAt: now,
-      ...(next.status === 'Invite Sent' && !invite.sentAt ? { sentAt: now } : {}),
-    });
+    if (next.status === 'Invite Sent' && !invite.sentAt) invite.sentAt = now;
+    Object.assign(invite, next, { statusChangedAt: now });
     this.outbox.add(em, {
       topic: 'inviteStatus',
       key: invite.caseId,
+      correlationId,
       data: {
         inviteId: invite.id,
         caseId: invite.caseId,
@@ -74,6 +122,56 @@ export class InviteStatusService {
         occurredAt: now.toISOString(),
       },
     });
-    Object.assign(invite, next);
+  }
+
+  private async lock(em: EntityManager, ids: string[]): Promise<Map<string, InviteEntity>> {
+    const rows: InviteRow[] = await em.query(
+      `SELECT id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at
+       FROM invites WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        Object.assign(new InviteEntity(), {
+          id: r.id,
+          caseId: r.case_id,
+          distributionId: r.distribution_id,
+          channel: r.channel,
+          kind: r.kind,
+          status: r.status,
+          deliveryStatus: r.delivery_status,
+          reason: r.reason,
+          providerMessageId: r.provider_message_id,
+          sentAt: r.sent_at,
+        }),
+      ]),
+    );
+  }
+
+  private async save(em: EntityManager, invites: InviteEntity[], now: Date) {
+    if (!invites.length) return;
+    await em.query(
+      `UPDATE invites i SET status = x.status, delivery_status = x.delivery_status, reason = x.reason,
+              status_changed_at = COALESCE(x.status_changed_at, i.status_changed_at),
+              sent_at = COALESCE(i.sent_at, x.sent_at),
+              provider_message_id = COALESCE(i.provider_message_id, x.provider_message_id)
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, delivery_status text, reason text,
+            status_changed_at timestamptz, sent_at timestamptz, provider_message_id text)
+       WHERE i.id = x.id`,
+      [
+        JSON.stringify(
+          invites.map((i) => ({
+            id: i.id,
+            status: i.status,
+            delivery_status: i.deliveryStatus,
+            reason: i.reason,
+            status_changed_at: i.statusChangedAt ?? now,
+            sent_at: i.sentAt,
+            provider_message_id: i.providerMessageId,
+          })),
+        ),
+      ],
+    );
   }
 }

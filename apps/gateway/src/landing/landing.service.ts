@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock, sha256 } from '@fg/common';
-import { DistributionEntity, SurveyEntity, SurveyLinkEntity } from '@fg/persistence';
+import { DistributionEntity, SurveyEntity, SurveyLinkEntity, returnedRows } from '@fg/persistence';
 import { LinkTokens } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
 
@@ -34,10 +34,12 @@ export class LandingService {
     if (survey.status === 'closed') return { state: 'closed' };
     if (link.responseStatus === 'Not Started') {
       const changed = await this.outbox.transaction(async (em) => {
-        const rows: unknown[] = await em.query(
-          `UPDATE survey_links SET response_status = 'Survey Opened', opened_at = $2
+        const rows = returnedRows(
+          await em.query(
+            `UPDATE survey_links SET response_status = 'Survey Opened', opened_at = $2
            WHERE id = $1 AND response_status = 'Not Started' RETURNING id`,
-          [link.id, now],
+            [link.id, now],
+          ),
         );
         if (!rows.length) return false;
         this.outbox.add(em, {

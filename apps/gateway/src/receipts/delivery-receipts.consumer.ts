@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CloudEvent, DeliveryReceipt } from '@fg/contracts';
 import { InviteStatusService } from '@fg/invites';
-import { EventHandler, HandlerContext, MessagingService } from '@fg/messaging';
+import { BatchContext, EventHandler, HandlerContext, MessagingService } from '@fg/messaging';
 
 /** Applies receipts to invites; each status change is published on `invite.status`. */
 @Injectable()
@@ -18,6 +18,13 @@ export class DeliveryReceiptsConsumer implements EventHandler<'deliveryReceipts'
   }
 
   async handle(event: CloudEvent<DeliveryReceipt>, ctx: HandlerContext): Promise<void> {
-    await this.statuses.applyReceipt(ctx.em, event.data);
+    await this.statuses.applyReceipt(ctx.em, event.data, event.correlationid);
+  }
+
+  async handleBatch(events: CloudEvent<DeliveryReceipt>[], ctx: BatchContext): Promise<void> {
+    await this.statuses.applyReceipts(
+      ctx.em,
+      events.map((e) => ({ receipt: e.data, correlationId: e.correlationid ?? e.id })),
+    );
   }
 }

@@ -1,0 +1,1 @@
+export { LinkIssuerModule } from './link-issuer.module';

@@ -1,0 +1,1 @@
+export { SenderEmailModule } from './sender-email.module';

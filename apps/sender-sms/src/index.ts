@@ -1,0 +1,1 @@
+export { SenderSmsModule } from './sender-sms.module';

@@ -1,0 +1,1 @@
+export { SenderWhatsappModule } from './sender-whatsapp.module';
