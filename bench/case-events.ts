@@ -49,7 +49,7 @@ async function main() {
   const allAccepted = new Promise<void>((r) => (done = r));
   const stub = new SendGridStub();
   stub.respondWith((req) => {
-    const subject = String(req.body.subject ?? '');
+    const subject = typeof req.body.subject === 'string' ? req.body.subject : '';
     const caseId = subject.slice(subject.indexOf('bench-'));
     const t0 = producedAt.get(caseId);
     if (t0 !== undefined) {
