@@ -198,6 +198,68 @@ describe('one case end to end over Kafka and Postgres', () => {
     await eventually(async () => expect((await invitesOf(caseId))[0]?.status).toBe('Invite Sent'));
   });
 
+  it('dead-letters an action its handler rejects, with the reason, and still runs the next one', async () => {
+    const dlq = await kafka.watch(deadLetterTopicOf(topic('surveyActions')));
+    const caseId = `case-${randomUUID()}`;
+    await kafka.produce(topic('caseEvents'), [resolvedCaseEvent(f, caseId)]);
+    await eventually(async () => expect((await invitesOf(caseId))[0]?.status).toBe('Invite Sent'));
+    const action = (distributionId: string, linkField: string) => ({
+      key: caseId,
+      value: JSON.stringify({
+        actionId: randomUUID(),
+        ruleId: randomUUID(),
+        ruleVersion: 1,
+        caseId,
+        distributionId,
+        kind: 'issue_link',
+        linkField,
+      }),
+      headers: {
+        ce_specversion: '1.0',
+        ce_id: randomUUID(),
+        ce_source: 'test',
+        ce_type: 'survey.action.requested',
+        'content-type': 'application/json',
+      },
+    });
+    const unknown = randomUUID();
+    await kafka.produce(topic('surveyActions'), [
+      action(unknown, 'bad_link'),
+      action(f.distributionId, 'crm_link'),
+    ]);
+    const dead = await dlq.waitFor((m) => m.key === caseId);
+    expect(dead.headers['dlq-reason']).toBe(`rejected: distribution ${unknown} does not exist`);
+    expect(dead.headers['dlq-code']).toBe('NOT_FOUND');
+    // The good action went through, and it got the case's one link for that distribution, not a new one.
+    await eventually(async () => {
+      const [kase] = await pipeline.ds.query(`SELECT custom_fields FROM cases WHERE id = $1`, [caseId]);
+      expect(kase.custom_fields.crm_link).toBe(kase.custom_fields.survey_link);
+      expect(kase.custom_fields.bad_link).toBeUndefined();
+    });
+  });
+
+  it('does not send again when a dispatch is delivered a second time', async () => {
+    const dispatches = await kafka.watch(topic('dispatchEmail'));
+    const caseId = `case-${randomUUID()}`;
+    await kafka.produce(topic('caseEvents'), [resolvedCaseEvent(f, caseId)]);
+    const original = await dispatches.waitFor<{ caseId: string }>((m) => m.data.caseId === caseId);
+    await eventually(async () => expect((await invitesOf(caseId))[0]?.status).toBe('Invite Sent'));
+    // As if the relay re-published it under a new id after a crash: the invite was already claimed.
+    const redelivered = randomUUID();
+    await kafka.produce(topic('dispatchEmail'), [
+      { key: caseId, value: original.value, headers: { ...original.headers, ce_id: redelivered } },
+    ]);
+    await eventually(async () => {
+      const rows = await pipeline.ds.query(
+        `SELECT 1 FROM inbox WHERE consumer = 'sender-email' AND message_id = $1`,
+        [`${original.headers.ce_source}#${redelivered}`],
+      );
+      expect(rows).toHaveLength(1);
+    });
+    expect(mailsTo(caseId)).toHaveLength(1);
+    expect((await invitesOf(caseId))[0].status).toBe('Invite Sent');
+  });
+
   it('rejects forged SendGrid webhooks with 401 and changes nothing', async () => {
     const caseId = `case-${randomUUID()}`;
     await kafka.produce(topic('caseEvents'), [resolvedCaseEvent(f, caseId)]);

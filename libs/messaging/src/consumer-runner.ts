@@ -227,7 +227,7 @@ interface Effect {
   fn: () => Promise<void>;
 }
 
-const EFFECT_CONCURRENCY = 16;
+const EFFECT_CONCURRENCY = 64;
 
 /** Runs post-commit effects, a bounded number at a time, each under its event's correlation id. */
 async function runEffects(effects: Effect[]): Promise<void> {
