@@ -66,7 +66,9 @@ export interface ConfigRequirements {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, req: ConfigRequirements = {}): AppConfig {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable (FOO= in a compose file) means "not set", not "set to nothing".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
