@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
+import { eventually } from './support/eventually';
 import { Pipeline, testConfig } from './support/pipeline';
 
 describe('ops REST', () => {
@@ -10,12 +12,48 @@ describe('ops REST', () => {
 
   beforeAll(async () => {
     pipeline = await new Pipeline(testConfig({ SENDGRID_WEBHOOK_PUBLIC_KEY: undefined })).start(['gateway']);
+    twilioPipeline = await new Pipeline(
+      testConfig({ TWILIO_AUTH_TOKEN: TWILIO_TOKEN, TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` }),
+    ).start(['gateway']);
     const keys = pipeline.apps.get('gateway')!.get(ApiKeyService);
     viewer = (await keys.create('viewer', ['distribution:view'])).key;
     editor = (await keys.create('publisher', ['case-events:publish'])).key;
   });
 
-  afterAll(() => pipeline?.close());
+  let twilioPipeline: Pipeline;
+  const TWILIO_TOKEN = 'twilio-auth-token-for-tests';
+
+  afterAll(async () => {
+    await pipeline?.close();
+    await twilioPipeline?.close();
+  });
+
+  it('accepts Twilio status callbacks only with a valid X-Twilio-Signature over the public URL', async () => {
+    const inviteId = randomUUID();
+    const path = `/webhooks/twilio/status?inviteId=${inviteId}`;
+    const params = { MessageSid: 'SM' + '1'.repeat(32), MessageStatus: 'delivered', To: '+14155550100' };
+    const signature = getExpectedTwilioSignature(TWILIO_TOKEN, `https://surveys.example.test${path}`, params);
+    await request(twilioPipeline.gateway)
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', signature)
+      .send(params)
+      .expect(200, { accepted: 1 });
+    await request(twilioPipeline.gateway)
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', signature)
+      .send({ ...params, MessageStatus: 'failed' })
+      .expect(401);
+    // The genuine callback became a receipt (applied by the gateway's receipts consumer); the forged one didn't.
+    await eventually(async () => {
+      const rows = await twilioPipeline.ds.query(
+        `SELECT provider, event FROM delivery_receipts WHERE invite_id = $1`,
+        [inviteId],
+      );
+      expect(rows).toEqual([{ provider: 'twilio', event: 'delivered' }]);
+    });
+  });
 
   it('requires a key (401) carrying the endpoint’s permission (403)', async () => {
     const s = pipeline.gateway;

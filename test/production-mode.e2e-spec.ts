@@ -1,0 +1,72 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { freePort } from './kafka/broker';
+import { eventually } from './support/eventually';
+
+const ROOT = resolve(__dirname, '..');
+
+/** Each app as its own process, configured only by the environment. */
+describe('production mode', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+
+  function run(app: string, env: Record<string, string>) {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const out = { stdout: '', stderr: '' };
+    child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    return { child, out, exited };
+  }
+
+  it('refuses to start without its secrets, naming each missing variable', async () => {
+    const p = run('sender-email', {
+      DATABASE_URL: process.env.DATABASE_URL!,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      PUBLIC_BASE_URL: 'https://s.example.com',
+    });
+    expect(await p.exited).toBe(78);
+    expect(p.out.stderr).toContain('LINK_SIGNING_SECRET: Required');
+    const q = run('sender-email', {
+      DATABASE_URL: process.env.DATABASE_URL!,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      PUBLIC_BASE_URL: 'https://s.example.com',
+      LINK_SIGNING_SECRET: randomBytes(32).toString('hex'),
+    });
+    expect(await q.exited).toBe(78);
+    expect(q.out.stderr).toContain('SENDGRID_API_KEY: required when CHANNEL_PROVIDERS=live');
+  });
+
+  it('starts the gateway on Kafka and Postgres, serves health, logs JSON, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const secret = randomBytes(32).toString('hex');
+    const p = run('gateway', {
+      DATABASE_URL: process.env.DATABASE_URL!,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      KAFKA_TOPIC_PREFIX: `p${randomBytes(3).toString('hex')}.`,
+      PUBLIC_BASE_URL: 'https://s.example.com',
+      LINK_SIGNING_SECRET: secret,
+      SENDGRID_WEBHOOK_PUBLIC_KEY: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+      PORT: String(port),
+    });
+    const health = await eventually(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(res.status).toBe(200);
+      return res.json();
+    }, 60_000);
+    expect(health).toEqual({ status: 'ok', database: 'up' });
+    const lines = p.out.stdout.trim().split('\n');
+    const parsed = lines.map((l) => JSON.parse(l) as { app: string; level: string });
+    expect(parsed.every((l) => l.app === 'gateway')).toBe(true);
+    expect(p.out.stdout).not.toContain(secret);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+});
