@@ -19,8 +19,8 @@ describe('production mode', () => {
     });
     children.push(child);
     const out = { stdout: '', stderr: '' };
-    child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     return { child, out, exited };
   }

@@ -1,4 +1,4 @@
-import { Type } from '@nestjs/common';
+import { Logger, Type } from '@nestjs/common';
 import { ConfigError, ConfigRequirements, loadConfig } from '@fg/common';
 import { createApp } from './create-app';
 
@@ -20,6 +20,18 @@ export async function runApp(opts: {
     throw e;
   }
   const app = await createApp({ app: opts.app, config, features: opts.features, openapi: opts.openapi });
-  app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');
+  // Graceful stop: the outbox relay finishes its batch, consumers leave their groups, the pool closes.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    new Logger('Shutdown').log(`${signal} received, shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
