@@ -4,6 +4,7 @@
  *
  *   npm run bench                     # 5000 events, broker started from Maven Central artifacts
  *   BENCH_EVENTS=20000 npm run bench  # more events; KAFKA_BROKERS / TEST_DATABASE_URL reuse existing engines
+ *   BENCH_RATE=300 npm run bench      # produce at a steady 300 events/s: latency under sustained load
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -17,7 +18,9 @@ import { Pipeline, resolvedCaseEvent, seedSurveyFixture, testConfig } from '../t
 import { SendGridStub } from '../test/support/sendgrid-stub';
 
 const N = Number(process.env.BENCH_EVENTS ?? 5000);
-const BATCH = 500;
+/** Events per second to produce at; unset = one burst, as fast as the producer goes. */
+const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
+const BATCH = RATE ? Math.max(1, Math.round(RATE / 20)) : 500;
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -76,6 +79,10 @@ async function main() {
     await kafka.produce(topic, [resolvedCaseEvent(f, 'bench-warmup')]);
     const start = Date.now();
     for (let i = 0; i < N; i += BATCH) {
+      if (RATE) {
+        const due = start + (i / RATE) * 1000;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
       const batch = Array.from({ length: Math.min(BATCH, N - i) }, () => `bench-${randomUUID()}`);
       const now = Date.now();
       for (const id of batch) producedAt.set(id, now);
@@ -92,6 +99,7 @@ async function main() {
     const sorted = [...latencies].sort((a, b) => a - b);
     const result = {
       events: N,
+      rate: RATE ?? 'burst',
       delivered: latencies.length,
       produceSeconds: (produced - start) / 1000,
       totalSeconds: seconds,

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { Clock, DomainError, Metrics } from '@fg/common';
 import type { DeliveryReceipt, DispatchRequested } from '@fg/contracts';
-import { DistributionEntity, InviteEntity, TemplateEntity, returnedRows } from '@fg/persistence';
-import { InviteStatusService, TemplateRepository } from '@fg/invites';
+import { DistributionEntity, TemplateEntity, returnedRows } from '@fg/persistence';
+import { InviteRow, InviteStatusService, TemplateRepository, inviteFromRow } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
 import { TemplateRenderer } from '@fg/templates';
 import { EmailMessage, EmailProvider, ProviderError } from './providers/email.provider';
@@ -45,15 +45,15 @@ export class EmailSenderService {
    * dispatch finds its invite already claimed and stops.
    */
   async prepare(em: EntityManager, items: Dispatch[], afterCommit: (fn: () => Promise<void>) => void) {
-    const claimed = returnedRows<InviteRowLite>(
+    const claimed = returnedRows<InviteRow>(
       await em.query(
         `UPDATE invites SET delivery_status = 'sending', attempted_at = $2
        WHERE id = ANY($1::uuid[]) AND delivery_status = 'pending'
-       RETURNING id, case_id, distribution_id, channel, kind, status, delivery_status, sent_at`,
+       RETURNING id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at`,
         [items.map((i) => i.d.inviteId), this.clock.now()],
       ),
     );
-    const invites = new Map(claimed.map((r) => [r.id, toInvite(r)]));
+    const invites = new Map(claimed.map((r) => [r.id, inviteFromRow(r)]));
     const dists = new Map(
       (
         await em
@@ -193,29 +193,4 @@ export class EmailSenderService {
       this.flushing = undefined;
     }
   }
-}
-
-interface InviteRowLite {
-  id: string;
-  case_id: string;
-  distribution_id: string;
-  channel: InviteEntity['channel'];
-  kind: InviteEntity['kind'];
-  status: InviteEntity['status'];
-  delivery_status: InviteEntity['deliveryStatus'];
-  sent_at: Date | null;
-}
-
-function toInvite(r: InviteRowLite): InviteEntity {
-  return Object.assign(new InviteEntity(), {
-    id: r.id,
-    caseId: r.case_id,
-    distributionId: r.distribution_id,
-    channel: r.channel,
-    kind: r.kind,
-    status: r.status,
-    deliveryStatus: r.delivery_status,
-    sentAt: r.sent_at,
-    reason: null,
-  });
 }

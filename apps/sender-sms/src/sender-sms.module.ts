@@ -1,6 +1,16 @@
-import { Module } from '@nestjs/common';
-import { InvitesModule } from '@fg/invites';
-import { DispatchSmsConsumer } from './dispatch-sms.consumer';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ChannelUnavailableHandler, InviteStatusService, InvitesModule } from '@fg/invites';
+import { MessagingService } from '@fg/messaging';
 
-@Module({ imports: [InvitesModule], providers: [DispatchSmsConsumer] })
-export class SenderSmsModule {}
+/** Consumes `dispatch.sms`; Twilio sending is not built yet (see ChannelUnavailableHandler). */
+@Module({ imports: [InvitesModule] })
+export class SenderSmsModule implements OnModuleInit {
+  constructor(
+    private readonly messaging: MessagingService,
+    private readonly statuses: InviteStatusService,
+  ) {}
+
+  onModuleInit() {
+    this.messaging.register('sender-sms', new ChannelUnavailableHandler('sms', this.statuses));
+  }
+}

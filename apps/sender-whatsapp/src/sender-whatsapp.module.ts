@@ -1,6 +1,16 @@
-import { Module } from '@nestjs/common';
-import { InvitesModule } from '@fg/invites';
-import { DispatchWhatsappConsumer } from './dispatch-whatsapp.consumer';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ChannelUnavailableHandler, InviteStatusService, InvitesModule } from '@fg/invites';
+import { MessagingService } from '@fg/messaging';
 
-@Module({ imports: [InvitesModule], providers: [DispatchWhatsappConsumer] })
-export class SenderWhatsappModule {}
+/** Consumes `dispatch.whatsapp`; Twilio sending is not built yet (see ChannelUnavailableHandler). */
+@Module({ imports: [InvitesModule] })
+export class SenderWhatsappModule implements OnModuleInit {
+  constructor(
+    private readonly messaging: MessagingService,
+    private readonly statuses: InviteStatusService,
+  ) {}
+
+  onModuleInit() {
+    this.messaging.register('sender-whatsapp', new ChannelUnavailableHandler('whatsapp', this.statuses));
+  }
+}

@@ -3,3 +3,4 @@ export * from './invite-status.service';
 export * from './invites.module';
 export * from './link-token';
 export * from './template.repository';
+export * from './channel-unavailable.handler';

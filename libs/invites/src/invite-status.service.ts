@@ -6,7 +6,7 @@ import { InviteEntity } from '@fg/persistence';
 import { OutboxService } from '@fg/messaging';
 import { InviteState, nextInviteState } from './invite-status-machine';
 
-interface InviteRow {
+export interface InviteRow {
   id: string;
   case_id: string;
   distribution_id: string;
@@ -130,23 +130,7 @@ export class InviteStatusService {
        FROM invites WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        Object.assign(new InviteEntity(), {
-          id: r.id,
-          caseId: r.case_id,
-          distributionId: r.distribution_id,
-          channel: r.channel,
-          kind: r.kind,
-          status: r.status,
-          deliveryStatus: r.delivery_status,
-          reason: r.reason,
-          providerMessageId: r.provider_message_id,
-          sentAt: r.sent_at,
-        }),
-      ]),
-    );
+    return new Map(rows.map((r) => [r.id, inviteFromRow(r)]));
   }
 
   private async save(em: EntityManager, invites: InviteEntity[], now: Date) {
@@ -174,4 +158,20 @@ export class InviteStatusService {
       ],
     );
   }
+}
+
+/** An invite from a raw row (set-based queries return rows, not entities). */
+export function inviteFromRow(r: Partial<InviteRow> & Pick<InviteRow, 'id'>): InviteEntity {
+  return Object.assign(new InviteEntity(), {
+    id: r.id,
+    caseId: r.case_id,
+    distributionId: r.distribution_id,
+    channel: r.channel,
+    kind: r.kind,
+    status: r.status,
+    deliveryStatus: r.delivery_status,
+    reason: r.reason ?? null,
+    providerMessageId: r.provider_message_id ?? null,
+    sentAt: r.sent_at ?? null,
+  });
 }

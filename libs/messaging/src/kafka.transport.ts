@@ -29,7 +29,11 @@ export class KafkaTransport extends MessageTransport {
     });
   }
 
-  async ensureTopics(topics: string[]): Promise<void> {
+  /**
+   * Creates missing topics, then waits until every partition has a leader. kafkajs' own `waitForLeaders` gives
+   * up on the "unknown topic or partition" a broker answers for a moment after creation; we retry on it.
+   */
+  async ensureTopics(topics: string[], timeoutMs = 60_000): Promise<void> {
     const admin: Admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -37,9 +41,21 @@ export class KafkaTransport extends MessageTransport {
       const missing = topics.filter((t) => !existing.has(t));
       if (missing.length) {
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: missing.map((topic) => ({ topic, numPartitions: this.opts.partitions })),
         });
+      }
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          const meta = await admin.fetchTopicMetadata({ topics });
+          if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+            return;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+        }
+        if (Date.now() > deadline) throw new Error(`topics have no leaders after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 200));
       }
     } finally {
       await admin.disconnect();
