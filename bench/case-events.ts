@@ -47,6 +47,7 @@ async function main() {
 
   const producedAt = new Map<string, number>();
   const latencies: number[] = [];
+  const acceptedAt = new Map<string, number>();
   let lastAccept = 0;
   let done: () => void = () => undefined;
   const allAccepted = new Promise<void>((r) => (done = r));
@@ -58,6 +59,7 @@ async function main() {
     if (t0 !== undefined) {
       lastAccept = Date.now();
       latencies.push(lastAccept - t0);
+      acceptedAt.set(caseId, lastAccept);
       if (latencies.length === N) done();
     }
     return { status: 202 };
@@ -88,7 +90,7 @@ async function main() {
       for (const id of batch) producedAt.set(id, now);
       await kafka.produce(
         topic,
-        batch.map((id) => resolvedCaseEvent(f, id)),
+        batch.map((id) => resolvedCaseEvent(f, id, id)),
       );
     }
     const produced = Date.now();
@@ -120,6 +122,22 @@ async function main() {
          extract(epoch FROM (SELECT max(sent_at) FROM invites WHERE case_id LIKE 'bench-%') - to_timestamp($1 / 1000.0)) AS "sentRecorded"`,
       [start],
     );
+    // Median time each hop added, from each stage's own timestamps (same clock: one machine).
+    const rows = await pipeline.ds.query<{ id: string; rules: Date; link: Date; claimed: Date }[]>(
+      `SELECT c.id, i.processed_at AS rules, l.created_at AS link, v.attempted_at AS claimed
+       FROM cases c
+       JOIN inbox i ON i.consumer = 'rules' AND i.message_id = 'crm-test#' || c.id
+       JOIN survey_links l ON l.case_id = c.id
+       JOIN invites v ON v.case_id = c.id
+       WHERE c.id LIKE 'bench-%'`,
+    );
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const hops = {
+      toRulesCommitted: median(rows.map((r) => r.rules.getTime() - producedAt.get(r.id)!)),
+      rulesToLinkIssued: median(rows.map((r) => r.link.getTime() - r.rules.getTime())),
+      linkToSenderClaimed: median(rows.map((r) => r.claimed.getTime() - r.link.getTime())),
+      claimToProviderRequest: median(rows.map((r) => acceptedAt.get(r.id)! - r.claimed.getTime())),
+    };
     // Time spent inside handlers per consumer group (the rest of a stage's time is fetching and waiting).
     const handlers: Record<string, { batches: number; seconds: number }> = {};
     for (const app of pipeline.apps.values()) {
@@ -132,7 +150,9 @@ async function main() {
           handlers[g].seconds = Math.round((handlers[g].seconds + v.value) * 100) / 100;
       }
     }
-    process.stdout.write(`${JSON.stringify({ ...result, stageDoneAtSeconds: stages, handlers }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...result, hopMedianMs: hops, stageDoneAtSeconds: stages, handlers }, null, 2)}\n`,
+    );
     if (latencies.length !== N) process.exitCode = 1;
   } finally {
     await kafka.close();

@@ -151,7 +151,7 @@ export async function seedSurveyFixture(
 export function resolvedCaseEvent(
   f: Fixture,
   caseId: string,
-  id = randomUUID(),
+  id: string = randomUUID(),
   extra: Record<string, unknown> = {},
 ) {
   return {
