@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
-import { Clock, DomainError, Metrics } from '@fg/common';
+import { Clock, DomainError, Metrics, withCorrelation } from '@fg/common';
 import type { DeliveryReceipt, DispatchRequested } from '@fg/contracts';
 import { DistributionEntity, TemplateEntity, returnedRows } from '@fg/persistence';
 import { InviteRow, InviteStatusService, TemplateRepository, inviteFromRow } from '@fg/invites';
@@ -65,7 +65,9 @@ export class EmailSenderService {
     for (const { d, correlationId } of items) {
       const invite = invites.get(d.inviteId);
       if (!invite) {
-        this.log.log(`invite ${d.inviteId} already attempted; not sending again`);
+        withCorrelation(correlationId, () =>
+          this.log.log(`invite ${d.inviteId} already attempted; not sending again`),
+        );
         continue;
       }
       invites.delete(d.inviteId);
@@ -120,7 +122,8 @@ export class EmailSenderService {
         }
         throw e;
       }
-      afterCommit(() => this.deliver(message, correlationId));
+      // Registered under this event's correlation id, so the provider call and its logs carry it.
+      withCorrelation(correlationId, () => afterCommit(() => this.deliver(message, correlationId)));
     }
   }
 
