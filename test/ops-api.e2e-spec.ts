@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
+import { InboxPruner } from '@fg/messaging';
 import { eventually } from './support/eventually';
 import { Pipeline, testConfig } from './support/pipeline';
 
@@ -116,5 +117,27 @@ describe('ops REST', () => {
     await request(pipeline.gateway).get('/health').expect(200, { status: 'ok', database: 'up' });
     const m = await request(pipeline.gateway).get('/metrics').expect(200);
     expect(m.text).toContain('process_cpu_seconds_total{app="gateway"}');
+  });
+});
+
+describe('inbox retention', () => {
+  let pipeline: Pipeline;
+  beforeAll(async () => {
+    pipeline = await new Pipeline(testConfig()).start(['rules']);
+  });
+  afterAll(() => pipeline?.close());
+
+  it('forgets handled message ids older than the retention, and only those of its own consumers', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    await pipeline.ds.query(
+      `INSERT INTO inbox (consumer, message_id, processed_at) VALUES
+         ('rules', $1, now() - interval '200 hours'), ('rules', $2, now() - interval '1 hour'),
+         ('someone-else', $3, now() - interval '200 hours')`,
+      ids,
+    );
+    const pruner = pipeline.apps.get('rules')!.get(InboxPruner);
+    expect(await pruner.prune(['rules'], 168)).toBeGreaterThanOrEqual(1);
+    const left = await pipeline.ds.query(`SELECT message_id FROM inbox WHERE message_id = ANY($1)`, [ids]);
+    expect(left.map((r: { message_id: string }) => r.message_id).sort()).toEqual([ids[1], ids[2]].sort());
   });
 });

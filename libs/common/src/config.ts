@@ -43,6 +43,12 @@ export const envSchema = z.object({
   CHANNEL_PROVIDERS: z.enum(['live', 'sandbox']).default('live'),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(250),
   CONSUMER_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  INBOX_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(168),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

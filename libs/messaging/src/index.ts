@@ -6,3 +6,4 @@ export * from './outbox.service';
 export * from './outbox-relay';
 export * from './consumer-runner';
 export * from './messaging.module';
+export * from './inbox-pruner';

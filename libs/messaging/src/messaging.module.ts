@@ -15,6 +15,7 @@ import { ConsumerRunner, EventHandler } from './consumer-runner';
 import { InProcessTransport } from './in-process.transport';
 import { KafkaTransport } from './kafka.transport';
 import { MESSAGING_OPTIONS, MessagingOptions, TopicNames } from './options';
+import { InboxPruner } from './inbox-pruner';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
 import { MessageTransport } from './transport';
@@ -36,6 +37,7 @@ export class MessagingService implements OnApplicationBootstrap, OnApplicationSh
     private readonly relay: OutboxRelay,
     private readonly ds: DataSource,
     private readonly metrics: Metrics,
+    private readonly pruner: InboxPruner,
   ) {}
 
   /** `consumer` names the consumer group (prefixed like topics) and the inbox scope. */
@@ -67,10 +69,12 @@ export class MessagingService implements OnApplicationBootstrap, OnApplicationSh
       await this.transport.subscribe(runner.subscription());
     }
     this.relay.start();
+    this.pruner.start([...new Set(this.handlers.map((h) => h.consumer))], this.opts.inboxRetentionHours);
     this.log.log(`messaging ready on ${this.transport.name} (${this.handlers.length} consumers)`);
   }
 
   async onApplicationShutdown() {
+    this.pruner.stop();
     await this.relay.stop();
     await this.transport.close();
   }
@@ -97,6 +101,7 @@ export class MessagingModule {
             topicPrefix: cfg.KAFKA_TOPIC_PREFIX,
             maxRetries: cfg.CONSUMER_MAX_RETRIES,
             outboxPollMs: cfg.OUTBOX_POLL_MS,
+            inboxRetentionHours: cfg.INBOX_RETENTION_HOURS,
           }),
         },
         {
@@ -119,9 +124,17 @@ export class MessagingModule {
         },
         OutboxService,
         OutboxRelay,
+        InboxPruner,
         MessagingService,
       ],
-      exports: [MessagingService, OutboxService, TopicNames, MessageTransport, MESSAGING_OPTIONS],
+      exports: [
+        MessagingService,
+        InboxPruner,
+        OutboxService,
+        TopicNames,
+        MessageTransport,
+        MESSAGING_OPTIONS,
+      ],
     };
   }
 }

@@ -6,6 +6,8 @@ export interface MessagingOptions {
   topicPrefix: string;
   maxRetries: number;
   outboxPollMs: number;
+  /** How long handled message ids are remembered for dedupe. */
+  inboxRetentionHours: number;
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');

@@ -1,0 +1,51 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { returnedRows } from '@fg/persistence';
+
+const CHUNK = 5000;
+
+/**
+ * The inbox is the dedupe window, not an archive: rows older than the retention are deleted, in small chunks
+ * so no long lock is taken. A message replayed after the window would be handled again, so keep the retention
+ * longer than any replay you might do (Kafka topic retention is a good guide).
+ */
+@Injectable()
+export class InboxPruner {
+  private readonly log = new Logger('InboxPruner');
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly ds: DataSource) {}
+
+  start(consumers: string[], retentionHours: number, everyMs = 3_600_000) {
+    if (!consumers.length) return;
+    this.timer = setInterval(() => {
+      this.prune(consumers, retentionHours).catch((e: unknown) =>
+        this.log.warn(`inbox pruning failed: ${(e as Error).message}`),
+      );
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async prune(consumers: string[], retentionHours: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = returnedRows(
+        await this.ds.query(
+          `DELETE FROM inbox WHERE ctid IN (
+           SELECT ctid FROM inbox
+           WHERE consumer = ANY($1::text[]) AND processed_at < now() - make_interval(hours => $2)
+           LIMIT ${CHUNK})
+         RETURNING 1`,
+          [consumers, retentionHours],
+        ),
+      );
+      const n = rows.length;
+      total += n;
+      if (n < CHUNK) return total;
+    }
+  }
+}
