@@ -3,10 +3,9 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AppConfig, loadConfig, sha256 } from '@fg/common';
+import { AppConfig, freePort, loadConfig, sha256 } from '@fg/common';
 import { InProcessTransport } from '@fg/messaging';
 import { createApp } from '@fg/platform';
 import { GatewayModule } from '@fg/gateway';
@@ -126,15 +125,4 @@ function loadOrCreateSecrets(file: string): LocalSecrets {
   };
   writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
   return s;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }

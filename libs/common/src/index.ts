@@ -6,3 +6,4 @@ export * from './clock';
 export * from './metrics';
 export * from './ids';
 export * from './core.module';
+export * from './net';
