@@ -7,14 +7,23 @@ import { LandingController } from './landing/landing.controller';
 import { LandingService } from './landing/landing.service';
 import { OpsController } from './ops/ops.controller';
 import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer';
+import { RulesAdminService } from './rules/rules-admin.service';
+import { RulesController } from './rules/rules.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
 
 /** Ops REST, provider webhooks, public link pages, and the consumer that turns receipts into invite statuses. */
 @Module({
   imports: [InvitesModule],
-  controllers: [OpsController, CaseEventsController, WebhooksController, LandingController],
-  providers: [ApiKeyService, ApiKeyGuard, LandingService, WebhooksService, DeliveryReceiptsConsumer],
+  controllers: [OpsController, RulesController, CaseEventsController, WebhooksController, LandingController],
+  providers: [
+    ApiKeyService,
+    ApiKeyGuard,
+    RulesAdminService,
+    LandingService,
+    WebhooksService,
+    DeliveryReceiptsConsumer,
+  ],
   exports: [ApiKeyService],
 })
 export class GatewayModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { RuleEntity } from '@fg/persistence';
-import { RuleDefinition, condition, ruleAction } from './rule-definition';
+import { RuleDefinition, condition, ruleAction } from '@fg/rules-core';
 import { z } from 'zod';
 
 export interface LoadedRule {

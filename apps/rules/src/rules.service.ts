@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CaseEventData, CloudEvent, Scalar, SurveyActionKind } from '@fg/contracts';
+import { CaseEventData, CloudEvent, SurveyActionKind } from '@fg/contracts';
 import { deterministicUuid, withCorrelation } from '@fg/common';
 import { OutboxService } from '@fg/messaging';
-import { CaseView, ConditionTrace, evaluate } from './condition-evaluator';
+import { ConditionTrace, caseView, evaluate } from '@fg/rules-core';
 import { CaseRepository, CaseSnapshot } from './case.repository';
-import { RuleAction } from './rule-definition';
+import { RuleAction } from '@fg/rules-core';
 import { LoadedRule, RuleRepository } from './rule.repository';
 
 const KIND: Record<RuleAction['type'], SurveyActionKind> = {
@@ -64,7 +64,7 @@ export class RulesService {
         out.push([]);
         continue;
       }
-      const view = this.view(data, stored);
+      const view = caseView(data, stored);
       const next: CaseSnapshot = {
         id: data.caseId,
         caseNumber: data.caseNumber ?? stored?.caseNumber ?? null,
@@ -130,28 +130,5 @@ export class RulesService {
     }
     await this.cases.upsertMany(em, [...touched.values()]);
     return out;
-  }
-
-  /** The case as it is after this event, what it was before, and which fields changed. */
-  private view(data: CaseEventData, stored: Pick<CaseSnapshot, 'fields' | 'customFields'> | null): CaseView {
-    const fields = { ...(stored?.fields ?? {}), ...data.fields };
-    const customFields = { ...(stored?.customFields ?? {}), ...data.customFields };
-    const previous: Record<string, Scalar | undefined> = {};
-    const changed = new Set<string>();
-    const consider = (ref: string, now: Scalar | undefined, before: Scalar | undefined, known: boolean) => {
-      previous[ref] = before;
-      if (!known || before !== now) changed.add(ref);
-    };
-    for (const [k, v] of Object.entries(data.fields)) {
-      const ref = k;
-      if (data.previous && ref in data.previous) consider(ref, v, data.previous[ref], true);
-      else consider(ref, v, stored?.fields[k], stored !== null);
-    }
-    for (const [k, v] of Object.entries(data.customFields)) {
-      const ref = `custom.${k}`;
-      if (data.previous && ref in data.previous) consider(ref, v, data.previous[ref], true);
-      else consider(ref, v, stored?.customFields[k], stored !== null);
-    }
-    return { fields, customFields, previous, changed };
   }
 }

@@ -1,0 +1,92 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ZodPipe } from '@fg/platform';
+import { RuleDefinition, ruleDefinition } from '@fg/rules-core';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { Principal } from '../auth/api-key.service';
+import { RequirePermission } from '../auth/permissions';
+import { DryRunRequest, RulesAdminService, dryRunRequest } from './rules-admin.service';
+
+const ruleId = new ZodPipe(z.string().uuid('rule ids are UUIDs'));
+const by = (req: Request & { principal?: Principal }) => req.principal?.name ?? 'unknown';
+
+const example = {
+  name: 'Survey resolved cases',
+  trigger: 'case.updated',
+  conditions: { all: [{ field: 'status', op: 'changed_to', value: 'Resolved' }] },
+  actions: [
+    {
+      type: 'send_invitation',
+      distributionId: '00000000-0000-4000-8000-000000000000',
+      channel: 'email',
+      linkField: 'survey_link',
+    },
+  ],
+};
+
+@ApiTags('rules')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@RequirePermission('rules:configure')
+@Controller('ops/rules')
+export class RulesController {
+  constructor(private readonly rules: RulesAdminService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List rules (current versions)' })
+  list() {
+    return this.rules.list();
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a rule; validated on save, errors name the offending part' })
+  @ApiBody({ schema: { example } })
+  create(@Body(new ZodPipe(ruleDefinition)) def: RuleDefinition, @Req() req: Request) {
+    return this.rules.create(def, by(req));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A rule with its version history' })
+  get(@Param('id', ruleId) id: string) {
+    return this.rules.get(id);
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Replace a rule; saves a new version (evaluations already running keep theirs)' })
+  @ApiBody({ schema: { example } })
+  update(
+    @Param('id', ruleId) id: string,
+    @Body(new ZodPipe(ruleDefinition)) def: RuleDefinition,
+    @Req() req: Request,
+  ) {
+    return this.rules.update(id, def, by(req));
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  enable(@Param('id', ruleId) id: string, @Req() req: Request) {
+    return this.rules.setEnabled(id, true, by(req));
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  disable(@Param('id', ruleId) id: string, @Req() req: Request) {
+    return this.rules.setEnabled(id, false, by(req));
+  }
+
+  @Post(':id/dry-run')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Evaluate the rule against a sample case event; returns the trace, changes nothing',
+  })
+  @ApiBody({
+    schema: {
+      example: { case: { caseId: 'CASE-1', fields: { status: 'Resolved' }, previous: { status: 'Open' } } },
+    },
+  })
+  dryRun(@Param('id', ruleId) id: string, @Body(new ZodPipe(dryRunRequest)) body: DryRunRequest) {
+    return this.rules.dryRun(id, body);
+  }
+}

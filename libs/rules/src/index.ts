@@ -1,0 +1,3 @@
+export * from './rule-definition';
+export * from './condition-evaluator';
+export * from './case-view';
