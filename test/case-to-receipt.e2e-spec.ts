@@ -198,8 +198,8 @@ describe('one case end to end over Kafka and Postgres', () => {
     await eventually(async () => expect((await invitesOf(caseId))[0]?.status).toBe('Invite Sent'));
   });
 
-  it('dead-letters an action its handler rejects, with the reason, and still runs the next one', async () => {
-    const dlq = await kafka.watch(deadLetterTopicOf(topic('surveyActions')));
+  it('reports an action it cannot do as failed, with the reason, and still runs the next one', async () => {
+    const results = await kafka.watch(topic('surveyActionResults'));
     const caseId = `case-${randomUUID()}`;
     await kafka.produce(topic('caseEvents'), [resolvedCaseEvent(f, caseId)]);
     await eventually(async () => expect((await invitesOf(caseId))[0]?.status).toBe('Invite Sent'));
@@ -223,13 +223,18 @@ describe('one case end to end over Kafka and Postgres', () => {
       },
     });
     const unknown = randomUUID();
-    await kafka.produce(topic('surveyActions'), [
-      action(unknown, 'bad_link'),
-      action(f.distributionId, 'crm_link'),
-    ]);
-    const dead = await dlq.waitFor((m) => m.key === caseId);
-    expect(dead.headers['dlq-reason']).toBe(`rejected: distribution ${unknown} does not exist`);
-    expect(dead.headers['dlq-code']).toBe('NOT_FOUND');
+    const bad = action(unknown, 'bad_link');
+    const good = action(f.distributionId, 'crm_link');
+    await kafka.produce(topic('surveyActions'), [bad, good]);
+    const failed = await results.waitFor<{ actionId: string; outcome: string; reason: string }>(
+      (m) => m.data.actionId === JSON.parse(bad.value).actionId,
+    );
+    expect(failed.data.outcome).toBe('failed');
+    expect(failed.data.reason).toBe(`DISTRIBUTION_NOT_FOUND: distribution ${unknown} does not exist`);
+    const done = await results.waitFor<{ actionId: string; outcome: string; linkId: string }>(
+      (m) => m.data.actionId === JSON.parse(good.value).actionId,
+    );
+    expect(done.data.outcome).toBe('completed');
     // The good action went through, and it got the case's one link for that distribution, not a new one.
     await eventually(async () => {
       const [kase] = await pipeline.ds.query(`SELECT custom_fields FROM cases WHERE id = $1`, [caseId]);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InvitesModule } from '@fg/invites';
+import { SurveyStateRepository } from '@fg/rules-core';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyService } from './auth/api-key.service';
 import { CaseEventsController } from './events/case-events.controller';
@@ -7,19 +8,29 @@ import { LandingController } from './landing/landing.controller';
 import { LandingService } from './landing/landing.service';
 import { OpsController } from './ops/ops.controller';
 import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer';
+import { ResponsesController } from './responses/responses.controller';
 import { RulesAdminService } from './rules/rules-admin.service';
-import { RulesController } from './rules/rules.controller';
+import { RuleEvaluationsController, RulesController } from './rules/rules.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
 
 /** Ops REST, provider webhooks, public link pages, and the consumer that turns receipts into invite statuses. */
 @Module({
   imports: [InvitesModule],
-  controllers: [OpsController, RulesController, CaseEventsController, WebhooksController, LandingController],
+  controllers: [
+    OpsController,
+    RulesController,
+    RuleEvaluationsController,
+    ResponsesController,
+    CaseEventsController,
+    WebhooksController,
+    LandingController,
+  ],
   providers: [
     ApiKeyService,
     ApiKeyGuard,
     RulesAdminService,
+    SurveyStateRepository,
     LandingService,
     WebhooksService,
     DeliveryReceiptsConsumer,

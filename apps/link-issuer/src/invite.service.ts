@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Channel, SurveyActionRequested, dispatchTopicFor } from '@fg/contracts';
+import { Channel, Scalar, SurveyActionRequested, SurveyActionResult, dispatchTopicFor } from '@fg/contracts';
 import { newId } from '@fg/common';
 import { CaseEntity, InviteEntity } from '@fg/persistence';
 import { InviteStatusService } from '@fg/invites';
 import { OutboxService } from '@fg/messaging';
-import { IssuedLink } from './link.service';
+import { IssuedLink, pairKey } from './link.service';
 
 type SendKind = Exclude<SurveyActionRequested['kind'], 'issue_link'>;
 
@@ -14,6 +14,23 @@ export interface InviteRequest {
   kase: CaseEntity;
   issued: IssuedLink;
   correlationId: string;
+}
+
+export type InviteOutcome = Pick<SurveyActionResult, 'outcome' | 'reason'> & { inviteId?: string };
+
+/** The recipient an action names: a case custom field, a profile attribute, or the contact's address. */
+function recipientOf(action: InviteRequest['action'], kase: CaseEntity): { to: string; missing: string } {
+  const ref = action.recipientField;
+  let v: Scalar | undefined;
+  if (ref?.startsWith('custom.')) v = kase.customFields[ref.slice(7)];
+  else if (ref?.startsWith('profile.')) v = kase.contact?.attributes?.[ref.slice(8)];
+  else v = action.channel === 'email' ? kase.contact?.email : kase.contact?.phone;
+  const missing = ref
+    ? `NO_RECIPIENT: ${ref} is empty on this case`
+    : action.channel === 'email'
+      ? 'NO_RECIPIENT_EMAIL'
+      : 'NO_RECIPIENT_PHONE';
+  return { to: typeof v === 'string' ? v.trim() : '', missing };
 }
 
 @Injectable()
@@ -25,38 +42,95 @@ export class InviteService {
 
   /**
    * Creates the invites for actions and asks each channel's sender to deliver them. An invite is unique per
-   * action and (for invitations) per distribution and case: a replay creates nothing and sends nothing.
+   * action, and per distribution and case for invitations and thank-yous; reminders stop at the action's
+   * `maxReminders`. A replayed action creates nothing and sends nothing. Returns each request's outcome.
    */
-  async createAndDispatch(em: EntityManager, requests: InviteRequest[]): Promise<void> {
-    if (!requests.length) return;
-    const rows = requests.map(({ action, kase, issued }) => ({
-      id: newId(),
-      action_id: action.actionId,
-      link_id: issued.link.id,
-      distribution_id: action.distributionId,
-      case_id: kase.id,
-      channel: action.channel,
-      kind: action.kind,
-      language: issued.link.language,
-      recipient: (action.channel === 'email' ? kase.contact?.email : kase.contact?.phone) ?? '',
-    }));
-    const inserted: { id: string }[] = await em.query(
-      `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
-                            status, delivery_status)
-       SELECT x.id, x.action_id, x.link_id, x.distribution_id, x.case_id, x.channel, x.kind, x.language, x.recipient,
-              'Pending', 'pending'
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, action_id uuid, link_id uuid, distribution_id uuid,
-            case_id text, channel text, kind text, language text, recipient text)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [JSON.stringify(rows)],
+  async createAndDispatch(em: EntityManager, requests: InviteRequest[]): Promise<InviteOutcome[]> {
+    if (!requests.length) return [];
+    const known: { id: string; action_id: string }[] = await em.query(
+      `SELECT id, action_id FROM invites WHERE action_id = ANY($1::uuid[])`,
+      [requests.map((r) => r.action.actionId)],
     );
+    const existing = new Map(known.map((r) => [r.action_id, r.id]));
+    const reminders = await this.reminderCounts(em, requests);
+    const outcomes: InviteOutcome[] = [];
+    const rows: {
+      i: number;
+      id: string;
+      action_id: string;
+      link_id: string;
+      distribution_id: string;
+      case_id: string;
+      channel: Channel;
+      kind: SendKind;
+      language: string;
+      recipient: string;
+      missing: string;
+      use_distribution_account: boolean;
+    }[] = [];
+    requests.forEach(({ action, kase, issued }, i) => {
+      const already = existing.get(action.actionId);
+      if (already) {
+        outcomes[i] = { outcome: 'dispatched', reason: 'already requested', inviteId: already };
+        return;
+      }
+      if (action.kind === 'reminder' && action.maxReminders !== undefined) {
+        const k = pairKey(action.distributionId, kase.id);
+        const n = reminders.get(k) ?? 0;
+        if (n >= action.maxReminders) {
+          outcomes[i] = {
+            outcome: 'skipped',
+            reason: `REMINDER_LIMIT_REACHED: ${n} reminder(s) already sent (max ${action.maxReminders})`,
+          };
+          return;
+        }
+        reminders.set(k, n + 1);
+      }
+      const { to, missing } = recipientOf(action, kase);
+      rows.push({
+        i,
+        id: newId(),
+        action_id: action.actionId,
+        link_id: issued.link.id,
+        distribution_id: action.distributionId,
+        case_id: kase.id,
+        channel: action.channel,
+        kind: action.kind,
+        language: issued.link.language,
+        recipient: to,
+        missing,
+        use_distribution_account: action.useDistributionAccount ?? true,
+      });
+    });
+    const inserted: { id: string }[] = rows.length
+      ? await em.query(
+          `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
+                                use_distribution_account, status, delivery_status)
+           SELECT x.id, x.action_id, x.link_id, x.distribution_id, x.case_id, x.channel, x.kind, x.language, x.recipient,
+                  x.use_distribution_account, 'Pending', 'pending'
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, action_id uuid, link_id uuid, distribution_id uuid,
+                case_id text, channel text, kind text, language text, recipient text, use_distribution_account boolean)
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [JSON.stringify(rows)],
+        )
+      : [];
     const created = new Set(inserted.map((r) => r.id));
-    for (const [i, row] of rows.entries()) {
-      if (!created.has(row.id)) continue;
-      const { action, issued, correlationId } = requests[i];
+    for (const row of rows) {
+      const { action, issued, correlationId } = requests[row.i];
+      if (!created.has(row.id)) {
+        outcomes[row.i] = {
+          outcome: 'skipped',
+          reason:
+            row.kind === 'thank_you'
+              ? 'THANK_YOU_ALREADY_SENT: this case already got the thank-you of this distribution'
+              : 'INVITATION_ALREADY_EXISTS: this case already has an invitation of this distribution',
+        };
+        continue;
+      }
       if (!row.recipient) {
         const invite = Object.assign(new InviteEntity(), {
           id: row.id,
+          actionId: row.action_id,
           caseId: row.case_id,
           distributionId: row.distribution_id,
           channel: action.channel,
@@ -68,13 +142,10 @@ export class InviteService {
         await this.statuses.transition(
           em,
           invite,
-          {
-            status: 'Failed',
-            deliveryStatus: 'failed',
-            reason: action.channel === 'email' ? 'NO_RECIPIENT_EMAIL' : 'NO_RECIPIENT_PHONE',
-          },
+          { status: 'Failed', deliveryStatus: 'failed', reason: row.missing },
           correlationId,
         );
+        outcomes[row.i] = { outcome: 'failed', reason: row.missing, inviteId: row.id };
         continue;
       }
       this.outbox.add(em, {
@@ -93,6 +164,26 @@ export class InviteService {
           variables: issued.link.transactionData,
         },
       });
+      outcomes[row.i] = { outcome: 'dispatched', reason: null, inviteId: row.id };
     }
+    return outcomes;
+  }
+
+  private async reminderCounts(em: EntityManager, requests: InviteRequest[]): Promise<Map<string, number>> {
+    const pairs = [
+      ...new Map(
+        requests
+          .filter((r) => r.action.kind === 'reminder')
+          .map((r) => [pairKey(r.action.distributionId, r.kase.id), r]),
+      ).values(),
+    ];
+    if (!pairs.length) return new Map();
+    const rows: { distribution_id: string; case_id: string; n: string }[] = await em.query(
+      `SELECT i.distribution_id, i.case_id, count(*) AS n FROM invites i
+       JOIN unnest($1::uuid[], $2::text[]) AS p(d, c) ON i.distribution_id = p.d AND i.case_id = p.c
+       WHERE i.kind = 'reminder' GROUP BY i.distribution_id, i.case_id`,
+      [pairs.map((r) => r.action.distributionId), pairs.map((r) => r.kase.id)],
+    );
+    return new Map(rows.map((r) => [pairKey(r.distribution_id, r.case_id), Number(r.n)]));
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
-import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode, newId } from '@fg/common';
+import { APP_CONFIG, AppConfig, Clock, newId } from '@fg/common';
 import type { Scalar } from '@fg/contracts';
 import { CaseEntity, DistributionEntity, ExpiryConfig, SurveyLinkEntity } from '@fg/persistence';
 import { LinkTokens } from '@fg/invites';
@@ -47,25 +47,31 @@ export class LinkService {
 
   async loadDistributions(em: EntityManager, ids: string[]): Promise<Map<string, DistributionEntity>> {
     const rows = await em.getRepository(DistributionEntity).findBy({ id: In(ids) });
-    const byId = new Map(rows.map((d) => [d.id, d]));
-    for (const id of ids) {
-      const d = byId.get(id);
-      if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
-      if (d.status === 'failed' || d.status === 'expired')
-        throw new DomainError(
-          ErrorCode.CONFLICT,
-          `distribution ${id} is ${d.status}; no links are issued for it`,
-        );
-    }
-    return byId;
+    return new Map(rows.map((d) => [d.id, d]));
   }
 
   async loadCases(em: EntityManager, ids: string[]): Promise<Map<string, CaseEntity>> {
     const rows = await em.getRepository(CaseEntity).findBy({ id: In(ids) });
-    const byId = new Map(rows.map((c) => [c.id, c]));
-    for (const id of ids)
-      if (!byId.has(id)) throw new DomainError(ErrorCode.NOT_FOUND, `case ${id} is unknown`);
-    return byId;
+    return new Map(rows.map((c) => [c.id, c]));
+  }
+
+  /** The language of the last message sent on each case (any distribution), for "language of last message". */
+  async lastMessageLanguages(em: EntityManager, caseIds: string[]): Promise<Map<string, string>> {
+    if (!caseIds.length) return new Map();
+    const rows: { case_id: string; language: string }[] = await em.query(
+      `SELECT DISTINCT ON (case_id) case_id, language FROM invites
+       WHERE case_id = ANY($1::text[]) AND sent_at IS NOT NULL ORDER BY case_id, sent_at DESC`,
+      [caseIds],
+    );
+    return new Map(rows.map((r) => [r.case_id, r.language]));
+  }
+
+  /** Why an action can't be done for this distribution, or null. */
+  static unusable(d: DistributionEntity | undefined, id: string): string | null {
+    if (!d) return `DISTRIBUTION_NOT_FOUND: distribution ${id} does not exist`;
+    if (d.status === 'failed' || d.status === 'expired')
+      return `DISTRIBUTION_${d.status.toUpperCase()}: distribution ${id} is ${d.status}; no links are issued for it`;
+    return null;
   }
 
   /**

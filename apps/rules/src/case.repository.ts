@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Contact, Scalar } from '@fg/contracts';
+import { OutboxService } from '@fg/messaging';
 
 export interface CaseSnapshot {
   id: string;
@@ -22,6 +23,8 @@ interface CaseRow {
 
 @Injectable()
 export class CaseRepository {
+  constructor(private readonly outbox: OutboxService) {}
+
   /** The snapshots of these cases, locked (in id order, so concurrent batches can't deadlock) until commit. */
   async lockMany(em: EntityManager, ids: string[]): Promise<Map<string, CaseSnapshot>> {
     const rows: CaseRow[] = await em.query(
@@ -69,5 +72,50 @@ export class CaseRepository {
         ),
       ],
     );
+  }
+
+  /**
+   * A rule action sets a case field (`status`, `custom.x`): our snapshot changes now, the CRM is told on
+   * `case.field-updates`, and a `case.updated` event (one rule hop deeper) lets other rules react to it.
+   * Returns false when the field already had the value (nothing is published, so no loop starts).
+   */
+  async applyFieldChange(
+    em: EntityManager,
+    c: { caseId: string; ref: string; value: Scalar; depth: number; correlationId: string },
+  ): Promise<boolean> {
+    const custom = c.ref.startsWith('custom.');
+    const name = custom ? c.ref.slice(7) : c.ref;
+    const column = custom ? 'custom_fields' : 'fields';
+    const [row]: { before: Scalar }[] = await em.query(
+      `SELECT ${column} -> $2 AS before FROM cases WHERE id = $1 FOR UPDATE`,
+      [c.caseId, name],
+    );
+    if (!row) return false;
+    const before = row.before ?? null;
+    if (before === c.value) return false;
+    await em.query(
+      `UPDATE cases SET ${column} = ${column} || jsonb_build_object($2::text, $3::jsonb), updated_at = now() WHERE id = $1`,
+      [c.caseId, name, JSON.stringify(c.value)],
+    );
+    this.outbox.add(em, {
+      topic: 'caseFieldUpdates',
+      key: c.caseId,
+      correlationId: c.correlationId,
+      data: { caseId: c.caseId, field: c.ref, value: c.value, reason: 'rule_action' },
+    });
+    this.outbox.add(em, {
+      topic: 'caseEvents',
+      type: 'case.updated',
+      key: c.caseId,
+      correlationId: c.correlationId,
+      ruleDepth: c.depth,
+      data: {
+        caseId: c.caseId,
+        fields: custom ? {} : { [name]: c.value },
+        customFields: custom ? { [name]: c.value } : {},
+        previous: { [c.ref]: before },
+      },
+    });
+    return true;
   }
 }

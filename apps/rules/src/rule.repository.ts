@@ -1,15 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
-import { RuleEntity } from '@fg/persistence';
-import { RuleDefinition, condition, ruleAction } from '@fg/rules-core';
+import { EntityManager, In } from 'typeorm';
 import { z } from 'zod';
+import { RuleEntity } from '@fg/persistence';
+import { RuleDefinition, RuleTrigger, condition, ruleAction, timeConditions } from '@fg/rules-core';
 
 export interface LoadedRule {
   id: string;
   version: number;
   name: string;
+  trigger: RuleTrigger;
+  enabled: boolean;
   conditions: RuleDefinition['conditions'];
   actions: RuleDefinition['actions'];
+  /** The "last sent before" conditions: when to re-evaluate after a send. */
+  timers: ReturnType<typeof timeConditions>;
+  /** Has survey conditions: evaluating it needs the case's invites and responses. */
+  usesSurvey: boolean;
 }
 
 @Injectable()
@@ -22,20 +28,42 @@ export class RuleRepository {
       where: { trigger: trigger as RuleEntity['trigger'], enabled: true },
       order: { priority: 'ASC', createdAt: 'ASC' },
     });
-    return rows.map((r) => {
-      const key = `${r.id}@${r.version}`;
-      let rule = this.parsed.get(key);
-      if (!rule) {
-        rule = {
-          id: r.id,
-          version: r.version,
-          name: r.name,
-          conditions: condition.parse(r.conditions),
-          actions: z.array(ruleAction).parse(r.actions),
-        };
-        this.parsed.set(key, rule);
-      }
-      return rule;
+    return rows.map((r) => this.load(r));
+  }
+
+  /** Enabled rules with a "last sent before" condition (any trigger): they are re-evaluated on timers. */
+  async timed(em: EntityManager): Promise<LoadedRule[]> {
+    const rows = await em.getRepository(RuleEntity).find({
+      where: { enabled: true },
+      order: { priority: 'ASC', createdAt: 'ASC' },
     });
+    return rows.map((r) => this.load(r)).filter((r) => r.timers.length > 0);
+  }
+
+  async byIds(em: EntityManager, ids: string[]): Promise<Map<string, LoadedRule>> {
+    if (!ids.length) return new Map();
+    const rows = await em.getRepository(RuleEntity).findBy({ id: In(ids) });
+    return new Map(rows.map((r) => [r.id, this.load(r)]));
+  }
+
+  private load(r: RuleEntity): LoadedRule {
+    const key = `${r.id}@${r.version}`;
+    let rule = this.parsed.get(key);
+    if (!rule) {
+      const conditions = condition.parse(r.conditions);
+      rule = {
+        id: r.id,
+        version: r.version,
+        name: r.name,
+        trigger: r.trigger,
+        enabled: r.enabled,
+        conditions,
+        actions: z.array(ruleAction).parse(r.actions),
+        timers: timeConditions(conditions),
+        usesSurvey: JSON.stringify(conditions).includes('"survey":'),
+      };
+      this.parsed.set(key, rule);
+    }
+    return rule;
   }
 }

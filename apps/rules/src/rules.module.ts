@@ -1,12 +1,34 @@
 import { Module } from '@nestjs/common';
-import { CaseEventsConsumer } from './case-events.consumer';
+import {
+  ActionResultsConsumer,
+  CaseEventsConsumer,
+  InviteStatusConsumer,
+  ResponseStatusConsumer,
+} from './consumers';
 import { CaseRepository } from './case.repository';
 import { RuleRepository } from './rule.repository';
+import { RuleRunsService } from './rule-runs.service';
+import { RuleTimersService } from './rule-timers.service';
 import { RulesService } from './rules.service';
+import { SurveyStateRepository } from '@fg/rules-core';
 
-/** The rule engine: consumes case events, asks for survey actions. */
+/**
+ * The rule engine: consumes case events, invite and response statuses and action results; runs each matched
+ * rule's actions in order; fires time-based re-evaluations.
+ */
 @Module({
-  providers: [CaseRepository, RuleRepository, RulesService, CaseEventsConsumer],
-  exports: [RulesService],
+  providers: [
+    CaseRepository,
+    RuleRepository,
+    SurveyStateRepository,
+    RuleRunsService,
+    RulesService,
+    RuleTimersService,
+    CaseEventsConsumer,
+    InviteStatusConsumer,
+    ResponseStatusConsumer,
+    ActionResultsConsumer,
+  ],
+  exports: [RulesService, RuleTimersService],
 })
 export class RulesModule {}

@@ -1,19 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CaseEventData, CloudEvent, SurveyActionKind } from '@fg/contracts';
-import { deterministicUuid, withCorrelation } from '@fg/common';
-import { OutboxService } from '@fg/messaging';
-import { ConditionTrace, caseView, evaluate } from '@fg/rules-core';
+import { CaseEventData, CloudEvent } from '@fg/contracts';
+import { APP_CONFIG, AppConfig, Clock, Metrics, deterministicUuid, withCorrelation } from '@fg/common';
+import { CaseView, ConditionTrace, SurveyState, caseView, evaluate } from '@fg/rules-core';
 import { CaseRepository, CaseSnapshot } from './case.repository';
-import { RuleAction } from '@fg/rules-core';
 import { LoadedRule, RuleRepository } from './rule.repository';
-
-const KIND: Record<RuleAction['type'], SurveyActionKind> = {
-  issue_link: 'issue_link',
-  send_invitation: 'invitation',
-  send_reminder: 'reminder',
-  send_thank_you: 'thank_you',
-};
+import { Run, RuleRunsService } from './rule-runs.service';
+import { SurveyStateRepository } from '@fg/rules-core';
 
 export interface RuleEvaluation {
   ruleId: string;
@@ -21,17 +14,38 @@ export interface RuleEvaluation {
   name: string;
   matched: boolean;
   conditions: ConditionTrace;
-  actions: { type: string; actionId: string; outcome: string }[];
+  runId: string | null;
+  note: string | null;
 }
+
+/** One case to evaluate some rules for, because of one trigger (an event or a timer). */
+export interface EvaluationRequest {
+  caseId: string;
+  /** Identity of what triggered it (`source#id` of the event, `timer:<id>`): runs derive their ids from it. */
+  eventKey: string;
+  trigger: string;
+  correlationId: string;
+  /** How many rule actions in a row led here. */
+  depth: number;
+  view: CaseView;
+  rules: LoadedRule[];
+}
+
+/** A case seen with no change: what survey events and timers evaluate rules against. */
+const unchanged = (s: CaseSnapshot): CaseView => caseView({ fields: {}, customFields: {} }, s);
 
 @Injectable()
 export class RulesService {
   private readonly log = new Logger('Rules');
 
   constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly cases: CaseRepository,
     private readonly rules: RuleRepository,
-    private readonly outbox: OutboxService,
+    private readonly surveys: SurveyStateRepository,
+    private readonly runs: RuleRunsService,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   async onCaseEvent(event: CloudEvent<CaseEventData>, em: EntityManager): Promise<RuleEvaluation[]> {
@@ -39,19 +53,17 @@ export class RulesService {
   }
 
   /**
-   * Applies case events (in order) to our snapshots of the cases, evaluates the enabled rules for each
-   * event's trigger, and asks for each matching rule's actions in the order written. Action ids derive from
-   * the event id, so a replayed event asks for the same actions again and downstream de-duplicates them.
-   * Set-based: one locking read and one write for all cases of the batch.
+   * Applies case events (in order) to our snapshots of the cases, then evaluates the enabled rules of each
+   * event's trigger and starts a run for each match. Set-based: one locking read and one write of the
+   * snapshots for the whole batch.
    */
   async onCaseEvents(events: CloudEvent<CaseEventData>[], em: EntityManager): Promise<RuleEvaluation[][]> {
     const snapshots = await this.cases.lockMany(em, [...new Set(events.map((e) => e.data.caseId))]);
     const rulesByTrigger = new Map<string, LoadedRule[]>();
     const touched = new Map<string, CaseSnapshot>();
-    const out: RuleEvaluation[][] = [];
+    const requests: (EvaluationRequest | null)[] = [];
     for (const event of events) {
       const data = event.data;
-      const correlationId = event.correlationid ?? event.id;
       const stored = snapshots.get(data.caseId) ?? null;
       if (
         stored?.sourceVersion != null &&
@@ -61,7 +73,7 @@ export class RulesService {
         this.log.log(
           `ignored stale case event ${event.id} (version ${data.version} ≤ ${stored.sourceVersion})`,
         );
-        out.push([]);
+        requests.push(null);
         continue;
       }
       const view = caseView(data, stored);
@@ -75,60 +87,161 @@ export class RulesService {
       };
       snapshots.set(data.caseId, next);
       touched.set(data.caseId, next);
-
       let rules = rulesByTrigger.get(event.type);
       if (!rules) {
         rules = await this.rules.enabledFor(em, event.type);
         rulesByTrigger.set(event.type, rules);
       }
+      requests.push({
+        caseId: data.caseId,
+        eventKey: `${event.source}#${event.id}`,
+        trigger: event.type,
+        correlationId: event.correlationid ?? event.id,
+        depth: event.ruledepth ?? 0,
+        view,
+        rules,
+      });
+    }
+    await this.cases.upsertMany(em, [...touched.values()]);
+    const done = await this.evaluateAll(
+      em,
+      requests.filter((r): r is EvaluationRequest => r !== null),
+    );
+    let i = 0;
+    return requests.map((r) => (r ? done[i++] : []));
+  }
+
+  /** Survey events (invite or response status changed): rules of that trigger, for the cases we know. */
+  async onSurveyEvents(
+    em: EntityManager,
+    trigger: 'invite.status.changed' | 'response.status.changed',
+    events: { caseId: string; eventKey: string; correlationId: string }[],
+  ): Promise<void> {
+    const rules = await this.rules.enabledFor(em, trigger);
+    if (!rules.length) return;
+    const known = events.filter((e) => e.caseId);
+    const snapshots = await this.cases.lockMany(em, [...new Set(known.map((e) => e.caseId))]);
+    await this.evaluateAll(
+      em,
+      known
+        .filter((e) => snapshots.has(e.caseId))
+        .map((e) => ({
+          ...e,
+          trigger,
+          depth: 0,
+          view: unchanged(snapshots.get(e.caseId)!),
+          rules,
+        })),
+    );
+  }
+
+  /** Timers that came due: each re-evaluates its rule (current version, if still enabled) for its case. */
+  async onTimers(
+    em: EntityManager,
+    timers: { id: string; ruleId: string; caseId: string; correlationId: string | null }[],
+  ): Promise<RuleEvaluation[][]> {
+    const rules = await this.rules.byIds(em, [...new Set(timers.map((t) => t.ruleId))]);
+    const snapshots = await this.cases.lockMany(em, [...new Set(timers.map((t) => t.caseId))]);
+    const requests: EvaluationRequest[] = [];
+    for (const t of timers) {
+      const rule = rules.get(t.ruleId);
+      const snapshot = snapshots.get(t.caseId);
+      if (!rule?.enabled || !snapshot) continue;
+      requests.push({
+        caseId: t.caseId,
+        eventKey: `timer:${t.id}`,
+        trigger: 'timer',
+        correlationId: t.correlationId ?? t.id,
+        depth: 0,
+        view: unchanged(snapshot),
+        rules: [rule],
+      });
+    }
+    return this.evaluateAll(em, requests);
+  }
+
+  /**
+   * Evaluates each request's rules, records every evaluation (the trace operators read), and starts a run for
+   * each match, unless the case got here through too many rule actions in a row: then the loop is cut there
+   * and the cut is recorded and logged.
+   */
+  async evaluateAll(em: EntityManager, requests: EvaluationRequest[]): Promise<RuleEvaluation[][]> {
+    if (!requests.length) return [];
+    const needSurvey = requests.some((r) => r.rules.some((x) => x.usesSurvey));
+    const states = needSurvey
+      ? await this.surveys.load(em, [...new Set(requests.map((r) => r.caseId))])
+      : new Map<string, SurveyState>();
+    const now = this.clock.now();
+    const rows: unknown[] = [];
+    const runs: Run[] = [];
+    const out: RuleEvaluation[][] = [];
+    for (const req of requests) {
+      const view: CaseView = { ...req.view, survey: states.get(req.caseId), now };
       const evaluations: RuleEvaluation[] = [];
-      for (const rule of rules) {
+      for (const rule of req.rules) {
         const trace = evaluate(rule.conditions, view);
+        this.metrics.ruleEvaluations.inc({ trigger: req.trigger, matched: String(trace.result) });
         const ev: RuleEvaluation = {
           ruleId: rule.id,
           version: rule.version,
           name: rule.name,
           matched: trace.result,
           conditions: trace,
-          actions: [],
+          runId: null,
+          note: null,
         };
-        if (trace.result) {
-          rule.actions.forEach((action, index) => {
-            const actionId = deterministicUuid(
-              event.source,
-              event.id,
-              rule.id,
-              String(rule.version),
-              String(index),
-            );
-            this.outbox.add(em, {
-              topic: 'surveyActions',
-              key: data.caseId,
-              correlationId,
-              data: {
-                actionId,
-                ruleId: rule.id,
-                ruleVersion: rule.version,
-                caseId: data.caseId,
-                distributionId: action.distributionId,
-                kind: KIND[action.type],
-                ...(action.type !== 'issue_link'
-                  ? { channel: action.channel, language: action.language, linkField: action.linkField }
-                  : { linkField: action.linkField }),
-              },
-            });
-            ev.actions.push({ type: action.type, actionId, outcome: 'requested' });
+        if (trace.result && req.depth >= this.cfg.RULES_MAX_CHAIN_DEPTH) {
+          ev.note = `loop cut: ${req.depth} rule actions in a row changed this case (limit ${this.cfg.RULES_MAX_CHAIN_DEPTH}, RULES_MAX_CHAIN_DEPTH); actions not run`;
+          this.metrics.ruleChainCuts.inc();
+          withCorrelation(req.correlationId, () =>
+            this.log.warn(ev.note!, { caseId: req.caseId, ruleId: rule.id, version: rule.version }),
+          );
+        } else if (trace.result) {
+          const run = this.runs.newRun({
+            eventKey: req.eventKey,
+            ruleId: rule.id,
+            ruleVersion: rule.version,
+            caseId: req.caseId,
+            correlationId: req.correlationId,
+            depth: req.depth,
+            actions: rule.actions,
           });
+          ev.runId = run.id;
+          runs.push(run);
         }
+        rows.push({
+          id: deterministicUuid('evaluation', req.eventKey, rule.id, String(rule.version), req.caseId),
+          case_id: req.caseId,
+          rule_id: rule.id,
+          rule_version: rule.version,
+          trigger: req.trigger,
+          event_id: req.eventKey,
+          correlation_id: req.correlationId,
+          matched: trace.result,
+          conditions: trace,
+          run_id: ev.runId,
+          note: ev.note,
+        });
         evaluations.push(ev);
       }
       if (evaluations.some((e) => e.matched))
-        withCorrelation(correlationId, () =>
-          this.log.log('rules evaluated', { caseId: data.caseId, evaluations }),
+        withCorrelation(req.correlationId, () =>
+          this.log.log('rules evaluated', { caseId: req.caseId, trigger: req.trigger, evaluations }),
         );
       out.push(evaluations);
     }
-    await this.cases.upsertMany(em, [...touched.values()]);
+    if (rows.length)
+      await em.query(
+        `INSERT INTO rule_evaluations (id, case_id, rule_id, rule_version, trigger, event_id, correlation_id, matched,
+                                       conditions, run_id, note, evaluated_at)
+         SELECT x.id, x.case_id, x.rule_id, x.rule_version, x.trigger, x.event_id, x.correlation_id, x.matched,
+                x.conditions, x.run_id, x.note, $2
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, case_id text, rule_id uuid, rule_version int, trigger text,
+              event_id text, correlation_id text, matched boolean, conditions jsonb, run_id uuid, note text)
+         ON CONFLICT (id) DO NOTHING`,
+        [JSON.stringify(rows), now],
+      );
+    await this.runs.start(em, runs);
     return out;
   }
 }

@@ -49,7 +49,7 @@ export class EmailSenderService {
       await em.query(
         `UPDATE invites SET delivery_status = 'sending', attempted_at = $2
        WHERE id = ANY($1::uuid[]) AND delivery_status = 'pending'
-       RETURNING id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at`,
+       RETURNING id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at`,
         [items.map((i) => i.d.inviteId), this.clock.now()],
       ),
     );

@@ -49,6 +49,8 @@ export const envSchema = z.object({
     .min(1)
     .max(24 * 365)
     .default(168),
+  RULES_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
+  RULES_TIMER_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

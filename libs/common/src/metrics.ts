@@ -29,6 +29,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly ruleEvaluations = new Counter({
+    name: 'fg_rule_evaluations_total',
+    help: 'Rule evaluations, by trigger and whether the rule matched',
+    labelNames: ['trigger', 'matched'] as const,
+    registers: [this.registry],
+  });
+  readonly ruleChainCuts = new Counter({
+    name: 'fg_rule_chain_cuts_total',
+    help: 'Rule evaluations whose actions were not run because rules kept triggering each other',
+    registers: [this.registry],
+  });
+  readonly ruleTimersFired = new Counter({
+    name: 'fg_rule_timers_fired_total',
+    help: 'Time-based rule re-evaluations that came due',
+    registers: [this.registry],
+  });
+
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry });

@@ -15,6 +15,8 @@ export interface CloudEvent<T = unknown> {
   datacontenttype?: string;
   /** Extension attribute carried through every app. */
   correlationid?: string;
+  /** Extension: how many rule actions in a row led to this event (loop protection). */
+  ruledepth?: number;
   data: T;
 }
 
@@ -42,6 +44,7 @@ const attributes = z.object({
   subject: z.string().optional(),
   datacontenttype: z.string().optional(),
   correlationid: z.string().optional(),
+  ruledepth: z.coerce.number().int().nonnegative().optional(),
 });
 
 export function encodeCloudEvent(event: CloudEvent, key: string | null): RawMessage {
@@ -55,6 +58,7 @@ export function encodeCloudEvent(event: CloudEvent, key: string | null): RawMess
   if (event.time) headers.ce_time = event.time;
   if (event.subject) headers.ce_subject = event.subject;
   if (event.correlationid) headers.ce_correlationid = event.correlationid;
+  if (event.ruledepth !== undefined) headers.ce_ruledepth = String(event.ruledepth);
   return { key, value: Buffer.from(JSON.stringify(event.data)), headers };
 }
 

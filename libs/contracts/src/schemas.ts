@@ -22,6 +22,8 @@ export const contact = z
       .regex(/^\+[1-9]\d{6,14}$/, 'phone must be E.164, e.g. +14155550100')
       .optional(),
     language: z.string().min(2).max(16).optional(),
+    /** Profile attributes (rules can read them as `profile.<name>`, e.g. a recipient field). */
+    attributes: z.record(fieldName, scalar).optional(),
   })
   .strict();
 export type Contact = z.infer<typeof contact>;
@@ -61,6 +63,14 @@ export const surveyActionRequested = z
     /** The case custom field the survey link is written to. */
     linkField: fieldName.optional(),
     language: z.string().optional(),
+    /** `last_message`: the language of the last message sent on this case (else the case's language). */
+    languageFrom: z.enum(['case', 'last_message']).optional(),
+    /** Where the recipient comes from instead of the contact: `custom.<field>` or `profile.<attribute>`. */
+    recipientField: z.string().optional(),
+    /** false: send from the account of the case's conversation instead of the distribution's. */
+    useDistributionAccount: z.boolean().optional(),
+    /** Reminders: how many a (distribution, case) may get in all; beyond it the action is skipped. */
+    maxReminders: z.number().int().positive().optional(),
   })
   .strict();
 export type SurveyActionRequested = z.infer<typeof surveyActionRequested>;
@@ -177,6 +187,8 @@ export const inviteStatusChanged = z
     deliveryStatus,
     reason: z.string().nullable(),
     occurredAt: z.string().datetime(),
+    /** The rule action that asked for this invite. */
+    actionId: z.string().uuid().optional(),
   })
   .strict();
 export type InviteStatusChanged = z.infer<typeof inviteStatusChanged>;
@@ -201,3 +213,23 @@ export const responseStatusChanged = z
   })
   .strict();
 export type ResponseStatusChanged = z.infer<typeof responseStatusChanged>;
+
+/**
+ * What became of a survey action the link-issuer handled. `completed`: done (a link issued and written);
+ * `dispatched`: an invite was created and handed to its sender (its `invite.status` says how it ended);
+ * `skipped`: nothing to do (e.g. the invitation exists already, the reminder limit is reached); `failed`: it
+ * can't be done (e.g. the distribution expired, no recipient).
+ */
+export const surveyActionResult = z
+  .object({
+    actionId: z.string().uuid(),
+    caseId: z.string(),
+    kind: surveyActionKind,
+    outcome: z.enum(['completed', 'dispatched', 'skipped', 'failed']),
+    reason: z.string().nullable(),
+    linkId: z.string().uuid().nullable(),
+    inviteId: z.string().uuid().nullable(),
+    occurredAt: z.string().datetime(),
+  })
+  .strict();
+export type SurveyActionResult = z.infer<typeof surveyActionResult>;

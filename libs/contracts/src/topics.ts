@@ -25,7 +25,7 @@ export const Topics = {
     name: 'case.events',
     types: ['case.created', 'case.updated'],
     schema: s.caseEventData,
-    producers: ['your CRM (any CloudEvents SDK)'],
+    producers: ['your CRM (any CloudEvents SDK)', 'rules (changes made by rule actions)'],
     consumers: ['rules'],
   }),
   surveyActions: topic({
@@ -34,6 +34,13 @@ export const Topics = {
     schema: s.surveyActionRequested,
     producers: ['rules'],
     consumers: ['link-issuer'],
+  }),
+  surveyActionResults: topic({
+    name: 'survey.action-results',
+    types: ['survey.action.completed'],
+    schema: s.surveyActionResult,
+    producers: ['link-issuer'],
+    consumers: ['rules (runs the next action of a rule)'],
   }),
   linkIssued: topic({
     name: 'link.issued',
@@ -46,7 +53,7 @@ export const Topics = {
     name: 'case.field-updates',
     types: ['case.field.updated'],
     schema: s.caseFieldUpdate,
-    producers: ['link-issuer'],
+    producers: ['link-issuer', 'rules (set field / move to queue actions)'],
     consumers: ['your CRM'],
   }),
   dispatchEmail: topic({

@@ -4,3 +4,4 @@ export * from './invites.module';
 export * from './link-token';
 export * from './template.repository';
 export * from './channel-unavailable.handler';
+export * from './response-status.service';

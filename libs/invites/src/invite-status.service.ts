@@ -8,6 +8,7 @@ import { InviteState, nextInviteState } from './invite-status-machine';
 
 export interface InviteRow {
   id: string;
+  action_id: string;
   case_id: string;
   distribution_id: string;
   channel: InviteEntity['channel'];
@@ -120,13 +121,14 @@ export class InviteStatusService {
         deliveryStatus: next.deliveryStatus,
         reason: next.reason,
         occurredAt: now.toISOString(),
+        ...(invite.actionId ? { actionId: invite.actionId } : {}),
       },
     });
   }
 
   private async lock(em: EntityManager, ids: string[]): Promise<Map<string, InviteEntity>> {
     const rows: InviteRow[] = await em.query(
-      `SELECT id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at
+      `SELECT id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at
        FROM invites WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
@@ -164,6 +166,7 @@ export class InviteStatusService {
 export function inviteFromRow(r: Partial<InviteRow> & Pick<InviteRow, 'id'>): InviteEntity {
   return Object.assign(new InviteEntity(), {
     id: r.id,
+    actionId: r.action_id,
     caseId: r.case_id,
     distributionId: r.distribution_id,
     channel: r.channel,

@@ -16,6 +16,8 @@ export interface OutgoingEvent<K extends TopicKey = TopicKey> {
   source?: string;
   time?: string;
   correlationId?: string;
+  /** CloudEvents `ruledepth` extension: set on case events that rule actions cause. */
+  ruleDepth?: number;
 }
 
 interface Row {
@@ -59,6 +61,7 @@ export class OutboxService {
       time: ev.time ?? new Date().toISOString(),
       subject: ev.subject ?? ev.key,
       correlationid: ev.correlationId ?? currentCorrelationId() ?? id,
+      ...(ev.ruleDepth !== undefined ? { ruledepth: ev.ruleDepth } : {}),
       data: parsed.data,
     };
     const raw = encodeCloudEvent(ce, ev.key);

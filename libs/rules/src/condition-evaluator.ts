@@ -1,5 +1,20 @@
-import type { Scalar } from '@fg/contracts';
-import { Condition, FieldCondition } from './rule-definition';
+import type { Channel, InviteStatus, ResponseStatus, Scalar } from '@fg/contracts';
+import { Condition, FieldCondition, NO_INVITE, SurveyCondition, durationMs } from './rule-definition';
+
+/** What a rule can see of the case's surveys: its invites and its links' response statuses. */
+export interface SurveyState {
+  invites: {
+    distributionId: string;
+    channel: Channel;
+    kind: 'invitation' | 'reminder' | 'thank_you';
+    status: InviteStatus;
+    sentAt: Date | null;
+    createdAt: Date;
+  }[];
+  responses: { distributionId: string; status: ResponseStatus }[];
+}
+
+export const NO_SURVEY_STATE: SurveyState = { invites: [], responses: [] };
 
 export interface CaseView {
   fields: Record<string, Scalar>;
@@ -8,16 +23,20 @@ export interface CaseView {
   previous: Record<string, Scalar | undefined>;
   /** Field refs whose value changed with this event. */
   changed: Set<string>;
+  /** The case's survey state when the rule is evaluated (survey conditions). */
+  survey?: SurveyState;
+  /** The evaluation's "now" (survey last-sent conditions). */
+  now?: Date;
 }
 
 export interface ConditionTrace {
   condition: string;
   result: boolean;
-  saw?: { value: Scalar | undefined; previous?: Scalar | undefined };
+  saw?: { value: Scalar | undefined; previous?: Scalar | undefined; threshold?: string };
   children?: ConditionTrace[];
 }
 
-export function readField(c: CaseView, ref: string): Scalar | undefined {
+export function readField(c: Pick<CaseView, 'fields' | 'customFields'>, ref: string): Scalar | undefined {
   return ref.startsWith('custom.') ? c.customFields[ref.slice(7)] : c.fields[ref];
 }
 
@@ -35,7 +54,60 @@ export function evaluate(cond: Condition, c: CaseView): ConditionTrace {
     const child = evaluate(cond.not, c);
     return { condition: 'not', result: !child.result, children: [child] };
   }
+  if ('survey' in cond) return evaluateSurvey(cond, c);
   return evaluateField(cond, c);
+}
+
+/** The latest invitation or reminder of a distribution (on a channel, if named) on this case. */
+function invitesOf(s: SurveyState, distributionId: string, ch?: Channel) {
+  return s.invites.filter(
+    (i) => i.distributionId === distributionId && i.kind !== 'thank_you' && (!ch || i.channel === ch),
+  );
+}
+
+function evaluateSurvey(cond: SurveyCondition, c: CaseView): ConditionTrace {
+  const s = c.survey ?? NO_SURVEY_STATE;
+  const on = `${cond.distributionId}${'channel' in cond && cond.channel ? `/${cond.channel}` : ''}`;
+  switch (cond.survey) {
+    case 'invite_status': {
+      const latest = invitesOf(s, cond.distributionId, cond.channel).sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
+      );
+      const value = latest.length ? latest[latest.length - 1].status : NO_INVITE;
+      const hit = (cond.value as string[]).includes(value);
+      return {
+        condition: `invite status of ${on} ${cond.op} ${JSON.stringify(cond.value)}`,
+        result: cond.op === 'in' ? hit : !hit,
+        saw: { value },
+      };
+    }
+    case 'response_status': {
+      const value =
+        s.responses.find((r) => r.distributionId === cond.distributionId)?.status ?? 'Not Started';
+      const hit = (cond.value as string[]).includes(value);
+      return {
+        condition: `response status of ${cond.distributionId} ${cond.op} ${JSON.stringify(cond.value)}`,
+        result: cond.op === 'in' ? hit : !hit,
+        saw: { value },
+      };
+    }
+    case 'last_sent_before': {
+      const now = c.now ?? new Date();
+      const sent = invitesOf(s, cond.distributionId, cond.channel)
+        .map((i) => i.sentAt?.getTime())
+        .filter((t): t is number => t !== undefined);
+      const last = sent.length ? Math.max(...sent) : undefined;
+      const threshold = new Date(now.getTime() - durationMs(cond.amount, cond.unit));
+      return {
+        condition: `last invite or reminder of ${on} sent at least ${cond.amount} ${cond.unit} ago`,
+        result: last !== undefined && last <= threshold.getTime(),
+        saw: {
+          value: last !== undefined ? new Date(last).toISOString() : null,
+          threshold: threshold.toISOString(),
+        },
+      };
+    }
+  }
 }
 
 function evaluateField(cond: FieldCondition, c: CaseView): ConditionTrace {

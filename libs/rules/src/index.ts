@@ -1,3 +1,4 @@
 export * from './rule-definition';
 export * from './condition-evaluator';
 export * from './case-view';
+export * from './survey-state.repository';

@@ -9,6 +9,8 @@ export interface Principal {
   keyId: string;
   name: string;
   permissions: Set<string>;
+  /** Surveys this key may edit; null = every survey. */
+  surveyIds: string[] | null;
 }
 
 /** API keys are shown once at creation and stored as SHA-256 only. */
@@ -16,10 +18,16 @@ export interface Principal {
 export class ApiKeyService {
   constructor(private readonly ds: DataSource) {}
 
-  async create(name: string, permissions: Permission[]): Promise<{ id: string; key: string }> {
+  async create(
+    name: string,
+    permissions: Permission[],
+    surveyIds: string[] | null = null,
+  ): Promise<{ id: string; key: string }> {
     const key = `fgk_${randomBytes(24).toString('base64url')}`;
     const id = newId();
-    await this.ds.getRepository(ApiKeyEntity).insert({ id, name, keyHash: sha256(key), permissions });
+    await this.ds
+      .getRepository(ApiKeyEntity)
+      .insert({ id, name, keyHash: sha256(key), permissions, surveyIds });
     return { id, key };
   }
 
@@ -28,6 +36,8 @@ export class ApiKeyService {
     const row = await this.ds
       .getRepository(ApiKeyEntity)
       .findOne({ where: { keyHash: sha256(key), revokedAt: IsNull() } });
-    return row ? { keyId: row.id, name: row.name, permissions: new Set(row.permissions) } : null;
+    return row
+      ? { keyId: row.id, name: row.name, permissions: new Set(row.permissions), surveyIds: row.surveyIds }
+      : null;
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock, sha256 } from '@fg/common';
-import { DistributionEntity, SurveyEntity, SurveyLinkEntity, returnedRows } from '@fg/persistence';
-import { LinkTokens } from '@fg/invites';
+import { DistributionEntity, SurveyEntity, SurveyLinkEntity } from '@fg/persistence';
+import { LinkTokens, ResponseStatusService } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
 
 export type LandingOutcome =
@@ -16,6 +16,7 @@ export class LandingService {
     private readonly clock: Clock,
     private readonly outbox: OutboxService,
     private readonly messaging: MessagingService,
+    private readonly responses: ResponseStatusService,
   ) {}
 
   /** Resolves a token; the first open of a live link records Survey Opened and publishes it. */
@@ -33,30 +34,10 @@ export class LandingService {
     const survey = await this.ds.getRepository(SurveyEntity).findOneByOrFail({ id: distribution.surveyId });
     if (survey.status === 'closed') return { state: 'closed' };
     if (link.responseStatus === 'Not Started') {
-      const changed = await this.outbox.transaction(async (em) => {
-        const rows = returnedRows(
-          await em.query(
-            `UPDATE survey_links SET response_status = 'Survey Opened', opened_at = $2
-           WHERE id = $1 AND response_status = 'Not Started' RETURNING id`,
-            [link.id, now],
-          ),
-        );
-        if (!rows.length) return false;
-        this.outbox.add(em, {
-          topic: 'responseStatus',
-          key: link.caseId ?? link.id,
-          data: {
-            linkId: link.id,
-            caseId: link.caseId ?? '',
-            distributionId: link.distributionId,
-            status: 'Survey Opened',
-            previousStatus: 'Not Started',
-            occurredAt: now.toISOString(),
-          },
-        });
-        return true;
-      });
-      if (changed) {
+      const moved = await this.outbox.transaction((em) =>
+        this.responses.advance(em, link.id, 'Survey Opened', now),
+      );
+      if (moved) {
         link.responseStatus = 'Survey Opened';
         this.messaging.wakeRelay();
       }

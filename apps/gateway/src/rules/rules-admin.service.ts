@@ -1,36 +1,69 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { z } from 'zod';
-import { DomainError, ErrorCode, newId } from '@fg/common';
-import { caseEventData } from '@fg/contracts';
+import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
+import { caseEventData, channel, inviteStatus, responseStatus } from '@fg/contracts';
 import { DistributionEntity, RuleEntity } from '@fg/persistence';
-import { ConditionTrace, RuleDefinition, caseView, condition, evaluate, ruleAction } from '@fg/rules-core';
+import {
+  ConditionTrace,
+  RuleDefinition,
+  SurveyState,
+  SurveyStateRepository,
+  caseView,
+  condition,
+  distributionRefs,
+  evaluate,
+  ruleAction,
+} from '@fg/rules-core';
+import { Principal } from '../auth/api-key.service';
 
 export const dryRunRequest = z
   .object({
-    /** The case event to evaluate against; `type` defaults to the rule's trigger. */
-    type: z.enum(['case.created', 'case.updated']).optional(),
+    /** The trigger to evaluate for; defaults to the rule's own. */
+    type: z.string().optional(),
     case: caseEventData,
     /** Our snapshot of the case before the event, if any (to compute what changed without `previous`). */
     stored: z
       .object({ fields: caseEventData.shape.fields, customFields: caseEventData.shape.customFields })
       .optional(),
+    /** The case's survey state to assume; without it, the case's current state in the database is read. */
+    survey: z
+      .object({
+        invites: z.array(
+          z
+            .object({
+              distributionId: z.string().uuid(),
+              channel,
+              kind: z.enum(['invitation', 'reminder', 'thank_you']),
+              status: inviteStatus,
+              sentAt: z.coerce.date().nullable().default(null),
+            })
+            .strict(),
+        ),
+        responses: z.array(z.object({ distributionId: z.string().uuid(), status: responseStatus }).strict()),
+      })
+      .strict()
+      .optional(),
+    /** Evaluate as of this instant (time conditions); default now. */
+    now: z.coerce.date().optional(),
   })
   .strict();
 export type DryRunRequest = z.infer<typeof dryRunRequest>;
 
+export const evaluationsQuery = z.object({
+  caseId: z.string().min(1).max(200).optional(),
+  ruleId: z.string().uuid().optional(),
+  matched: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type EvaluationsQuery = z.infer<typeof evaluationsQuery>;
+
 export interface DryRunResult {
-  rule: { id: string; version: number; name: string; trigger: string };
+  rule: { id: string; version: number; name: string; trigger: string; enabled: boolean };
   triggerMatches: boolean;
   matched: boolean;
   conditions: ConditionTrace;
-  actions: {
-    index: number;
-    type: string;
-    distributionId: string;
-    channel?: string;
-    outcome: 'would request';
-  }[];
+  actions: { index: number; type: string; outcome: 'would run' }[];
 }
 
 interface VersionRow {
@@ -42,7 +75,11 @@ interface VersionRow {
 /** Rules as data: validated on save, every save a new version, no side effects in dry-run. */
 @Injectable()
 export class RulesAdminService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+    private readonly surveys: SurveyStateRepository,
+  ) {}
 
   list(): Promise<RuleEntity[]> {
     return this.ds.getRepository(RuleEntity).find({ order: { priority: 'ASC', createdAt: 'ASC' } });
@@ -65,68 +102,121 @@ export class RulesAdminService {
     };
   }
 
-  async create(def: RuleDefinition, by: string) {
+  /** One saved version of a rule, exactly as it was saved. */
+  async version(id: string, version: number) {
+    const [row]: { definition: RuleDefinition; created_by: string | null; created_at: Date }[] =
+      await this.ds.query(
+        `SELECT definition, created_by, created_at FROM rule_versions WHERE rule_id = $1 AND version = $2`,
+        [id, version],
+      );
+    if (!row) throw new DomainError(ErrorCode.NOT_FOUND, `rule ${id} has no version ${version}`);
+    return { id, version, ...row.definition, createdBy: row.created_by, createdAt: row.created_at };
+  }
+
+  async create(def: RuleDefinition, by: Principal) {
     const id = newId();
     await this.ds.transaction(async (em) => {
-      await this.checkReferences(em, def);
+      await this.checkReferences(em, def, by);
       await em.getRepository(RuleEntity).insert({ id, version: 1, ...def });
-      await this.recordVersion(em, id, 1, def, by);
+      await this.recordVersion(em, id, 1, def, by.name);
     });
     return this.get(id);
   }
 
-  async update(id: string, def: RuleDefinition, by: string) {
+  async update(id: string, def: RuleDefinition, by: Principal) {
     await this.ds.transaction(async (em) => {
       const current = await this.lock(em, id);
-      await this.checkReferences(em, def);
+      await this.checkReferences(em, def, by);
       const version = current.version + 1;
       await em.getRepository(RuleEntity).update(id, { version, ...def });
-      await this.recordVersion(em, id, version, def, by);
+      await this.recordVersion(em, id, version, def, by.name);
     });
     return this.get(id);
   }
 
-  async setEnabled(id: string, enabled: boolean, by: string) {
+  async setEnabled(id: string, enabled: boolean, by: Principal) {
     await this.ds.transaction(async (em) => {
       const current = await this.lock(em, id);
       if (current.enabled === enabled) return;
+      const def = { ...definitionOf(current), enabled };
+      if (enabled) await this.checkReferences(em, def, by);
       const version = current.version + 1;
       await em.getRepository(RuleEntity).update(id, { version, enabled });
-      await this.recordVersion(em, id, version, { ...definitionOf(current), enabled }, by);
+      await this.recordVersion(em, id, version, def, by.name);
     });
     return this.get(id);
   }
 
-  /** Evaluates the rule's current version against a sample case event and returns the trace. Writes nothing. */
+  /**
+   * Evaluates the rule's current version against a sample case event (and the case's survey state, given or
+   * read) and returns the trace with the actions that would run. Writes nothing.
+   */
   async dryRun(id: string, req: DryRunRequest): Promise<DryRunResult> {
     const rule = await this.ds.getRepository(RuleEntity).findOneBy({ id });
     if (!rule) throw new DomainError(ErrorCode.NOT_FOUND, `rule ${id} does not exist`);
     const type = req.type ?? rule.trigger;
-    const trace = evaluate(
-      condition.parse(rule.conditions),
-      caseView(
-        req.case,
-        req.stored ? { fields: req.stored.fields, customFields: req.stored.customFields } : null,
-      ),
-    );
+    const survey: SurveyState = req.survey
+      ? {
+          invites: req.survey.invites.map((i) => ({ ...i, createdAt: i.sentAt ?? new Date(0) })),
+          responses: req.survey.responses,
+        }
+      : ((await this.surveys.load(this.ds.manager, [req.case.caseId])).get(req.case.caseId) ?? {
+          invites: [],
+          responses: [],
+        });
+    const view = caseView(req.case, req.stored ?? null);
+    const trace = evaluate(condition.parse(rule.conditions), {
+      ...view,
+      survey,
+      now: req.now ?? this.clock.now(),
+    });
     const triggerMatches = type === rule.trigger;
     const matched = triggerMatches && rule.enabled && trace.result;
     const actions = z.array(ruleAction).parse(rule.actions);
     return {
-      rule: { id: rule.id, version: rule.version, name: rule.name, trigger: rule.trigger },
+      rule: {
+        id: rule.id,
+        version: rule.version,
+        name: rule.name,
+        trigger: rule.trigger,
+        enabled: rule.enabled,
+      },
       triggerMatches,
       matched,
       conditions: trace,
-      actions: matched
-        ? actions.map((a, index) => ({
-            index,
-            type: a.type,
-            distributionId: a.distributionId,
-            channel: 'channel' in a ? a.channel : undefined,
-            outcome: 'would request' as const,
-          }))
-        : [],
+      actions: matched ? actions.map((a, index) => ({ index, ...a, outcome: 'would run' as const })) : [],
     };
+  }
+
+  /** The evaluation trace: each evaluation with the values its conditions saw, and its run's actions. */
+  async evaluations(q: EvaluationsQuery) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.caseId) where.push(`e.case_id = $${params.push(q.caseId)}`);
+    if (q.ruleId) where.push(`e.rule_id = $${params.push(q.ruleId)}`);
+    if (q.matched) where.push(`e.matched = $${params.push(q.matched === 'true')}`);
+    const rows: Record<string, unknown>[] = await this.ds.query(
+      `SELECT e.id, e.case_id, e.rule_id, e.rule_version, e.trigger, e.event_id, e.correlation_id, e.matched,
+              e.conditions, e.note, e.evaluated_at, r.id AS run_id, r.status AS run_status, r.steps AS run_steps
+       FROM rule_evaluations e LEFT JOIN rule_runs r ON r.id = e.run_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY e.evaluated_at DESC, e.id LIMIT ${q.limit}`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      caseId: r.case_id,
+      ruleId: r.rule_id,
+      ruleVersion: r.rule_version,
+      trigger: r.trigger,
+      eventId: r.event_id,
+      correlationId: r.correlation_id,
+      matched: r.matched,
+      conditions: r.conditions,
+      note: r.note,
+      evaluatedAt: r.evaluated_at,
+      run: r.run_id ? { id: r.run_id, status: r.run_status, actions: r.run_steps } : null,
+    }));
   }
 
   private async lock(em: EntityManager, id: string): Promise<RuleEntity> {
@@ -137,30 +227,53 @@ export class RulesAdminService {
     return rule;
   }
 
-  /** Only existing, non-failed, non-expired distributions can be referenced; the error names the action. */
-  private async checkReferences(em: EntityManager, def: RuleDefinition) {
-    const ids = [...new Set(def.actions.map((a) => a.distributionId))];
+  /**
+   * Only trigger-based, non-failed, non-expired distributions of surveys the caller may edit can be referenced;
+   * each error names the part of the rule it is about. Saving an enabled rule activates draft distributions.
+   */
+  private async checkReferences(em: EntityManager, def: RuleDefinition, by: Principal) {
+    const refs = distributionRefs(def);
+    if (!refs.length) return;
     const found = new Map(
-      (await em.getRepository(DistributionEntity).findBy({ id: In(ids) })).map((d) => [d.id, d]),
+      (
+        await em
+          .getRepository(DistributionEntity)
+          .findBy({ id: In([...new Set(refs.map((r) => r.distributionId))]) })
+      ).map((d) => [d.id, d]),
     );
     const fields: { field: string; message: string }[] = [];
-    def.actions.forEach((a, i) => {
-      const d = found.get(a.distributionId);
-      if (!d)
-        fields.push({
-          field: `actions.${i}.distributionId`,
-          message: `distribution ${a.distributionId} does not exist`,
-        });
+    const forbidden: { field: string; message: string }[] = [];
+    for (const ref of refs) {
+      const d = found.get(ref.distributionId);
+      const field = `${ref.path}.distributionId`;
+      if (!d) fields.push({ field, message: `distribution ${ref.distributionId} does not exist` });
       else if (d.status === 'failed' || d.status === 'expired')
+        fields.push({ field, message: `distribution ${d.id} is ${d.status}; rules can't reference it` });
+      else if (d.type !== 'trigger_personalized_link')
+        fields.push({ field, message: `distribution ${d.id} is not trigger-based (${String(d.type)})` });
+      else if (ref.surveyId && ref.surveyId !== d.surveyId)
         fields.push({
-          field: `actions.${i}.distributionId`,
-          message: `distribution ${a.distributionId} is ${d.status}; rules can't reference it`,
+          field: `${ref.path}.surveyId`,
+          message: `distribution ${d.id} belongs to survey ${d.surveyId}, not ${ref.surveyId}`,
         });
-    });
+      else if (by.surveyIds && !by.surveyIds.includes(d.surveyId))
+        forbidden.push({ field, message: `this API key may not edit survey ${d.surveyId}` });
+    }
     if (fields.length)
       throw new DomainError(ErrorCode.VALIDATION, fields.map((f) => `${f.field}: ${f.message}`).join('; '), {
         fields,
       });
+    if (forbidden.length)
+      throw new DomainError(
+        ErrorCode.FORBIDDEN,
+        forbidden.map((f) => `${f.field}: ${f.message}`).join('; '),
+        { fields: forbidden },
+      );
+    if (def.enabled)
+      await em.query(
+        `UPDATE distributions SET status = 'active', updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'draft'`,
+        [[...found.keys()]],
+      );
   }
 
   private async recordVersion(

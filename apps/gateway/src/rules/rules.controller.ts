@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ZodPipe } from '@fg/platform';
@@ -7,10 +7,17 @@ import { RuleDefinition, ruleDefinition } from '@fg/rules-core';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequirePermission } from '../auth/permissions';
-import { DryRunRequest, RulesAdminService, dryRunRequest } from './rules-admin.service';
+import {
+  DryRunRequest,
+  EvaluationsQuery,
+  RulesAdminService,
+  dryRunRequest,
+  evaluationsQuery,
+} from './rules-admin.service';
 
 const ruleId = new ZodPipe(z.string().uuid('rule ids are UUIDs'));
-const by = (req: Request & { principal?: Principal }) => req.principal?.name ?? 'unknown';
+const versionNo = new ZodPipe(z.coerce.number().int().positive('versions are positive integers'));
+const by = (req: Request & { principal?: Principal }): Principal => req.principal!;
 
 const example = {
   name: 'Survey resolved cases',
@@ -64,6 +71,12 @@ export class RulesController {
     return this.rules.update(id, def, by(req));
   }
 
+  @Get(':id/versions/:version')
+  @ApiOperation({ summary: 'One saved version of a rule, as it was saved' })
+  version(@Param('id', ruleId) id: string, @Param('version', versionNo) version: number) {
+    return this.rules.version(id, version);
+  }
+
   @Post(':id/enable')
   @HttpCode(200)
   enable(@Param('id', ruleId) id: string, @Req() req: Request) {
@@ -88,5 +101,27 @@ export class RulesController {
   })
   dryRun(@Param('id', ruleId) id: string, @Body(new ZodPipe(dryRunRequest)) body: DryRunRequest) {
     return this.rules.dryRun(id, body);
+  }
+}
+
+@ApiTags('rules')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@RequirePermission('rules:configure')
+@Controller('ops/rule-evaluations')
+export class RuleEvaluationsController {
+  constructor(private readonly rules: RulesAdminService) {}
+
+  @Get()
+  @ApiOperation({
+    summary:
+      'The evaluation trace: rule and version, each condition with the values it saw, each action and its outcome',
+  })
+  @ApiQuery({ name: 'caseId', required: false })
+  @ApiQuery({ name: 'ruleId', required: false })
+  @ApiQuery({ name: 'matched', required: false, enum: ['true', 'false'] })
+  @ApiQuery({ name: 'limit', required: false })
+  list(@Query(new ZodPipe(evaluationsQuery)) q: EvaluationsQuery) {
+    return this.rules.evaluations(q);
   }
 }

@@ -14,6 +14,8 @@ export class InviteEntity {
   @Column('text') kind: 'invitation' | 'reminder' | 'thank_you';
   @Column('text') language: string;
   @Column('text') recipient: string;
+  /** false: send from the account of the case's conversation rather than the distribution's. */
+  @Column('boolean', { name: 'use_distribution_account', default: true }) useDistributionAccount: boolean;
   @Column('text') status: InviteStatus;
   @Column('text', { name: 'delivery_status' }) deliveryStatus: DeliveryStatus;
   @Column('text', { nullable: true }) reason: string | null;

@@ -1,5 +1,5 @@
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
-import { RuleVersions1763990000000 } from './1763990000000-rule-versions';
+import { RuleEngine1763990000000 } from './1763990000000-rule-engine';
 
 /** In order. Never edit a released migration: add a new one. */
-export const MIGRATIONS = [InitialSchema1763900000000, RuleVersions1763990000000];
+export const MIGRATIONS = [InitialSchema1763900000000, RuleEngine1763990000000];

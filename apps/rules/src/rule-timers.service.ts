@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { InviteStatusChanged } from '@fg/contracts';
+import { APP_CONFIG, AppConfig, Clock, Metrics, deterministicUuid } from '@fg/common';
+import { MessagingService, OutboxService } from '@fg/messaging';
+import { durationMs } from '@fg/rules-core';
+import { RuleRepository } from './rule.repository';
+import { RulesService } from './rules.service';
+
+interface TimerRow {
+  id: string;
+  rule_id: string;
+  case_id: string;
+  correlation_id: string | null;
+}
+
+const PAGE = 200;
+
+/**
+ * Time-based rules ("last sent before 2 days") fire without waiting for another case update: when an
+ * invitation or reminder goes out, a timer row is written for each moment a rule refers to. Timers live in
+ * Postgres (none is lost on a restart) and are claimed with SKIP LOCKED (several instances never fire the
+ * same one); the claim, the evaluation and its actions commit together.
+ */
+@Injectable()
+export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('RuleTimers');
+  private handle?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    private readonly outbox: OutboxService,
+    private readonly messaging: MessagingService,
+    private readonly rules: RuleRepository,
+    private readonly evaluator: RulesService,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Schedules re-evaluations for the rules whose "last sent before" conditions refer to these sends. */
+  async schedule(
+    em: EntityManager,
+    sends: { data: InviteStatusChanged; correlationId: string }[],
+  ): Promise<void> {
+    const sent = sends.filter((e) => e.data.status === 'Invite Sent' && e.data.kind !== 'thank_you');
+    if (!sent.length) return;
+    const timed = await this.rules.timed(em);
+    const rows: Record<string, string>[] = [];
+    for (const { data: e, correlationId } of sent)
+      for (const rule of timed)
+        for (const t of rule.timers) {
+          if (t.distributionId !== e.distributionId || (t.channel && t.channel !== e.channel)) continue;
+          const due = new Date(Date.parse(e.occurredAt) + durationMs(t.amount, t.unit)).toISOString();
+          rows.push({
+            id: deterministicUuid('timer', rule.id, e.caseId, due),
+            rule_id: rule.id,
+            case_id: e.caseId,
+            due_at: due,
+            reason: `${e.kind} ${e.inviteId} sent at ${e.occurredAt}; "last sent before ${t.amount} ${t.unit}"`,
+            correlation_id: correlationId,
+          });
+        }
+    if (!rows.length) return;
+    await em.query(
+      `INSERT INTO rule_timers (id, rule_id, case_id, due_at, reason, correlation_id)
+       SELECT x.id, x.rule_id, x.case_id, x.due_at, x.reason, x.correlation_id
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, rule_id uuid, case_id text, due_at timestamptz, reason text,
+            correlation_id text)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  onApplicationBootstrap() {
+    this.arm(0);
+  }
+
+  async onModuleDestroy() {
+    this.stopped = true;
+    if (this.handle) clearTimeout(this.handle);
+    await this.running;
+  }
+
+  private arm(ms: number) {
+    if (this.stopped) return;
+    this.handle = setTimeout(() => {
+      this.running = this.tick()
+        .catch((e: Error) => {
+          this.log.error(`timer poll failed: ${e.message}`);
+          return 0;
+        })
+        .then((n) => this.arm(n === PAGE ? 0 : this.cfg.RULES_TIMER_POLL_MS));
+    }, ms);
+  }
+
+  /** Fires the timers that are due; returns how many. */
+  async tick(): Promise<number> {
+    const fired = await this.outbox.transaction(async (em) => {
+      const due: TimerRow[] = await em.query(
+        `SELECT id, rule_id, case_id, correlation_id FROM rule_timers
+         WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT ${PAGE} FOR UPDATE SKIP LOCKED`,
+        [this.clock.now()],
+      );
+      if (!due.length) return 0;
+      await this.evaluator.onTimers(
+        em,
+        due.map((t) => ({ id: t.id, ruleId: t.rule_id, caseId: t.case_id, correlationId: t.correlation_id })),
+      );
+      await em.query(`UPDATE rule_timers SET fired_at = $2 WHERE id = ANY($1::uuid[])`, [
+        due.map((t) => t.id),
+        this.clock.now(),
+      ]);
+      return due.length;
+    });
+    if (fired) {
+      this.metrics.ruleTimersFired.inc(fired);
+      this.messaging.wakeRelay();
+    }
+    return fired;
+  }
+}
