@@ -30,6 +30,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): AppCon
       LINK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
       OUTBOX_POLL_MS: '50',
+      RULES_TIMER_POLL_MS: '100',
       CONSUMER_MAX_RETRIES: '1',
       DATABASE_POOL_SIZE: '4',
       ...env,

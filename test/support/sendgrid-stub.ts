@@ -10,12 +10,15 @@ export interface StubRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
+  /** When the request arrived and when it was answered (ms since the epoch). */
+  receivedAt: number;
+  answeredAt?: number;
 }
 
 type Responder = (
   req: StubRequest,
   n: number,
-) => { status: number; headers?: Record<string, string>; body?: unknown };
+) => { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number };
 
 const SPEC_DIR = resolve(__dirname, '../../../shared/specs');
 
@@ -63,12 +66,16 @@ export class SendGridStub {
       path: req.url ?? '',
       headers: req.headers,
       body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {},
+      receivedAt: Date.now(),
     };
     this.requests.push(r);
-    const out = this.responder(r, this.requests.length);
+    const n = this.requests.length;
+    const out = this.responder(r, n);
+    if (out.delayMs) await new Promise((d) => setTimeout(d, out.delayMs));
+    r.answeredAt = Date.now();
     res.writeHead(out.status, {
       'content-type': 'application/json',
-      'x-message-id': `stubmsg${this.requests.length}`,
+      'x-message-id': `stubmsg${n}`,
       ...out.headers,
     });
     res.end(out.body === undefined ? '' : JSON.stringify(out.body));

@@ -66,6 +66,13 @@ export interface DryRunResult {
   actions: { index: number; type: string; outcome: 'would run' }[];
 }
 
+interface StoredStep {
+  index: number;
+  action: { type: string };
+  status: string;
+  reason: string | null;
+}
+
 interface VersionRow {
   version: number;
   created_by: string | null;
@@ -215,7 +222,17 @@ export class RulesAdminService {
       conditions: r.conditions,
       note: r.note,
       evaluatedAt: r.evaluated_at,
-      run: r.run_id ? { id: r.run_id, status: r.run_status, actions: r.run_steps } : null,
+      run: r.run_id
+        ? {
+            id: r.run_id,
+            status: r.run_status,
+            actions: (r.run_steps as StoredStep[]).map(({ action, ...s }) => ({
+              ...s,
+              type: action.type,
+              action,
+            })),
+          }
+        : null,
     }));
   }
 
