@@ -308,11 +308,13 @@ describe('rule engine', () => {
       expect(subjectOf(thanks)).toMatch(/^Thanks/);
       // The thank-you was asked for only after the provider had accepted the invitation.
       expect(thanks.receivedAt).toBeGreaterThanOrEqual(invitation.answeredAt!);
-      const fields = updates
-        .json<{ caseId: string; field: string; value: unknown }>()
-        .filter((m) => m.data.caseId === c)
-        .map((m) => m.data.field);
-      expect(fields).toEqual(['custom.stage', 'survey_link', 'queue']);
+      await eventually(() => {
+        const fields = updates
+          .json<{ caseId: string; field: string; value: unknown }>()
+          .filter((m) => m.data.caseId === c)
+          .map((m) => m.data.field);
+        expect(fields).toEqual(['custom.stage', 'survey_link', 'queue']);
+      });
       const [ev, ...others] = (await evaluationsOf(c)).filter((e) => e.ruleId === rule.id && e.matched);
       expect(others).toEqual([]);
       expect(ev.run).toMatchObject({
@@ -509,5 +511,44 @@ describe('rule engine', () => {
     );
     expect(await pipeline.ds.query(`SELECT 1 FROM rule_runs WHERE rule_id = $1`, [rule.id])).toEqual([]);
     await api().post(`/ops/rules/${rule.id}/disable`, {}).expect(200);
+  });
+
+  it('prunes traces older than RULES_TRACE_RETENTION_DAYS, keeping runs that still wait', async () => {
+    const c = `old-${randomUUID()}`;
+    const ruleId = randomUUID();
+    const old = new Date(clock.now().getTime() - 31 * 24 * HOUR);
+    const recent = new Date(clock.now().getTime() - 29 * 24 * HOUR);
+    for (const [at, tag] of [
+      [old, 'old'],
+      [recent, 'recent'],
+    ] as const) {
+      await pipeline.ds.query(
+        `INSERT INTO rule_evaluations (id, case_id, rule_id, rule_version, trigger, event_id, matched, conditions, evaluated_at)
+         VALUES ($1, $2, $3, 1, 'case.updated', $4, false, '{}', $5)`,
+        [randomUUID(), c, ruleId, tag, at],
+      );
+      for (const status of ['completed', 'running'])
+        await pipeline.ds.query(
+          `INSERT INTO rule_runs (id, rule_id, rule_version, case_id, correlation_id, status, steps, updated_at)
+           VALUES ($1, $2, 1, $3, $4, $5, '[]', $6)`,
+          [randomUUID(), ruleId, c, tag, status, at],
+        );
+      await pipeline.ds.query(
+        `INSERT INTO rule_timers (id, rule_id, case_id, due_at, reason, fired_at) VALUES ($1, $2, $3, $4, $5, $4)`,
+        [randomUUID(), ruleId, c, at, tag],
+      );
+    }
+    expect(await pipeline.apps.get('rules')!.get(RuleTimersService).prune()).toBeGreaterThanOrEqual(3);
+    const left = async (table: string, col: string) =>
+      (await pipeline.ds.query(`SELECT ${col} AS v FROM ${table} WHERE case_id = $1 ORDER BY 1`, [c])).map(
+        (r: { v: string }) => r.v,
+      );
+    expect(await left('rule_evaluations', 'event_id')).toEqual(['recent']);
+    expect(await left('rule_timers', 'reason')).toEqual(['recent']);
+    expect(await left('rule_runs', `correlation_id || ':' || status`)).toEqual([
+      'old:running',
+      'recent:completed',
+      'recent:running',
+    ]);
   });
 });

@@ -15,6 +15,8 @@ interface TimerRow {
 }
 
 const PAGE = 200;
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_CHUNK = 5000;
 
 /**
  * Time-based rules ("last sent before 2 days") fire without waiting for another case update: when an
@@ -28,6 +30,7 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
   private handle?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private lastPrune = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
@@ -73,6 +76,32 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
     );
   }
 
+  /**
+   * Deletes evaluations, finished runs and fired timers older than RULES_TRACE_RETENTION_DAYS, in chunks so
+   * no statement holds locks for long. Runs still waiting for an action are kept whatever their age.
+   */
+  async prune(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - this.cfg.RULES_TRACE_RETENTION_DAYS * 86_400_000);
+    const targets = [
+      `rule_evaluations WHERE evaluated_at < $1`,
+      `rule_runs WHERE status <> 'running' AND updated_at < $1`,
+      `rule_timers WHERE fired_at < $1`,
+    ];
+    let total = 0;
+    for (const t of targets)
+      for (;;) {
+        const [, n]: [unknown, number] = await this.outbox.transaction((em) =>
+          em.query(
+            `DELETE FROM ${t.split(' WHERE ')[0]} WHERE id IN (SELECT id FROM ${t} LIMIT ${PRUNE_CHUNK})`,
+            [before],
+          ),
+        );
+        total += n;
+        if (n < PRUNE_CHUNK) break;
+      }
+    return total;
+  }
+
   onApplicationBootstrap() {
     this.arm(0);
   }
@@ -95,8 +124,12 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
     }, ms);
   }
 
-  /** Fires the timers that are due; returns how many. */
+  /** Fires the timers that are due (and, once an hour, prunes old traces); returns how many fired. */
   async tick(): Promise<number> {
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await this.prune();
+    }
     const fired = await this.outbox.transaction(async (em) => {
       const due: TimerRow[] = await em.query(
         `SELECT id, rule_id, case_id, correlation_id FROM rule_timers

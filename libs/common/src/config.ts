@@ -51,6 +51,7 @@ export const envSchema = z.object({
     .default(168),
   RULES_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
   RULES_TIMER_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
+  RULES_TRACE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

@@ -1,5 +1,5 @@
-import { CaseView, evaluate } from './condition-evaluator';
-import { condition } from './rule-definition';
+import { CaseView, SurveyState, evaluate } from './condition-evaluator';
+import { condition, durationMs, timeConditions } from './rule-definition';
 
 const view = (over: Partial<CaseView> = {}): CaseView => ({
   fields: { status: 'Resolved', priority: 'High', score: 7, closed_at: '2026-11-20T10:00:00Z' },
@@ -62,5 +62,97 @@ describe('rule conditions', () => {
     const r2 = condition.safeParse({ field: 'bad field!', op: 'exists' });
     expect(r2.success).toBe(false);
     expect(JSON.stringify(r2.error!.issues)).toContain('a case field');
+  });
+});
+
+describe('survey conditions', () => {
+  const d = '11111111-1111-4111-8111-111111111111';
+  const other = '22222222-2222-4222-8222-222222222222';
+  const now = new Date('2026-11-23T12:00:00Z');
+  const at = (h: number) => new Date(now.getTime() - h * 3_600_000);
+  const state: SurveyState = {
+    invites: [
+      {
+        distributionId: d,
+        channel: 'email',
+        kind: 'invitation',
+        status: 'Invite Opened',
+        sentAt: at(50),
+        createdAt: at(50),
+      },
+      {
+        distributionId: d,
+        channel: 'sms',
+        kind: 'invitation',
+        status: 'Failed',
+        sentAt: null,
+        createdAt: at(49),
+      },
+      {
+        distributionId: d,
+        channel: 'email',
+        kind: 'thank_you',
+        status: 'Invite Sent',
+        sentAt: at(1),
+        createdAt: at(1),
+      },
+    ],
+    responses: [{ distributionId: d, status: 'In Progress' }],
+  };
+  const withSurvey = (survey: SurveyState = state) => ({ ...view(), survey, now });
+
+  it.each([
+    [
+      { survey: 'invite_status', distributionId: d, channel: 'email', op: 'in', value: ['Invite Opened'] },
+      true,
+    ],
+    [{ survey: 'invite_status', distributionId: d, channel: 'sms', op: 'in', value: ['Failed'] }, true],
+    // Without a channel: the latest invitation or reminder on any channel (the SMS one).
+    [{ survey: 'invite_status', distributionId: d, op: 'not_in', value: ['Failed'] }, false],
+    [{ survey: 'invite_status', distributionId: other, op: 'in', value: ['No Invite'] }, true],
+    [{ survey: 'response_status', distributionId: d, op: 'in', value: ['In Progress'] }, true],
+    [{ survey: 'response_status', distributionId: other, op: 'in', value: ['Not Started'] }, true],
+    // Thank-yous don't count as "sent": the last invitation went out 50 h ago.
+    [{ survey: 'last_sent_before', distributionId: d, amount: 2, unit: 'days' }, true],
+    [{ survey: 'last_sent_before', distributionId: d, amount: 3, unit: 'days' }, false],
+    [{ survey: 'last_sent_before', distributionId: d, channel: 'sms', amount: 1, unit: 'seconds' }, false],
+    [{ survey: 'last_sent_before', distributionId: other, amount: 1, unit: 'minutes' }, false],
+  ])('%j → %s', (c, expected) => {
+    expect(evaluate(condition.parse(c), withSurvey()).result).toBe(expected);
+  });
+
+  it('traces what it saw, including the threshold of a time condition', () => {
+    const t = evaluate(
+      condition.parse({ survey: 'last_sent_before', distributionId: d, amount: 48, unit: 'hours' }),
+      withSurvey(),
+    );
+    expect(t.saw).toEqual({ value: at(50).toISOString(), threshold: at(48).toISOString() });
+  });
+
+  it('lists the time conditions a rule must be re-evaluated for, wherever they sit in the tree', () => {
+    const c = condition.parse({
+      all: [
+        { field: 'status', op: 'equals', value: 'Resolved' },
+        { not: { any: [{ survey: 'last_sent_before', distributionId: d, amount: 1, unit: 'weeks' }] } },
+      ],
+    });
+    expect(timeConditions(c)).toEqual([
+      { survey: 'last_sent_before', distributionId: d, amount: 1, unit: 'weeks' },
+    ]);
+    expect(durationMs(1, 'weeks')).toBe(7 * 86_400_000);
+  });
+
+  it('points validation errors at the offending part of the tree', () => {
+    const r = condition.safeParse({
+      all: [
+        { field: 'status', op: 'equals', value: 'x' },
+        { any: [{ survey: 'response_status', distributionId: d, op: 'in', value: ['Done'] }] },
+        { bogus: true },
+      ],
+    });
+    expect(r.success).toBe(false);
+    const paths = r.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toEqual(['all.1.any.0.value.0', 'all.2']);
+    expect(r.error!.issues[1].message).toMatch(/a condition is/);
   });
 });
