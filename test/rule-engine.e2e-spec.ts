@@ -232,8 +232,11 @@ describe('rule engine', () => {
     await pipeline.apps.get('rules')!.get(RuleTimersService).tick();
     for (const c of [silent, answered, bounced]) expect((await timersOf(c))[0].fired_at).toBeNull();
 
-    // 48 h and a minute after: the timers fire without any case update.
+    // The rules app is down when they come due; 48 h and a minute after, once it is back, the timers fire
+    // without any case update: nothing was lost with the process.
+    await pipeline.stopApp('rules');
     clock.advance(HOUR + 60_000);
+    await pipeline.startApp('rules');
     for (const c of [silent, answered, bounced])
       await eventually(async () => expect((await timersOf(c))[0].fired_at).not.toBeNull());
     await eventually(() =>
@@ -328,6 +331,63 @@ describe('rule engine', () => {
       });
     }
     sendgrid.respondWith(() => ({ status: 202 }));
+  });
+
+  it('sends to the recipient field the action names, in the language of the last message', async () => {
+    const { distributionId: d } = await seedDistribution(pipeline.ds);
+    await pipeline.ds.query(
+      `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, text)
+       VALUES ($1, $2, 'email', 'invitation', 'fr', 'Invitation FR {{case_number}}', 'Bonjour {{survey_link}}')`,
+      [randomUUID(), d],
+    );
+    await createRule({
+      name: 'Invite the work address',
+      trigger: 'case.updated',
+      conditions: { field: 'custom.program', op: 'equals', value: d },
+      actions: [
+        {
+          type: 'send_invitation',
+          distributionId: d,
+          channel: 'email',
+          recipientField: 'profile.work_email',
+          language: 'last_message',
+        },
+      ],
+    });
+    // An earlier message on this case went out in French.
+    const c = `recipient-${randomUUID()}`;
+    await pipeline.ds.query(`INSERT INTO cases (id, fields, custom_fields) VALUES ($1, '{}', '{}')`, [c]);
+    const [{ id: linkId }] = await pipeline.ds.query(
+      `INSERT INTO survey_links (id, distribution_id, token_hash, token_nonce, transaction_data, language)
+       VALUES ($1, $2, $3, '\\x00', '{}', 'fr') RETURNING id`,
+      [randomUUID(), d, randomUUID()],
+    );
+    await pipeline.ds.query(
+      `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient, status,
+                            delivery_status, sent_at)
+       VALUES ($1, $2, $3, $4, $5, 'sms', 'thank_you', 'fr', '+14155550100', 'Invite Sent', 'delivered', now())`,
+      [randomUUID(), randomUUID(), linkId, randomUUID(), c],
+    );
+    await kafka.produce(topic('caseEvents'), [
+      caseEvent(c, {
+        customFields: { program: d },
+        contact: {
+          name: 'Ada',
+          email: 'home@example.com',
+          language: 'en',
+          attributes: { work_email: 'ada@work.test' },
+        },
+      }),
+    ]);
+    const mail = await eventually(() => {
+      const [m] = mailsOf(c);
+      expect(m).toBeDefined();
+      return m;
+    });
+    expect(subjectOf(mail)).toBe(`Invitation FR ${c.slice(0, 13)}`);
+    expect((mail.body.personalizations as { to: { email: string }[] }[])[0].to).toEqual([
+      { email: 'ada@work.test' },
+    ]);
   });
 
   it('stops a failed run: the actions after a failed one are not run', async () => {
