@@ -35,8 +35,9 @@ export class SurveyActionsConsumer implements EventHandler<'surveyActions'>, OnM
 
   /**
    * Link first, then the case field, then the invite: in that order for every action of the batch. Each
-   * action's outcome is published on `survey.action-results` (the rule engine runs the next action on it);
-   * an action that can't be done fails with a reason instead of stalling its rule.
+   * action's outcome is published on `survey.action-results` (the rule engine runs the next action on it),
+   * except for invites handed to a sender, whose outcome is their first `invite.status`; an action that
+   * can't be done fails with a reason instead of stalling its rule.
    */
   private async issue(em: EntityManager, events: CloudEvent<SurveyActionRequested>[]): Promise<void> {
     const dists = await this.links.loadDistributions(em, [
@@ -100,6 +101,8 @@ export class SurveyActionsConsumer implements EventHandler<'surveyActions'>, OnM
     const now = this.clock.now().toISOString();
     for (const e of events) {
       const o = outcomes.get(e)!;
+      // A dispatched invite's outcome is its first status on `invite.status` (carrying the action id).
+      if (o.outcome === 'dispatched') continue;
       this.outbox.add(em, {
         topic: 'surveyActionResults',
         key: e.data.caseId,

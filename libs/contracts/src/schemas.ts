@@ -216,7 +216,8 @@ export type ResponseStatusChanged = z.infer<typeof responseStatusChanged>;
 
 /**
  * What became of a survey action the link-issuer handled. `completed`: done (a link issued and written);
- * `dispatched`: an invite was created and handed to its sender (its `invite.status` says how it ended);
+ * `dispatched`: the invite already existed for this very action (a replay; new invites are not announced here:
+ * their first `invite.status`, which carries the action id, says how they ended);
  * `skipped`: nothing to do (e.g. the invitation exists already, the reminder limit is reached); `failed`: it
  * can't be done (e.g. the distribution expired, no recipient).
  */
