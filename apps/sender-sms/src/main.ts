@@ -1,4 +1,4 @@
 import { runApp } from '@fg/platform';
 import { SenderSmsModule } from './sender-sms.module';
 
-void runApp({ app: 'sender-sms', features: [SenderSmsModule] });
+void runApp({ app: 'sender-sms', features: [SenderSmsModule], requirements: { twilio: true } });

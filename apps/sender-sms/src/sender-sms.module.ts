@@ -1,16 +1,6 @@
-import { Module, OnModuleInit } from '@nestjs/common';
-import { ChannelUnavailableHandler, InviteStatusService, InvitesModule } from '@fg/invites';
-import { MessagingService } from '@fg/messaging';
+import { Module } from '@nestjs/common';
+import { SenderModule } from '@fg/senders';
 
-/** Consumes `dispatch.sms`; Twilio sending is not built yet (see ChannelUnavailableHandler). */
-@Module({ imports: [InvitesModule] })
-export class SenderSmsModule implements OnModuleInit {
-  constructor(
-    private readonly messaging: MessagingService,
-    private readonly statuses: InviteStatusService,
-  ) {}
-
-  onModuleInit() {
-    this.messaging.register('sender-sms', new ChannelUnavailableHandler('sms', this.statuses));
-  }
-}
+/** Sends survey sms messages; see SenderModule and docs/decisions/0011-channel-senders.md. */
+@Module({ imports: [SenderModule.forChannel('sms')] })
+export class SenderSmsModule {}

@@ -1,4 +1,4 @@
 import { runApp } from '@fg/platform';
 import { SenderWhatsappModule } from './sender-whatsapp.module';
 
-void runApp({ app: 'sender-whatsapp', features: [SenderWhatsappModule] });
+void runApp({ app: 'sender-whatsapp', features: [SenderWhatsappModule], requirements: { twilio: true } });

@@ -49,6 +49,12 @@ export const envSchema = z.object({
     .min(1)
     .max(24 * 365)
     .default(168),
+  SEND_RATE_PER_SECOND_EMAIL: z.coerce.number().positive().max(100000).default(600),
+  SEND_RATE_PER_SECOND_SMS: z.coerce.number().positive().max(100000).default(30),
+  SEND_RATE_PER_SECOND_WHATSAPP: z.coerce.number().positive().max(100000).default(30),
+  SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  SEND_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60000).default(250),
+  SEND_RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
   RULES_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
   RULES_TIMER_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
   RULES_TRACE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),

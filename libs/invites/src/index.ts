@@ -5,3 +5,5 @@ export * from './link-token';
 export * from './template.repository';
 export * from './channel-unavailable.handler';
 export * from './response-status.service';
+export * from './suppression.service';
+export * from './quarantine.service';

@@ -5,6 +5,7 @@ import { Clock, newId } from '@fg/common';
 import { InviteEntity } from '@fg/persistence';
 import { OutboxService } from '@fg/messaging';
 import { InviteState, nextInviteState } from './invite-status-machine';
+import { Suppression, SuppressionService } from './suppression.service';
 
 export interface InviteRow {
   id: string;
@@ -18,7 +19,16 @@ export interface InviteRow {
   reason: string | null;
   provider_message_id: string | null;
   sent_at: Date | null;
+  recipient?: string;
 }
+
+/** Receipts that put the address on the suppression list, and why. */
+const SUPPRESSING: Partial<Record<DeliveryReceipt['event'], string>> = {
+  bounce: 'hard bounce',
+  spamreport: 'spam report',
+  unsubscribe: 'unsubscribed',
+  group_unsubscribe: 'unsubscribed from the group',
+};
 
 /** Applies receipts and send outcomes to invites, and publishes each change for the rules. */
 @Injectable()
@@ -28,6 +38,7 @@ export class InviteStatusService {
   constructor(
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
+    private readonly suppressions: SuppressionService,
   ) {}
 
   applyReceipt(em: EntityManager, r: DeliveryReceipt, correlationId?: string): Promise<void> {
@@ -65,6 +76,8 @@ export class InviteStatusService {
     const invites = await this.lock(em, [...new Set(items.map((i) => i.receipt.inviteId))]);
     const now = this.clock.now();
     const touched = new Set<InviteEntity>();
+    const suppress: Suppression[] = [];
+    const lift: InviteEntity[] = [];
     items.forEach(({ receipt: r, correlationId }, i) => {
       if (!fresh.has(rows[i].id)) return;
       const invite = invites.get(r.inviteId);
@@ -72,6 +85,19 @@ export class InviteStatusService {
         this.log.warn(`receipt for unknown invite ${r.inviteId} ignored`);
         return;
       }
+      const why =
+        SUPPRESSING[r.event] ??
+        (r.provider === 'twilio' && /\b21610\b/.test(r.reason ?? '')
+          ? 'replied STOP (Twilio 21610)'
+          : undefined);
+      if (why && invite.recipient)
+        suppress.push({
+          channel: invite.channel,
+          address: invite.recipient,
+          reason: why,
+          source: `${r.provider} ${r.event}`,
+        });
+      if (r.event === 'group_resubscribe' && invite.recipient) lift.push(invite);
       if (r.providerMessageId && !invite.providerMessageId) {
         invite.providerMessageId = r.providerMessageId;
         touched.add(invite);
@@ -82,6 +108,15 @@ export class InviteStatusService {
       touched.add(invite);
     });
     await this.save(em, [...touched], now);
+    await this.suppressions.suppress(em, suppress, now);
+    for (const invite of lift)
+      await this.suppressions.lift(
+        em,
+        invite.channel,
+        invite.recipient,
+        `${invite.channel} resubscribe`,
+        now,
+      );
   }
 
   /** Moves an invite to a state decided by our own code (Failed before sending, Suppressed, …). */
@@ -128,7 +163,8 @@ export class InviteStatusService {
 
   private async lock(em: EntityManager, ids: string[]): Promise<Map<string, InviteEntity>> {
     const rows: InviteRow[] = await em.query(
-      `SELECT id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at
+      `SELECT id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at,
+              recipient
        FROM invites WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
@@ -176,5 +212,6 @@ export function inviteFromRow(r: Partial<InviteRow> & Pick<InviteRow, 'id'>): In
     reason: r.reason ?? null,
     providerMessageId: r.provider_message_id ?? null,
     sentAt: r.sent_at ?? null,
+    ...(r.recipient !== undefined ? { recipient: r.recipient } : {}),
   });
 }

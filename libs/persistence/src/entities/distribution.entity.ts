@@ -5,10 +5,11 @@ export type ExpiryConfig =
   | { mode: 'static'; at: string }
   | { mode: 'dynamic'; amount: number; unit: 'hours' | 'days' };
 
+/** Sender accounts per channel; `ratePerSecond` caps sends through that account (default per channel). */
 export interface ChannelAccounts {
-  email?: { fromEmail: string; fromName?: string };
-  sms?: { from?: string; messagingServiceSid?: string };
-  whatsapp?: { from: string };
+  email?: { fromEmail: string; fromName?: string; ratePerSecond?: number };
+  sms?: { from?: string; messagingServiceSid?: string; ratePerSecond?: number };
+  whatsapp?: { from: string; ratePerSecond?: number };
 }
 
 @Entity('distributions')
@@ -24,6 +25,10 @@ export class DistributionEntity {
   @Column('jsonb', { default: () => `'{"mode":"none"}'` }) expiry: ExpiryConfig;
   @Column('jsonb', { default: () => `'{}'` }) accounts: ChannelAccounts;
   @Column('jsonb', { default: () => `'{}'` }) tags: Record<string, string>;
+  /** The next channel to try when a send fails permanently, e.g. { "whatsapp": "sms" }. */
+  @Column('jsonb', { default: () => `'{}'` }) fallback: Partial<
+    Record<'email' | 'sms' | 'whatsapp', 'email' | 'sms' | 'whatsapp'>
+  >;
   @Column('text', { name: 'default_language', default: 'en' }) defaultLanguage: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;

@@ -12,4 +12,9 @@ export class TemplateEntity {
   @Column('text', { nullable: true }) text: string | null;
   /** WhatsApp approved template (Twilio Content API `HX…`). */
   @Column('text', { name: 'content_sid', nullable: true }) contentSid: string | null;
+  /** The approved template's variables: { "1": "{{customer_first_name}}", "2": "{{survey_link}}" }. */
+  @Column('jsonb', { name: 'content_variables', nullable: true }) contentVariables: Record<
+    string,
+    string
+  > | null;
 }

@@ -1,6 +1,6 @@
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
-import { EmailMessage, EmailProvider, ProviderError, SendResult } from './email.provider';
+import { ChannelProvider, OutgoingMessage, ProviderError, SendResult } from '../messages';
 
 interface SendGridError {
   code?: number | string;
@@ -9,8 +9,9 @@ interface SendGridError {
 }
 
 /** SendGrid v3 mail send through the official client. */
-export class SendGridEmailProvider extends EmailProvider {
+export class SendGridEmailProvider extends ChannelProvider {
   readonly name = 'sendgrid' as const;
+  readonly channel = 'email' as const;
   private readonly mail = new MailService();
 
   constructor(apiKey: string, baseUrl: string, timeoutMs = 10_000) {
@@ -23,7 +24,9 @@ export class SendGridEmailProvider extends EmailProvider {
     this.mail.setTimeout(timeoutMs);
   }
 
-  async send(m: EmailMessage): Promise<SendResult> {
+  async send(m: OutgoingMessage): Promise<SendResult> {
+    if (m.channel !== 'email')
+      throw new ProviderError(`SendGrid sends email, not ${m.channel}`, true, 'WRONG_CHANNEL');
     try {
       const [res] = await this.mail.send({
         from: m.from,

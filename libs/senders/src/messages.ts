@@ -1,0 +1,75 @@
+import type { Channel } from '@fg/contracts';
+
+export interface EmailMessage {
+  channel: 'email';
+  /** Our id, echoed by the provider on every event (SendGrid personalizations[].custom_args.invite_id). */
+  inviteId: string;
+  to: string;
+  from: { email: string; name?: string };
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface SmsMessage {
+  channel: 'sms';
+  inviteId: string;
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body: string;
+}
+
+/** An approved template (ContentSid + ContentVariables) outside the 24-hour window, a free-form body inside it. */
+export interface WhatsappMessage {
+  channel: 'whatsapp';
+  inviteId: string;
+  to: string;
+  from: string;
+  contentSid?: string;
+  contentVariables?: Record<string, string>;
+  body?: string;
+}
+
+export type OutgoingMessage = EmailMessage | SmsMessage | WhatsappMessage;
+
+export interface SendResult {
+  providerMessageId: string | null;
+}
+
+/**
+ * A provider's refusal. `permanent` ones (invalid address, opted out, outside the WhatsApp window) are never
+ * retried; others are, after `retryAfterMs` when the provider said so. `suppress` names why the address must
+ * go on the suppression list (e.g. Twilio 21610: the recipient replied STOP).
+ */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly code: string,
+    readonly retryAfterMs?: number,
+    readonly suppress?: string,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}
+
+/** One adapter per provider and channel. */
+export abstract class ChannelProvider {
+  abstract readonly name: 'sendgrid' | 'twilio' | 'sandbox';
+  abstract readonly channel: Channel;
+  abstract send(message: OutgoingMessage): Promise<SendResult>;
+}
+
+/** The account a message goes out through: what per-account rate limits are keyed by. */
+export function accountOf(m: OutgoingMessage): string {
+  switch (m.channel) {
+    case 'email':
+      return `email:${m.from.email}`;
+    case 'sms':
+      return `sms:${m.messagingServiceSid ?? m.from ?? ''}`;
+    case 'whatsapp':
+      return `whatsapp:${m.from}`;
+  }
+}

@@ -1,0 +1,155 @@
+import {
+  DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, Clock } from '@fg/common';
+import { Channel, CloudEvent, DispatchRequested, dispatchTopicFor } from '@fg/contracts';
+import { InviteStatusService, InvitesModule, inviteFromRow, InviteRow } from '@fg/invites';
+import { BatchContext, EventHandler, HandlerContext, MessagingService, OutboxService } from '@fg/messaging';
+import { returnedRows } from '@fg/persistence';
+import { ChannelSenderService, SENDER_CHANNEL } from './channel-sender.service';
+import { ChannelProvider } from './messages';
+import { SandboxProvider } from './providers/sandbox.provider';
+import { SendGridEmailProvider } from './providers/sendgrid.provider';
+import { TwilioProvider } from './providers/twilio.provider';
+
+/** Consumes `dispatch.<channel>`: a thin adapter onto the channel's sender. */
+@Injectable()
+export class DispatchConsumer implements EventHandler<(typeof dispatchTopicFor)[Channel]>, OnModuleInit {
+  readonly topic: (typeof dispatchTopicFor)[Channel];
+
+  constructor(
+    @Inject(SENDER_CHANNEL) private readonly channel: Channel,
+    private readonly messaging: MessagingService,
+    private readonly sender: ChannelSenderService,
+  ) {
+    this.topic = dispatchTopicFor[channel];
+  }
+
+  onModuleInit() {
+    this.messaging.register(`sender-${this.channel}`, this);
+  }
+
+  async handle(event: CloudEvent<DispatchRequested>, ctx: HandlerContext): Promise<void> {
+    await this.sender.prepare(
+      ctx.em,
+      [{ event, correlationId: event.correlationid ?? event.id }],
+      ctx.afterCommit,
+    );
+  }
+
+  async handleBatch(events: CloudEvent<DispatchRequested>[], ctx: BatchContext): Promise<void> {
+    await this.sender.prepare(
+      ctx.em,
+      events.map((event) => ({ event, correlationId: event.correlationid ?? event.id })),
+      ctx.afterCommit,
+    );
+  }
+}
+
+/**
+ * An invite claimed for sending whose provider call never reported back (the process died between the claim
+ * and recording the answer) is not sent again: a second message is worse than none. If the provider's
+ * receipt arrives (it carries our invite id), it moves the invite as usual; if nothing has arrived after
+ * SEND_RECONCILE_AFTER_MINUTES, the invite is marked Failed with reason UNCONFIRMED_SEND so rules and
+ * operators see it.
+ */
+@Injectable()
+export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('SendReconciler');
+  private handle?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    @Inject(SENDER_CHANNEL) private readonly channel: Channel,
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    private readonly outbox: OutboxService,
+    private readonly statuses: InviteStatusService,
+    private readonly messaging: MessagingService,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap() {
+    this.handle = setInterval(() => {
+      this.running ??= this.reconcile()
+        .catch((e: Error) => {
+          this.log.error(`reconcile failed: ${e.message}`);
+          return 0;
+        })
+        .finally(() => (this.running = undefined));
+    }, 60_000);
+  }
+
+  async onModuleDestroy() {
+    clearInterval(this.handle);
+    await this.running;
+  }
+
+  async reconcile(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - this.cfg.SEND_RECONCILE_AFTER_MINUTES * 60_000);
+    const n = await this.outbox.transaction(async (em) => {
+      const rows = returnedRows<InviteRow>(
+        await em.query(
+          `SELECT id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason,
+                  provider_message_id, sent_at
+           FROM invites WHERE channel = $1 AND delivery_status = 'sending' AND status = 'Pending' AND attempted_at < $2
+           ORDER BY attempted_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
+          [this.channel, before],
+        ),
+      );
+      for (const r of rows)
+        await this.statuses.transition(em, inviteFromRow(r), {
+          status: 'Failed',
+          deliveryStatus: 'failed',
+          reason: `UNCONFIRMED_SEND: no answer from the provider was recorded within ${this.cfg.SEND_RECONCILE_AFTER_MINUTES} min of the attempt; not sent again`,
+        });
+      return rows.length;
+    });
+    if (n) {
+      this.log.warn(`${n} ${this.channel} invite(s) had no recorded provider answer; marked Failed`);
+      this.messaging.wakeRelay();
+    }
+    return n;
+  }
+}
+
+function providerFor(channel: Channel, cfg: AppConfig, ds: DataSource): ChannelProvider {
+  if (cfg.CHANNEL_PROVIDERS === 'sandbox') return new SandboxProvider(channel, ds);
+  if (channel === 'email') return new SendGridEmailProvider(cfg.SENDGRID_API_KEY!, cfg.SENDGRID_API_BASE_URL);
+  return new TwilioProvider(channel, {
+    accountSid: cfg.TWILIO_ACCOUNT_SID!,
+    authToken: cfg.TWILIO_AUTH_TOKEN!,
+    baseUrl: cfg.TWILIO_API_BASE_URL,
+    statusCallbackBase: cfg.PUBLIC_BASE_URL,
+  });
+}
+
+/** A channel's sender app: the provider adapter (live or sandbox), the sender, its consumer and reconciler. */
+@Module({})
+export class SenderModule {
+  static forChannel(channel: Channel): DynamicModule {
+    return {
+      module: SenderModule,
+      imports: [InvitesModule],
+      providers: [
+        { provide: SENDER_CHANNEL, useValue: channel },
+        {
+          provide: ChannelProvider,
+          inject: [APP_CONFIG, DataSource],
+          useFactory: (cfg: AppConfig, ds: DataSource) => providerFor(channel, cfg, ds),
+        },
+        ChannelSenderService,
+        DispatchConsumer,
+        SendReconciler,
+      ],
+      exports: [ChannelSenderService, SendReconciler],
+    };
+  }
+}
