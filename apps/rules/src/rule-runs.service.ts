@@ -167,10 +167,17 @@ export class RuleRunsService {
       em,
       relevant.map((e) => e.actionId!),
     );
+    // A failed invite that was handed to a fallback channel is not the end: the fallback invite answers the
+    // same action.
+    const failed = relevant.filter((e) => !SENT.has(e.status)).map((e) => e.inviteId);
+    const fallbacks: { fallback_of: string }[] = failed.length
+      ? await em.query(`SELECT fallback_of FROM invites WHERE fallback_of = ANY($1::uuid[])`, [failed])
+      : [];
+    const fellBack = new Set(fallbacks.map((r) => r.fallback_of));
     const touched = new Set<Run>();
     for (const e of relevant) {
       const run = runs.get(e.actionId!);
-      if (!run || run.waitingActionId !== e.actionId) continue;
+      if (!run || run.waitingActionId !== e.actionId || fellBack.has(e.inviteId)) continue;
       run.steps[run.nextStep].inviteId = e.inviteId;
       if (SENT.has(e.status)) await this.finishStep(em, run, 'completed', null);
       else await this.finishStep(em, run, 'failed', `invite ${e.status}${e.reason ? `: ${e.reason}` : ''}`);

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { WebhooksService } from './webhooks.service';
@@ -29,5 +29,18 @@ export class WebhooksController {
     @Headers('x-twilio-signature') signature?: string,
   ) {
     return { accepted: await this.webhooks.twilioStatus(req.originalUrl, params ?? {}, signature) };
+  }
+
+  /** Inbound SMS / WhatsApp (the number's "A message comes in" webhook): STOP, START and HELP keywords. */
+  @Post('twilio/inbound')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/xml')
+  @ApiExcludeEndpoint()
+  twilioInbound(
+    @Req() req: Request,
+    @Body() params: Record<string, string>,
+    @Headers('x-twilio-signature') signature?: string,
+  ) {
+    return this.webhooks.twilioInbound(req.originalUrl, params ?? {}, signature);
   }
 }

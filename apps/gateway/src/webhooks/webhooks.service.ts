@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { validateRequest } from 'twilio';
-import { APP_CONFIG, AppConfig, DomainError, ErrorCode } from '@fg/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode } from '@fg/common';
+import { SuppressionService } from '@fg/invites';
 import { DeliveryReceipt, ReceiptEvent, receiptEvent } from '@fg/contracts';
 import { MessagingService, OutboxService } from '@fg/messaging';
 import { SendGridSignatureVerifier } from './sendgrid-signature';
@@ -17,6 +19,14 @@ interface SendGridEvent {
   reason?: string;
   response?: string;
 }
+
+const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
+const START_WORDS = new Set(['START', 'YES', 'UNSTOP', 'OPTIN']);
+const HELP_WORDS = new Set(['HELP', 'INFO']);
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const twiml = (reply?: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Response>${reply ? `<Message>${xml(reply)}</Message>` : ''}</Response>`;
 
 const TWILIO_STATUSES: Record<string, ReceiptEvent> = {
   queued: 'queued',
@@ -42,6 +52,9 @@ export class WebhooksService {
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly outbox: OutboxService,
     private readonly messaging: MessagingService,
+    private readonly suppressions: SuppressionService,
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
   ) {
     if (cfg.SENDGRID_WEBHOOK_PUBLIC_KEY)
       this.sendgrid = new SendGridSignatureVerifier(cfg.SENDGRID_WEBHOOK_PUBLIC_KEY);
@@ -87,13 +100,7 @@ export class WebhooksService {
     params: Record<string, string>,
     signature: string | undefined,
   ): Promise<number> {
-    const url = `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}${originalUrl}`;
-    if (
-      !this.cfg.TWILIO_AUTH_TOKEN ||
-      !signature ||
-      !validateRequest(this.cfg.TWILIO_AUTH_TOKEN, signature, url, params)
-    )
-      throw new DomainError(ErrorCode.INVALID_SIGNATURE, 'X-Twilio-Signature is missing or invalid');
+    const url = this.verifyTwilio(originalUrl, params, signature);
     const inviteId = new URL(url).searchParams.get('inviteId');
     const event = TWILIO_STATUSES[params.MessageStatus ?? ''];
     if (!inviteId || !UUID.test(inviteId) || !event) return 0;
@@ -111,6 +118,60 @@ export class WebhooksService {
       },
     ]);
     return 1;
+  }
+
+  /**
+   * Inbound SMS / WhatsApp messages: STOP (and its synonyms) puts the sender's number on the channel's
+   * suppression list, START lifts it, HELP gets a short answer. Answers in TwiML.
+   */
+  async twilioInbound(
+    originalUrl: string,
+    params: Record<string, string>,
+    signature: string | undefined,
+  ): Promise<string> {
+    this.verifyTwilio(originalUrl, params, signature);
+    const from = params.From ?? '';
+    const channel = from.startsWith('whatsapp:') ? 'whatsapp' : 'sms';
+    const word = (params.Body ?? '').trim().toUpperCase();
+    const now = this.clock.now();
+    if (!from) return twiml();
+    if (STOP_WORDS.has(word)) {
+      await this.ds.transaction((em) =>
+        this.suppressions.suppress(
+          em,
+          [{ channel, address: from, reason: `replied ${word}`, source: `inbound ${channel}` }],
+          now,
+        ),
+      );
+      this.log.log(`${channel} number suppressed after ${word}`, { from });
+      return twiml("You won't receive more survey messages. Reply START to receive them again.");
+    }
+    if (START_WORDS.has(word)) {
+      await this.ds.transaction((em) =>
+        this.suppressions.lift(em, channel, from, `inbound ${channel} ${word}`, now),
+      );
+      this.log.log(`${channel} number resubscribed after ${word}`, { from });
+      return twiml('You will receive survey messages again. Reply STOP to stop.');
+    }
+    if (HELP_WORDS.has(word))
+      return twiml('Survey messages about your support cases. Reply STOP to stop, START to resume.');
+    return twiml();
+  }
+
+  /** The full public URL the request was signed for, once its X-Twilio-Signature checks out. */
+  private verifyTwilio(
+    originalUrl: string,
+    params: Record<string, string>,
+    signature: string | undefined,
+  ): string {
+    const url = `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}${originalUrl}`;
+    if (
+      !this.cfg.TWILIO_AUTH_TOKEN ||
+      !signature ||
+      !validateRequest(this.cfg.TWILIO_AUTH_TOKEN, signature, url, params)
+    )
+      throw new DomainError(ErrorCode.INVALID_SIGNATURE, 'X-Twilio-Signature is missing or invalid');
+    return url;
   }
 
   private async publish(receipts: DeliveryReceipt[]) {
