@@ -8,6 +8,8 @@ import { LandingController } from './landing/landing.controller';
 import { LandingService } from './landing/landing.service';
 import { OpsController } from './ops/ops.controller';
 import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer';
+import { ChannelToolsService } from './channels/channel-tools.service';
+import { DistributionChannelsController, SuppressionsController } from './channels/channels.controller';
 import { ResponsesController } from './responses/responses.controller';
 import { RulesAdminService } from './rules/rules-admin.service';
 import { RuleEvaluationsController, RulesController } from './rules/rules.controller';
@@ -22,6 +24,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
     RulesController,
     RuleEvaluationsController,
     ResponsesController,
+    DistributionChannelsController,
+    SuppressionsController,
     CaseEventsController,
     WebhooksController,
     LandingController,
@@ -31,6 +35,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     ApiKeyGuard,
     RulesAdminService,
     SurveyStateRepository,
+    ChannelToolsService,
     LandingService,
     WebhooksService,
     DeliveryReceiptsConsumer,

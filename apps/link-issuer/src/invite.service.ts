@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Channel, Scalar, SurveyActionRequested, SurveyActionResult, dispatchTopicFor } from '@fg/contracts';
 import { newId } from '@fg/common';
 import { CaseEntity, InviteEntity } from '@fg/persistence';
-import { InviteStatusService } from '@fg/invites';
+import { InviteStatusService, normalizeAddress } from '@fg/invites';
 import { OutboxService } from '@fg/messaging';
 import { IssuedLink, pairKey } from './link.service';
 
@@ -67,6 +67,7 @@ export class InviteService {
       recipient: string;
       missing: string;
       use_distribution_account: boolean;
+      contact_key: string | null;
     }[] = [];
     requests.forEach(({ action, kase, issued }, i) => {
       const already = existing.get(action.actionId);
@@ -100,16 +101,23 @@ export class InviteService {
         recipient: to,
         missing,
         use_distribution_account: action.useDistributionAccount ?? true,
+        // Who the contact-frequency (quarantine) rules count invitations for, across surveys and channels.
+        contact_key: kase.contact?.id
+          ? `contact:${kase.contact.id}`
+          : to
+            ? `${action.channel}:${normalizeAddress(action.channel, to)}`
+            : null,
       });
     });
     const inserted: { id: string }[] = rows.length
       ? await em.query(
           `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
-                                use_distribution_account, status, delivery_status)
+                                use_distribution_account, contact_key, status, delivery_status)
            SELECT x.id, x.action_id, x.link_id, x.distribution_id, x.case_id, x.channel, x.kind, x.language, x.recipient,
-                  x.use_distribution_account, 'Pending', 'pending'
+                  x.use_distribution_account, x.contact_key, 'Pending', 'pending'
            FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, action_id uuid, link_id uuid, distribution_id uuid,
-                case_id text, channel text, kind text, language text, recipient text, use_distribution_account boolean)
+                case_id text, channel text, kind text, language text, recipient text, use_distribution_account boolean,
+                contact_key text)
            ON CONFLICT DO NOTHING RETURNING id`,
           [JSON.stringify(rows)],
         )

@@ -3,7 +3,7 @@ import { EntityManager, In } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, newId } from '@fg/common';
 import type { Scalar } from '@fg/contracts';
 import { CaseEntity, DistributionEntity, ExpiryConfig, SurveyLinkEntity } from '@fg/persistence';
-import { LinkTokens } from '@fg/invites';
+import { LinkTokens, transactionData } from '@fg/invites';
 import { OutboxService } from '@fg/messaging';
 
 export interface IssuedLink {
@@ -192,21 +192,4 @@ export function expiryFrom(e: ExpiryConfig, now: Date): Date | null {
     case 'dynamic':
       return new Date(now.getTime() + e.amount * (e.unit === 'hours' ? 3_600_000 : 86_400_000));
   }
-}
-
-/** The values the link's messages and pages may use, frozen when the link is issued. */
-export function transactionData(kase: CaseEntity, dist: DistributionEntity): Record<string, Scalar> {
-  const c = kase.contact ?? {};
-  return {
-    ...kase.customFields,
-    ...kase.fields,
-    ...dist.tags,
-    case_id: kase.id,
-    case_number: kase.caseNumber ?? kase.id,
-    customer_name: c.name ?? null,
-    customer_first_name: c.name ? c.name.split(/\s+/)[0] : null,
-    customer_email: c.email ?? null,
-    customer_phone: c.phone ?? null,
-    customer_id: c.id ?? null,
-  };
 }

@@ -1,0 +1,239 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
+import { channel } from '@fg/contracts';
+import { SuppressionService, normalizeAddress } from '@fg/invites';
+import { ZodPipe } from '@fg/platform';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { Principal } from '../auth/api-key.service';
+import { RequirePermission } from '../auth/permissions';
+import {
+  ChannelToolsService,
+  TemplateBody,
+  channelSettings,
+  previewBody,
+  templateBody,
+  testSendBody,
+} from './channel-tools.service';
+
+const uuid = (what: string) => new ZodPipe(z.string().uuid(`${what} ids are UUIDs`));
+const who = (req: Request & { principal?: Principal }) => `ops:${req.principal?.name ?? 'unknown'}`;
+
+/** Templates, preview, test send, clone, sender accounts and fallback of a distribution. */
+@ApiTags('channels')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@Controller('ops/distributions/:id')
+export class DistributionChannelsController {
+  constructor(private readonly tools: ChannelToolsService) {}
+
+  @Get('templates')
+  @RequirePermission('distribution:view')
+  @ApiOperation({ summary: "A distribution's templates (per channel, kind and language)" })
+  templates(@Param('id', uuid('distribution')) id: string) {
+    return this.tools.templates(id);
+  }
+
+  @Put('templates')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Create or replace the template of a channel, kind and language (Handlebars)' })
+  @ApiBody({
+    schema: {
+      example: {
+        channel: 'sms',
+        kind: 'invitation',
+        language: 'en',
+        text: 'Hi {{customer_first_name}}, how did we do on case {{case_number}}? {{survey_link}}',
+      },
+    },
+  })
+  putTemplate(
+    @Param('id', uuid('distribution')) id: string,
+    @Body(new ZodPipe(templateBody)) t: TemplateBody,
+  ) {
+    return this.tools.putTemplate(id, t);
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  @RequirePermission('distribution:view')
+  @ApiOperation({
+    summary:
+      'Render a template for a sample case without sending (SMS: segment count); 422 names missing placeholders',
+  })
+  preview(
+    @Param('id', uuid('distribution')) id: string,
+    @Body(new ZodPipe(previewBody)) body: z.infer<typeof previewBody>,
+  ) {
+    return this.tools.preview(id, body);
+  }
+
+  @Post('test-send')
+  @HttpCode(202)
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Send a template to a test recipient through the real channel sender' })
+  testSend(
+    @Param('id', uuid('distribution')) id: string,
+    @Body(new ZodPipe(testSendBody)) body: z.infer<typeof testSendBody>,
+  ) {
+    return this.tools.testSend(id, body);
+  }
+
+  @Post('clone')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Copy the distribution (settings and templates) as a new draft' })
+  clone(
+    @Param('id', uuid('distribution')) id: string,
+    @Body(new ZodPipe(z.object({ name: z.string().min(1).max(200).optional() }).strict()))
+    b: { name?: string },
+  ) {
+    return this.tools.clone(id, b.name);
+  }
+
+  @Put('channels')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({
+    summary: 'Sender accounts per channel and the fallback channel of each (e.g. whatsapp → sms)',
+  })
+  channels(
+    @Param('id', uuid('distribution')) id: string,
+    @Body(new ZodPipe(channelSettings)) s: z.infer<typeof channelSettings>,
+  ) {
+    return this.tools.putChannelSettings(id, s);
+  }
+}
+
+const suppressionQuery = z.object({
+  channel: channel.optional(),
+  address: z.string().min(1).max(320).optional(),
+  active: z.enum(['true', 'false']).default('true'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const suppressionBody = z
+  .object({
+    channel,
+    address: z.string().min(3).max(320),
+    reason: z.string().min(1).max(500).default('added by an operator'),
+  })
+  .strict();
+const liftBody = z.object({ channel, address: z.string().min(3).max(320) }).strict();
+
+const quarantineRule = z
+  .object({
+    name: z.string().min(1).max(200),
+    /** Only invitations on this channel count and are checked; none = every channel. */
+    channel: channel.nullable().default(null),
+    maxInvites: z.number().int().min(0).max(1000),
+    period: z
+      .object({
+        amount: z.number().int().positive().max(1000),
+        unit: z.enum(['hours', 'days', 'weeks', 'months', 'years']),
+      })
+      .strict(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+type QuarantineRule = z.infer<typeof quarantineRule>;
+
+/** The suppression list and the contact-frequency (quarantine) rules. */
+@ApiTags('channels')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@Controller('ops')
+export class SuppressionsController {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly suppressions: SuppressionService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get('suppressions')
+  @RequirePermission('distribution:view')
+  @ApiOperation({ summary: 'Suppressed addresses per channel, with reason and source' })
+  @ApiQuery({ name: 'channel', required: false })
+  @ApiQuery({ name: 'address', required: false })
+  @ApiQuery({ name: 'active', required: false })
+  list(@Query(new ZodPipe(suppressionQuery)) q: z.infer<typeof suppressionQuery>) {
+    const params: unknown[] = [];
+    const where = [q.active === 'true' ? 'lifted_at IS NULL' : 'TRUE'];
+    if (q.channel) where.push(`channel = $${params.push(q.channel)}`);
+    if (q.address) where.push(`address = $${params.push(normalizeAddress(q.channel ?? 'email', q.address))}`);
+    return this.ds.query(
+      `SELECT channel, address, reason, source, suppressed_at AS "suppressedAt", lifted_at AS "liftedAt", lifted_by AS "liftedBy"
+       FROM suppressions WHERE ${where.join(' AND ')} ORDER BY suppressed_at DESC LIMIT ${q.limit}`,
+      params,
+    );
+  }
+
+  @Post('suppressions')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Suppress an address on a channel' })
+  async add(@Body(new ZodPipe(suppressionBody)) b: z.infer<typeof suppressionBody>, @Req() req: Request) {
+    await this.ds.transaction((em) =>
+      this.suppressions.suppress(
+        em,
+        [{ channel: b.channel, address: b.address, reason: b.reason, source: who(req) }],
+        this.clock.now(),
+      ),
+    );
+    return { channel: b.channel, address: normalizeAddress(b.channel, b.address), suppressed: true };
+  }
+
+  @Post('suppressions/lift')
+  @HttpCode(200)
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Lift the suppression of an address on a channel' })
+  async lift(@Body(new ZodPipe(liftBody)) b: z.infer<typeof liftBody>, @Req() req: Request) {
+    const lifted = await this.ds.transaction((em) =>
+      this.suppressions.lift(em, b.channel, b.address, who(req), this.clock.now()),
+    );
+    if (!lifted) throw new DomainError(ErrorCode.NOT_FOUND, `${b.address} is not suppressed on ${b.channel}`);
+    return { channel: b.channel, address: normalizeAddress(b.channel, b.address), suppressed: false };
+  }
+
+  @Get('quarantine-rules')
+  @RequirePermission('distribution:view')
+  @ApiOperation({ summary: 'Contact-frequency rules' })
+  rules() {
+    return this.ds.query(
+      `SELECT id, name, channel, max_invites AS "maxInvites", json_build_object('amount', period_amount, 'unit', period_unit) AS period, enabled
+       FROM quarantine_rules ORDER BY created_at`,
+    );
+  }
+
+  @Post('quarantine-rules')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({
+    summary: 'Add a contact-frequency rule, e.g. at most 1 invitation per contact per 30 days',
+  })
+  @ApiBody({
+    schema: { example: { name: 'One survey a month', maxInvites: 1, period: { amount: 30, unit: 'days' } } },
+  })
+  async addRule(@Body(new ZodPipe(quarantineRule)) r: QuarantineRule) {
+    const id = newId();
+    await this.ds.query(
+      `INSERT INTO quarantine_rules (id, name, channel, max_invites, period_amount, period_unit, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [id, r.name, r.channel, r.maxInvites, r.period.amount, r.period.unit, r.enabled],
+    );
+    return { id, ...r };
+  }
+
+  @Put('quarantine-rules/:ruleId')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Replace a contact-frequency rule' })
+  async putRule(
+    @Param('ruleId', uuid('rule')) id: string,
+    @Body(new ZodPipe(quarantineRule)) r: QuarantineRule,
+  ) {
+    const [, n]: [unknown, number] = await this.ds.query(
+      `UPDATE quarantine_rules SET name = $2, channel = $3, max_invites = $4, period_amount = $5, period_unit = $6, enabled = $7
+       WHERE id = $1`,
+      [id, r.name, r.channel, r.maxInvites, r.period.amount, r.period.unit, r.enabled],
+    );
+    if (!n) throw new DomainError(ErrorCode.NOT_FOUND, `quarantine rule ${id} does not exist`);
+    return { id, ...r };
+  }
+}
