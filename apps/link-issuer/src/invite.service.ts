@@ -170,6 +170,7 @@ export class InviteService {
           recipient: row.recipient,
           link: { url: issued.url, expiresAt: issued.link.expiresAt?.toISOString() ?? null },
           variables: issued.link.transactionData,
+          ...(row.use_distribution_account ? {} : { useDistributionAccount: false }),
         },
       });
       outcomes[row.i] = { outcome: 'dispatched', reason: null, inviteId: row.id };

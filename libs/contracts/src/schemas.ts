@@ -110,6 +110,8 @@ export const dispatchRequested = z
     recipient: z.string().min(1),
     link: z.object({ url: z.string().url(), expiresAt: z.string().datetime().nullable() }),
     variables: z.record(z.string(), scalar),
+    /** false: send from the account of the case's conversation (case field `conversation_account`). */
+    useDistributionAccount: z.boolean().optional(),
   })
   .strict();
 export type DispatchRequested = z.infer<typeof dispatchRequested>;

@@ -2,8 +2,10 @@ import type { Scalar } from '@fg/contracts';
 import type { CaseEntity, DistributionEntity } from '@fg/persistence';
 
 /** The values the link's messages and pages may use, frozen when the link is issued. */
-export function transactionData(kase: Pick<CaseEntity, 'id' | 'caseNumber' | 'fields' | 'customFields' | 'contact'>,
-  dist: Pick<DistributionEntity, 'tags'>,): Record<string, Scalar> {
+export function transactionData(
+  kase: Pick<CaseEntity, 'id' | 'caseNumber' | 'fields' | 'customFields' | 'contact'>,
+  dist: Pick<DistributionEntity, 'tags'>,
+): Record<string, Scalar> {
   const c = kase.contact ?? {};
   return {
     ...kase.customFields,

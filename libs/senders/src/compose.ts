@@ -23,9 +23,11 @@ export function composeMessage(
   channel: Channel,
   template: TemplateEntity,
   dist: DistributionEntity,
-  d: Pick<DispatchRequested, 'inviteId' | 'recipient' | 'variables' | 'link'>,
+  d: Pick<DispatchRequested, 'inviteId' | 'recipient' | 'variables' | 'link' | 'useDistributionAccount'>,
 ): OutgoingMessage {
   const vars = variablesOf(d);
+  if (d.useDistributionAccount === false)
+    dist = conversationAccount(channel, dist, d.variables.conversation_account);
   const render = (source: string | null, part: string, html = false) => {
     try {
       return renderer.render(source ?? '', vars, { html, part });
@@ -72,6 +74,35 @@ export function composeMessage(
       return { ...base, body: render(template.text, 'text') };
     }
   }
+}
+
+/**
+ * "Use distribution configured account: no": the message goes out from the account the customer talked to,
+ * which the case carries in its `conversation_account` field (a number, WhatsApp sender or e-mail address).
+ */
+function conversationAccount(
+  channel: Channel,
+  dist: DistributionEntity,
+  account: unknown,
+): DistributionEntity {
+  if (typeof account !== 'string' || !account.trim())
+    throw new DomainError(
+      ErrorCode.VALIDATION,
+      'NO_CONVERSATION_ACCOUNT: the case has no conversation_account to send from',
+    );
+  const a = account.trim();
+  const accounts =
+    channel === 'email'
+      ? { email: { ...dist.accounts.email, fromEmail: a } }
+      : channel === 'sms'
+        ? { sms: { from: a, ratePerSecond: dist.accounts.sms?.ratePerSecond } }
+        : {
+            whatsapp: {
+              from: a.replace(/^whatsapp:/, ''),
+              ratePerSecond: dist.accounts.whatsapp?.ratePerSecond,
+            },
+          };
+  return { ...dist, accounts: { ...dist.accounts, ...accounts } };
 }
 
 const GSM_7 =

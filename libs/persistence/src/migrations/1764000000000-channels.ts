@@ -37,6 +37,15 @@ export class Channels1764000000000 implements MigrationInterface {
     await q.query(
       `CREATE UNIQUE INDEX invites_one_per_action ON invites (action_id) WHERE fallback_of IS NULL`,
     );
+    // Fallback invites don't count against one invitation / one thank-you per (distribution, case).
+    await q.query(`DROP INDEX invites_one_invitation_per_case`);
+    await q.query(
+      `CREATE UNIQUE INDEX invites_one_invitation_per_case ON invites (distribution_id, case_id) WHERE kind = 'invitation' AND fallback_of IS NULL`,
+    );
+    await q.query(`DROP INDEX invites_one_thank_you_per_case`);
+    await q.query(
+      `CREATE UNIQUE INDEX invites_one_thank_you_per_case ON invites (distribution_id, case_id) WHERE kind = 'thank_you' AND fallback_of IS NULL`,
+    );
     await q.query(
       `CREATE INDEX invites_contact_sent_idx ON invites (contact_key, sent_at) WHERE kind = 'invitation' AND sent_at IS NOT NULL`,
     );

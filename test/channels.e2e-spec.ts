@@ -1,0 +1,674 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { Topics, deadLetterTopicOf } from '@fg/contracts';
+import { SendReconciler } from '@fg/senders';
+import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
+import { HOUR, ManualClock } from './support/clock';
+import { eventually } from './support/eventually';
+import { KafkaTestClient } from './support/kafka';
+import { Pipeline, testConfig } from './support/pipeline';
+import { SendGridStub, SendGridWebhookSigner } from './support/sendgrid-stub';
+import { TwilioStub, twilioCreateMessageValidator, twilioError } from './support/twilio-stub';
+
+const SID = `AC${'a1'.repeat(16)}`;
+const TOKEN = 'twilio-token-for-channel-tests';
+const PUBLIC = 'https://surveys.example.test';
+const SMS_FROM = '+15005550006';
+const WA_FROM = '+15005550007';
+
+/**
+ * Issue #5 over real Kafka and Postgres, the real `twilio` and `@sendgrid/mail` clients talking to local stubs:
+ * SMS and WhatsApp end to end, receipts in any order, retries and dead-lettering, permanent errors, fallback,
+ * suppression (bounces, STOP/START, opted-out numbers), quarantine, no second send after a crash, and the
+ * template tools (preview, test send, clone).
+ */
+describe('channel senders and receipts', () => {
+  const twilio = new TwilioStub();
+  const sendgrid = new SendGridStub();
+  const signer = new SendGridWebhookSigner();
+  const kafka = new KafkaTestClient();
+  const clock = new ManualClock();
+  const validate = twilioCreateMessageValidator();
+  let pipeline: Pipeline;
+  let key: string;
+  let topic: (k: keyof typeof Topics) => string;
+
+  beforeAll(async () => {
+    await twilio.start();
+    await sendgrid.start();
+    const config = testConfig({
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      TWILIO_API_BASE_URL: twilio.url,
+      SENDGRID_API_KEY: 'SG.test-key',
+      SENDGRID_API_BASE_URL: sendgrid.url,
+      SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKeyBase64,
+      PUBLIC_BASE_URL: PUBLIC,
+      SEND_MAX_ATTEMPTS: '3',
+      SEND_RETRY_BASE_MS: '20',
+    });
+    topic = (k) => `${config.KAFKA_TOPIC_PREFIX}${Topics[k].name}`;
+    pipeline = await new Pipeline(config, clock).start();
+    key = (
+      await pipeline.apps
+        .get('gateway')!
+        .get(ApiKeyService)
+        .create('channels admin', ['rules:configure', 'distribution:edit', 'distribution:view'])
+    ).key;
+  });
+
+  afterAll(async () => {
+    await kafka.close();
+    await pipeline?.close();
+    await twilio.close();
+    await sendgrid.close();
+  });
+
+  const api = {
+    post: (path: string, body: unknown) =>
+      request(pipeline.gateway)
+        .post(path)
+        .set('Authorization', `Bearer ${key}`)
+        .send(body as object),
+    put: (path: string, body: unknown) =>
+      request(pipeline.gateway)
+        .put(path)
+        .set('Authorization', `Bearer ${key}`)
+        .send(body as object),
+    get: (path: string) => request(pipeline.gateway).get(path).set('Authorization', `Bearer ${key}`),
+  };
+
+  /** A distribution set up over REST: accounts, fallback, templates, and the rule "invite on Resolved". */
+  async function distribution(o: {
+    channel: 'sms' | 'whatsapp' | 'email';
+    fallback?: Record<string, string>;
+    kinds?: string[];
+  }) {
+    const surveyId = randomUUID();
+    const d = randomUUID();
+    await pipeline.ds.query(`INSERT INTO surveys (id, name) VALUES ($1, 'CSAT')`, [surveyId]);
+    await pipeline.ds.query(
+      `INSERT INTO distributions (id, survey_id, name, status) VALUES ($1, $2, 'D', 'active')`,
+      [d, surveyId],
+    );
+    await api
+      .put(`/ops/distributions/${d}/channels`, {
+        accounts: {
+          sms: { from: SMS_FROM },
+          whatsapp: { from: WA_FROM },
+          email: { fromEmail: 'surveys@acme.test' },
+        },
+        fallback: o.fallback ?? {},
+      })
+      .expect(200);
+    for (const kind of o.kinds ?? ['invitation', 'reminder']) {
+      await api
+        .put(`/ops/distributions/${d}/templates`, {
+          channel: 'sms',
+          kind,
+          language: 'en',
+          text: `${kind} for {{customer_first_name}} on {{case_number}}: {{survey_link}}`,
+        })
+        .expect(200);
+      await api
+        .put(`/ops/distributions/${d}/templates`, {
+          channel: 'whatsapp',
+          kind,
+          language: 'en',
+          contentSid: `HX${'b2'.repeat(16)}`,
+          contentVariables: { '1': '{{customer_first_name}}', '2': '{{survey_link}}' },
+        })
+        .expect(200);
+      await api
+        .put(`/ops/distributions/${d}/templates`, {
+          channel: 'email',
+          kind,
+          language: 'en',
+          subject: `${kind} {{case_number}}`,
+          text: 'Hi {{customer_first_name}}: {{survey_link}}',
+        })
+        .expect(200);
+    }
+    await api
+      .post('/ops/rules', {
+        name: `invite by ${o.channel}`,
+        trigger: 'case.updated',
+        conditions: { field: 'custom.program', op: 'equals', value: d },
+        actions: [{ type: 'send_invitation', distributionId: d, channel: o.channel }],
+      })
+      .expect(201);
+    return d;
+  }
+
+  const caseFor = (d: string, contact: Record<string, unknown>, caseId = `case-${randomUUID()}`) => ({
+    caseId,
+    msg: {
+      key: caseId,
+      value: JSON.stringify({
+        specversion: '1.0',
+        id: randomUUID(),
+        source: 'crm-test',
+        type: 'case.updated',
+        data: {
+          caseId,
+          caseNumber: caseId.slice(0, 13),
+          customFields: { program: d },
+          contact: { name: 'Ada Lovelace', ...contact },
+        },
+      }),
+      headers: { 'content-type': 'application/cloudevents+json' },
+    },
+  });
+
+  const invitesOf = (caseId: string) =>
+    pipeline.ds.query<
+      {
+        id: string;
+        channel: string;
+        status: string;
+        delivery_status: string;
+        reason: string | null;
+        provider_message_id: string | null;
+        fallback_of: string | null;
+      }[]
+    >(`SELECT * FROM invites WHERE case_id = $1 ORDER BY created_at`, [caseId]);
+  const statusOf = async (caseId: string, expected: string) =>
+    eventually(async () => {
+      const rows = await invitesOf(caseId);
+      expect(rows.map((r) => r.status)).toContain(expected);
+      return rows;
+    });
+  const to = (phone: string) => (r: { form: Record<string, string> }) => r.form.To?.endsWith(phone);
+  const phone = () => `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+
+  const signedTwilio = (path: string, params: Record<string, string>) =>
+    request(pipeline.gateway)
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', getExpectedTwilioSignature(TOKEN, `${PUBLIC}${path}`, params))
+      .send(params);
+
+  it('sends an SMS through Twilio and follows its status callbacks, in any order and duplicated', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const p = phone();
+    const { caseId, msg } = caseFor(d, { phone: p });
+    await kafka.produce(topic('caseEvents'), [msg]);
+    const [sent] = await statusOf(caseId, 'Invite Sent');
+    const [req] = twilio.messages(to(p));
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe(`/2010-04-01/Accounts/${SID}/Messages.json`);
+    expect(req.headers.authorization).toBe(`Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`);
+    expect(validate(req.form)).toEqual([]);
+    expect(req.form).toMatchObject({
+      To: p,
+      From: SMS_FROM,
+      StatusCallback: `${PUBLIC}/webhooks/twilio/status?inviteId=${sent.id}`,
+    });
+    expect(req.form.Body).toMatch(
+      new RegExp(`^invitation for Ada on ${caseId.slice(0, 13)}: ${PUBLIC}/s/[A-Za-z0-9_-]{22}$`),
+    );
+    expect(sent.provider_message_id).toMatch(/^SM[0-9a-f]{32}$/);
+
+    const path = `/webhooks/twilio/status?inviteId=${sent.id}`;
+    const cb = (status: string) => ({
+      MessageSid: sent.provider_message_id!,
+      MessageStatus: status,
+      To: p,
+      From: SMS_FROM,
+    });
+    for (const s of ['delivered', 'queued', 'delivered', 'sent', 'queued'])
+      await signedTwilio(path, cb(s)).expect(200, { accepted: 1 });
+    await eventually(async () =>
+      expect((await invitesOf(caseId))[0]).toMatchObject({
+        status: 'Invite Sent',
+        delivery_status: 'delivered',
+      }),
+    );
+    // A forged callback is refused and changes nothing.
+    await request(pipeline.gateway)
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', 'forged')
+      .send(cb('undelivered'))
+      .expect(401);
+    // Signed for this invite, replayed against another one: the signature covers the URL.
+    await request(pipeline.gateway)
+      .post(path.replace(sent.id, randomUUID()))
+      .type('form')
+      .set('X-Twilio-Signature', getExpectedTwilioSignature(TOKEN, `${PUBLIC}${path}`, cb('failed')))
+      .send(cb('failed'))
+      .expect(401);
+    expect((await invitesOf(caseId))[0].status).toBe('Invite Sent');
+  });
+
+  it('sends WhatsApp invites as an approved template (ContentSid + ContentVariables); read receipts open them', async () => {
+    const d = await distribution({ channel: 'whatsapp' });
+    const p = phone();
+    const { caseId, msg } = caseFor(d, { phone: p });
+    await kafka.produce(topic('caseEvents'), [msg]);
+    const [sent] = await statusOf(caseId, 'Invite Sent');
+    const [req] = twilio.messages(to(p));
+    expect(validate(req.form)).toEqual([]);
+    expect(req.form).toMatchObject({
+      To: `whatsapp:${p}`,
+      From: `whatsapp:${WA_FROM}`,
+      ContentSid: `HX${'b2'.repeat(16)}`,
+    });
+    expect(req.form.Body).toBeUndefined();
+    const vars = JSON.parse(req.form.ContentVariables) as Record<string, string>;
+    expect(vars['1']).toBe('Ada');
+    expect(vars['2']).toMatch(new RegExp(`^${PUBLIC}/s/[A-Za-z0-9_-]{22}$`));
+    const path = `/webhooks/twilio/status?inviteId=${sent.id}`;
+    const cb = (status: string) => ({
+      MessageSid: sent.provider_message_id!,
+      MessageStatus: status,
+      To: `whatsapp:${p}`,
+      From: `whatsapp:${WA_FROM}`,
+    });
+    for (const s of ['read', 'delivered', 'sent']) await signedTwilio(path, cb(s)).expect(200);
+    await eventually(async () =>
+      expect((await invitesOf(caseId))[0]).toMatchObject({
+        status: 'Invite Opened',
+        delivery_status: 'opened',
+      }),
+    );
+  });
+
+  it("sends from the case's conversation account when the rule says not to use the distribution's", async () => {
+    const d = await distribution({ channel: 'sms' });
+    await api
+      .post('/ops/rules', {
+        name: 'reply from the conversation number',
+        trigger: 'case.updated',
+        conditions: { field: 'custom.program', op: 'equals', value: `conv-${d}` },
+        actions: [
+          { type: 'send_invitation', distributionId: d, channel: 'sms', useDistributionAccount: false },
+        ],
+      })
+      .expect(201);
+    const p = phone();
+    const caseId = `case-${randomUUID()}`;
+    await kafka.produce(topic('caseEvents'), [
+      {
+        key: caseId,
+        value: JSON.stringify({
+          specversion: '1.0',
+          id: randomUUID(),
+          source: 'crm-test',
+          type: 'case.updated',
+          data: {
+            caseId,
+            caseNumber: 'C-1',
+            fields: { conversation_account: '+15005550099' },
+            customFields: { program: `conv-${d}` },
+            contact: { name: 'Ada Lovelace', phone: p },
+          },
+        }),
+        headers: { 'content-type': 'application/cloudevents+json' },
+      },
+    ]);
+    await statusOf(caseId, 'Invite Sent');
+    expect(twilio.messages(to(p))[0].form.From).toBe('+15005550099');
+  });
+
+  it('retries 429 and 5xx honouring Retry-After, and dead-letters the dispatch after the cap', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const flaky = phone();
+    const down = phone();
+    twilio.respondWith((r) => {
+      if (r.form.To === down)
+        return { status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } };
+      if (r.form.To !== flaky) return undefined;
+      const n = twilio.messages(to(flaky)).length;
+      if (n === 1)
+        return {
+          status: 429,
+          headers: { 'Retry-After': '1' },
+          body: { code: 20429, message: 'Too Many Requests', status: 429 },
+        };
+      if (n === 2) return { status: 500, body: { code: 20500, message: 'Internal error', status: 500 } };
+      return undefined;
+    });
+    const dlq = await kafka.watch(deadLetterTopicOf(topic('dispatchSms')));
+    const a = caseFor(d, { phone: flaky });
+    const b = caseFor(d, { phone: down });
+    await kafka.produce(topic('caseEvents'), [a.msg, b.msg]);
+    await statusOf(a.caseId, 'Invite Sent');
+    const tries = twilio.messages(to(flaky));
+    expect(tries).toHaveLength(3);
+    expect(tries[1].receivedAt - tries[0].receivedAt).toBeGreaterThanOrEqual(1000);
+    const [failed] = await statusOf(b.caseId, 'Failed');
+    expect(failed.reason).toMatch(/^PROVIDER_UNAVAILABLE: HTTP_503 after 3 attempts/);
+    expect(twilio.messages(to(down))).toHaveLength(3);
+    const dead = await dlq.waitFor<{ inviteId: string }>((m) => m.data.inviteId === failed.id);
+    expect(dead.headers['dlq-reason']).toMatch(
+      /^PROVIDER_UNAVAILABLE: HTTP_503 after 3 attempts: Twilio 503/,
+    );
+    expect(dead.headers['dlq-code']).toBe('PROVIDER_UNAVAILABLE');
+    twilio.respondWith(() => undefined);
+  });
+
+  it('does not retry permanent errors, and falls back to the next channel (WhatsApp outside the window → SMS)', async () => {
+    const d = await distribution({ channel: 'whatsapp', fallback: { whatsapp: 'sms' } });
+    const p = phone();
+    const bad = phone();
+    twilio.respondWith((r) => {
+      if (r.form.To === `whatsapp:${p}`)
+        return twilioError(
+          400,
+          63016,
+          'Failed to send freeform message because you are outside the allowed window.',
+        );
+      if (r.form.To === `whatsapp:${bad}`)
+        return twilioError(400, 21211, "The 'To' number is not a valid phone number.");
+      if (r.form.To === bad) return twilioError(400, 21211, "The 'To' number is not a valid phone number.");
+      return undefined;
+    });
+    const ok = caseFor(d, { phone: p });
+    const invalid = caseFor(d, { phone: bad });
+    await kafka.produce(topic('caseEvents'), [ok.msg, invalid.msg]);
+    const rows = await eventually(async () => {
+      const r = await invitesOf(ok.caseId);
+      expect(r.map((x) => [x.channel, x.status])).toEqual([
+        ['whatsapp', 'Failed'],
+        ['sms', 'Invite Sent'],
+      ]);
+      return r;
+    });
+    expect(rows[0].reason).toBe('PROVIDER_REJECTED: OUTSIDE_WHATSAPP_WINDOW (twilio 63016)');
+    expect(rows[1].fallback_of).toBe(rows[0].id);
+    expect(twilio.messages(to(p)).map((r) => r.form.To)).toEqual([`whatsapp:${p}`, p]);
+    // The rule's action ended with the fallback invite, not with the failed one.
+    type Evals = { run: { actions: { status: string; inviteId: string }[] } | null }[];
+    await eventually(async () => {
+      const e = (await api.get(`/ops/rule-evaluations?caseId=${ok.caseId}`).expect(200)).body as Evals;
+      expect(e.find((x) => x.run)!.run!.actions[0]).toMatchObject({
+        status: 'completed',
+        inviteId: rows[1].id,
+      });
+    });
+    // An invalid number is not retried, on either channel.
+    await eventually(async () =>
+      expect((await invitesOf(invalid.caseId)).map((x) => x.status)).toEqual(['Failed', 'Failed']),
+    );
+    expect(twilio.messages(to(bad))).toHaveLength(2);
+    twilio.respondWith(() => undefined);
+  });
+
+  it('suppresses STOP repliers, opted-out numbers and bounced addresses; START lifts it', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const stopper = phone();
+    // STOP over inbound SMS (signed), answered in TwiML.
+    const forged = await request(pipeline.gateway)
+      .post('/webhooks/twilio/inbound')
+      .type('form')
+      .set('X-Twilio-Signature', 'nope')
+      .send({ From: stopper, To: SMS_FROM, Body: 'STOP' });
+    expect(forged.status).toBe(401);
+    expect(await pipeline.ds.query(`SELECT 1 FROM suppressions WHERE address = $1`, [stopper])).toEqual([]);
+    const stop = await signedTwilio('/webhooks/twilio/inbound', {
+      From: stopper,
+      To: SMS_FROM,
+      Body: ' stop ',
+      MessageSid: 'SM1',
+    }).expect(200);
+    expect(stop.headers['content-type']).toMatch(/text\/xml/);
+    expect(stop.text).toContain("<Message>You won't receive more survey messages");
+    const first = caseFor(d, { phone: stopper });
+    await kafka.produce(topic('caseEvents'), [first.msg]);
+    const [suppressed] = await statusOf(first.caseId, 'Suppressed');
+    expect(suppressed.reason).toBe('SUPPRESSED: replied STOP (inbound sms)');
+    expect(twilio.messages(to(stopper))).toHaveLength(0);
+    // START lifts it: the next invite goes out.
+    await signedTwilio('/webhooks/twilio/inbound', { From: stopper, To: SMS_FROM, Body: 'START' }).expect(
+      200,
+    );
+    const second = caseFor(d, { phone: stopper });
+    await kafka.produce(topic('caseEvents'), [second.msg]);
+    await statusOf(second.caseId, 'Invite Sent');
+    const help = await signedTwilio('/webhooks/twilio/inbound', {
+      From: stopper,
+      To: SMS_FROM,
+      Body: 'HELP',
+    }).expect(200);
+    expect(help.text).toContain('Reply STOP to stop');
+
+    // Twilio refuses a number that opted out with Twilio itself (21610): it goes on the list too.
+    const optedOut = phone();
+    twilio.respondWith((r) =>
+      r.form.To === optedOut
+        ? twilioError(400, 21610, 'Attempt to send to unsubscribed recipient')
+        : undefined,
+    );
+    const third = caseFor(d, { phone: optedOut });
+    await kafka.produce(topic('caseEvents'), [third.msg]);
+    await statusOf(third.caseId, 'Failed');
+    const fourth = caseFor(d, { phone: optedOut });
+    await kafka.produce(topic('caseEvents'), [fourth.msg]);
+    const [s4] = await statusOf(fourth.caseId, 'Suppressed');
+    expect(s4.reason).toBe('SUPPRESSED: replied STOP (Twilio 21610) (twilio rejection)');
+    expect(twilio.messages(to(optedOut))).toHaveLength(1);
+    twilio.respondWith(() => undefined);
+
+    // A SendGrid hard bounce suppresses the address for later e-mails.
+    const de = await distribution({ channel: 'email' });
+    const email = `bounce-${randomUUID().slice(0, 8)}@example.com`;
+    const fifth = caseFor(de, { email });
+    await kafka.produce(topic('caseEvents'), [fifth.msg]);
+    const [sent] = await statusOf(fifth.caseId, 'Invite Sent');
+    const events = JSON.stringify([
+      {
+        email,
+        timestamp: Math.floor(Date.now() / 1000),
+        event: 'bounce',
+        type: 'bounce',
+        reason: '550 5.1.1 unknown user',
+        sg_event_id: randomUUID(),
+        invite_id: sent.id,
+      },
+    ]);
+    await request(pipeline.gateway)
+      .post('/webhooks/sendgrid')
+      .set('Content-Type', 'application/json')
+      .set(signer.sign(events))
+      .send(events)
+      .expect(200);
+    await eventually(async () =>
+      expect(
+        (await api.get(`/ops/suppressions?channel=email&address=${email.toUpperCase()}`).expect(200)).body,
+      ).toEqual([
+        expect.objectContaining({ address: email, reason: 'hard bounce', source: 'sendgrid bounce' }),
+      ]),
+    );
+    const sixth = caseFor(de, { email });
+    await kafka.produce(topic('caseEvents'), [sixth.msg]);
+    await statusOf(sixth.caseId, 'Suppressed');
+    // An operator lifts it.
+    await api.post('/ops/suppressions/lift', { channel: 'email', address: email }).expect(200);
+    const seventh = caseFor(de, { email });
+    await kafka.produce(topic('caseEvents'), [seventh.msg]);
+    await statusOf(seventh.caseId, 'Invite Sent');
+  });
+
+  it('quarantines invitations beyond the contact-frequency rule, naming it; other contacts are unaffected', async () => {
+    const rule = await api
+      .post('/ops/quarantine-rules', {
+        name: 'One survey a month',
+        maxInvites: 1,
+        period: { amount: 30, unit: 'days' },
+      })
+      .expect(201);
+    try {
+      const d1 = await distribution({ channel: 'sms' });
+      const d2 = await distribution({ channel: 'email' });
+      const contactId = `contact-${randomUUID()}`;
+      const first = caseFor(d1, { id: contactId, phone: phone(), email: 'q@example.com' });
+      await kafka.produce(topic('caseEvents'), [first.msg]);
+      await statusOf(first.caseId, 'Invite Sent');
+      // Another survey, another channel, same contact, within 30 days.
+      const second = caseFor(d2, { id: contactId, email: 'q@example.com' });
+      const other = caseFor(d2, { id: `contact-${randomUUID()}`, email: 'other@example.com' });
+      await kafka.produce(topic('caseEvents'), [second.msg, other.msg]);
+      const [q] = await statusOf(second.caseId, 'Quarantined');
+      expect(q.reason).toBe(
+        'QUARANTINED: rule "One survey a month" allows 1 invitation(s) per contact per 30 days',
+      );
+      await statusOf(other.caseId, 'Invite Sent');
+      // 31 days later the contact may be surveyed again.
+      clock.advance(31 * 24 * HOUR);
+      const third = caseFor(d2, { id: contactId, email: 'q@example.com' });
+      await kafka.produce(topic('caseEvents'), [third.msg]);
+      await statusOf(third.caseId, 'Invite Sent');
+    } finally {
+      await api
+        .put(`/ops/quarantine-rules/${rule.body.id}`, {
+          name: 'One survey a month',
+          maxInvites: 1,
+          period: { amount: 30, unit: 'days' },
+          enabled: false,
+        })
+        .expect(200);
+    }
+  });
+
+  it('never sends twice after a crash between the claim and the answer; receipts or the reconciler settle it', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const p = phone();
+    // The sender is down; the invite waits on its topic.
+    await pipeline.stopApp('sender-sms');
+    const dispatches = await kafka.watch(topic('dispatchSms'));
+    const c = caseFor(d, { phone: p });
+    await kafka.produce(topic('caseEvents'), [c.msg]);
+    const dispatch = await dispatches.waitFor<{ caseId: string; inviteId: string }>(
+      (m) => m.data.caseId === c.caseId,
+    );
+    // The worst moment: the previous process claimed it and called Twilio, then died before recording the answer.
+    await pipeline.ds.query(
+      `UPDATE invites SET delivery_status = 'sending', attempted_at = $2 WHERE id = $1`,
+      [dispatch.data.inviteId, clock.now()],
+    );
+    await pipeline.startApp('sender-sms');
+    // Delivered again after the restart, the dispatch sends nothing…
+    await kafka.produce(topic('dispatchSms'), [
+      {
+        key: dispatch.key ?? undefined,
+        value: dispatch.value,
+        headers: { ...dispatch.headers, ce_id: randomUUID() },
+      },
+    ]);
+    const other = caseFor(d, { phone: phone() });
+    await kafka.produce(topic('caseEvents'), [other.msg]);
+    await statusOf(other.caseId, 'Invite Sent'); // the sender is up and working
+    expect(twilio.messages(to(p))).toHaveLength(0);
+    // …and Twilio's callback, which carries our invite id, settles the invite.
+    await signedTwilio(`/webhooks/twilio/status?inviteId=${dispatch.data.inviteId}`, {
+      MessageSid: `SM${'c3'.repeat(16)}`,
+      MessageStatus: 'delivered',
+      To: p,
+      From: SMS_FROM,
+    }).expect(200);
+    await eventually(async () =>
+      expect((await invitesOf(c.caseId))[0]).toMatchObject({
+        status: 'Invite Sent',
+        delivery_status: 'delivered',
+      }),
+    );
+
+    // Without any answer, the reconciler marks it Failed after SEND_RECONCILE_AFTER_MINUTES, still not re-sending.
+    const lost = caseFor(d, { phone: phone() });
+    await pipeline.stopApp('sender-sms');
+    await kafka.produce(topic('caseEvents'), [lost.msg]);
+    const [pending] = await eventually(async () => {
+      const r = await invitesOf(lost.caseId);
+      expect(r).toHaveLength(1);
+      return r;
+    });
+    await pipeline.ds.query(
+      `UPDATE invites SET delivery_status = 'sending', attempted_at = $2 WHERE id = $1`,
+      [pending.id, clock.now()],
+    );
+    await pipeline.startApp('sender-sms');
+    const reconciler = pipeline.apps.get('sender-sms')!.get(SendReconciler);
+    expect(await reconciler.reconcile()).toBe(0);
+    clock.advance(31 * 60_000);
+    expect(await reconciler.reconcile()).toBeGreaterThanOrEqual(1);
+    const [settled] = await invitesOf(lost.caseId);
+    expect(settled).toMatchObject({ status: 'Failed', delivery_status: 'failed' });
+    expect(settled.reason).toMatch(/^UNCONFIRMED_SEND/);
+  });
+
+  it('previews templates with the SMS segment count, rejects missing placeholders, test-sends and clones', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const preview = await api
+      .post(`/ops/distributions/${d}/preview`, {
+        channel: 'sms',
+        kind: 'invitation',
+        language: 'en',
+        case: { caseNumber: 'CN-7', contact: { name: 'Zoé Quinn', phone: '+14155550100' } },
+      })
+      .expect(200);
+    expect(preview.body.message).toMatchObject({ channel: 'sms', to: '+14155550100', from: SMS_FROM });
+    expect(preview.body.message.body).toMatch(
+      /^invitation for Zoé on CN-7: https:\/\/surveys\.example\.test\/s\/x{22}$/,
+    );
+    expect(preview.body.sms).toEqual({
+      encoding: 'GSM-7',
+      characters: preview.body.message.body.length,
+      segments: 1,
+    });
+
+    const missing = await api
+      .post(`/ops/distributions/${d}/preview`, {
+        channel: 'sms',
+        kind: 'invitation',
+        language: 'en',
+        case: {},
+      })
+      .expect(422);
+    expect(missing.body.error.message).toContain('{{customer_first_name}}');
+
+    const bad = await api.put(`/ops/distributions/${d}/templates`, {
+      channel: 'sms',
+      kind: 'invitation',
+      language: 'en',
+      text: 'Hi {{#if}}',
+    });
+    expect(bad.status).toBe(400);
+    const noBody = await api.put(`/ops/distributions/${d}/templates`, {
+      channel: 'email',
+      kind: 'invitation',
+      language: 'en',
+      text: 'x',
+    });
+    expect(noBody.body.error.details.fields).toEqual([
+      { field: 'subject', message: 'an email template needs a subject' },
+    ]);
+
+    const target = phone();
+    const sent = await api
+      .post(`/ops/distributions/${d}/test-send`, {
+        channel: 'sms',
+        kind: 'invitation',
+        language: 'en',
+        to: target,
+        case: { contact: { name: 'Test Person' } },
+      })
+      .expect(202);
+    await eventually(() => expect(twilio.messages(to(target))).toHaveLength(1));
+    expect(twilio.messages(to(target))[0].form.Body).toMatch(
+      /^invitation for Test on SAMPLE-1: https:\/\/surveys\.example\.test\/s\//,
+    );
+    await statusOf(sent.body.caseId, 'Invite Sent');
+
+    const clone = await api.post(`/ops/distributions/${d}/clone`, { name: 'Copy' }).expect(201);
+    expect(clone.body).toMatchObject({
+      name: 'Copy',
+      status: 'draft',
+      accounts: { sms: { from: SMS_FROM } },
+    });
+    const templates = (await api.get(`/ops/distributions/${clone.body.id}/templates`).expect(200))
+      .body as unknown[];
+    expect(templates).toHaveLength(6);
+  });
+});

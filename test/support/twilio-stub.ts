@@ -1,0 +1,119 @@
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface TwilioRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The form the client posted (application/x-www-form-urlencoded), as Twilio receives it. */
+  form: Record<string, string>;
+  receivedAt: number;
+}
+
+type Responder = (
+  req: TwilioRequest,
+  n: number,
+) => { status: number; headers?: Record<string, string>; body?: unknown } | undefined;
+
+const SPEC = resolve(__dirname, '../../../shared/specs/twilio_api_v2010.json');
+const MESSAGES = '/2010-04-01/Accounts/{AccountSid}/Messages.json';
+
+/**
+ * Validates a Create Message form against Twilio's own OpenAPI document (shared/specs), plus what the spec
+ * can't say (its README): From or MessagingServiceSid, and Body, MediaUrl or ContentSid.
+ */
+export function twilioCreateMessageValidator(): (form: Record<string, string>) => string[] {
+  const spec = JSON.parse(readFileSync(SPEC, 'utf8')) as {
+    paths: Record<
+      string,
+      { post: { requestBody: { content: Record<string, { schema: Record<string, unknown> }> } } }
+    >;
+    components: Record<string, unknown>;
+  };
+  const schema = spec.paths[MESSAGES].post.requestBody.content['application/x-www-form-urlencoded'].schema;
+  const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes: true });
+  addFormats(ajv);
+  ajv.addFormat('phone-number', /^(whatsapp:)?\+[1-9]\d{6,14}$/);
+  ajv.addSchema({ $id: 'twilio', components: spec.components }, 'twilio');
+  const validate = ajv.compile({
+    ...JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"twilio#/components/')),
+    additionalProperties: false,
+  });
+  return (form) => {
+    const errors = validate({ ...form })
+      ? []
+      : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+    if (!form.From && !form.MessagingServiceSid) errors.push('From or MessagingServiceSid is required');
+    if (!form.Body && !form.MediaUrl && !form.ContentSid)
+      errors.push('Body, MediaUrl or ContentSid is required');
+    return errors;
+  };
+}
+
+/** A local Twilio REST API: records what the real `twilio` client sends, answers like Twilio. */
+export class TwilioStub {
+  readonly requests: TwilioRequest[] = [];
+  private server?: Server;
+  private responder: Responder = () => undefined;
+  url = '';
+
+  respondWith(r: Responder) {
+    this.responder = r;
+  }
+
+  messages(pred: (r: TwilioRequest) => boolean = () => true) {
+    return this.requests.filter((r) => r.path.endsWith('/Messages.json') && pred(r));
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    const a = this.server.address();
+    this.url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    return this;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    const r: TwilioRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      form,
+      receivedAt: Date.now(),
+    };
+    this.requests.push(r);
+    const out = this.responder(r, this.requests.length) ?? {
+      status: 201,
+      body: {
+        sid: `SM${randomBytes(16).toString('hex')}`,
+        status: 'queued',
+        to: form.To,
+        from: form.From ?? null,
+        body: form.Body ?? null,
+        messaging_service_sid: form.MessagingServiceSid ?? null,
+        num_segments: '1',
+        direction: 'outbound-api',
+        api_version: '2010-04-01',
+      },
+    };
+    res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers });
+    res.end(out.body === undefined ? '' : JSON.stringify(out.body));
+  }
+
+  async close() {
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+/** A Twilio error body (https://www.twilio.com/docs/api/errors). */
+export const twilioError = (status: number, code: number, message: string) => ({
+  status,
+  body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+});
