@@ -10,6 +10,7 @@ import { OpsController } from './ops/ops.controller';
 import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer';
 import { ChannelToolsService } from './channels/channel-tools.service';
 import { DistributionChannelsController, SuppressionsController } from './channels/channels.controller';
+import { DistributionsController } from './distributions/distributions.controller';
 import { ResponsesController } from './responses/responses.controller';
 import { RulesAdminService } from './rules/rules-admin.service';
 import { RuleEvaluationsController, RulesController } from './rules/rules.controller';
@@ -24,6 +25,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     RulesController,
     RuleEvaluationsController,
     ResponsesController,
+    DistributionsController,
     DistributionChannelsController,
     SuppressionsController,
     CaseEventsController,

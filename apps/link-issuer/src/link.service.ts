@@ -97,17 +97,18 @@ export class LinkService {
         language: language ?? kase.contact?.language ?? str(kase.fields.language) ?? d.defaultLanguage,
         starts_at: d.startsAt,
         expires_at: expiryFrom(d.expiry, now),
+        submission_limit: d.submissionLimit,
         created_at: now,
       };
     });
     const inserted: { id: string }[] = await em.query(
       `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language,
-                                 starts_at, expires_at, created_at)
+                                 starts_at, expires_at, submission_limit, created_at)
        SELECT x.id, x.distribution_id, x.case_id, x.token_hash, decode(x.nonce, 'hex'), x.transaction_data,
-              x.language, x.starts_at, x.expires_at, x.created_at
+              x.language, x.starts_at, x.expires_at, x.submission_limit, x.created_at
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, distribution_id uuid, case_id text, token_hash text,
             nonce text, transaction_data jsonb, language text, starts_at timestamptz, expires_at timestamptz,
-            created_at timestamptz)
+            submission_limit jsonb, created_at timestamptz)
        ON CONFLICT (distribution_id, case_id) WHERE case_id IS NOT NULL DO NOTHING RETURNING id`,
       [JSON.stringify(inserts)],
     );

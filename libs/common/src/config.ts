@@ -55,6 +55,7 @@ export const envSchema = z.object({
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   SEND_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60000).default(250),
   SEND_RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
+  LINK_GUESSES_PER_MINUTE: z.coerce.number().int().min(1).max(100000).default(30),
   RULES_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
   RULES_TIMER_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
   RULES_TRACE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),

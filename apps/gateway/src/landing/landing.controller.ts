@@ -1,10 +1,12 @@
-import { Controller, Get, Header, Param, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { LandingOutcome, LandingService } from './landing.service';
 import { renderClosedPage, renderSurveyPage } from './pages';
 
-/** The public end of a survey link. */
+const client = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** The public end of a survey link: its page (or the page of its state) and the hosted survey's answers. */
 @ApiExcludeController()
 @Controller('s')
 export class LandingController {
@@ -14,22 +16,102 @@ export class LandingController {
   @Header('Cache-Control', 'no-store')
   @Header('Referrer-Policy', 'no-referrer')
   @Header('X-Robots-Tag', 'noindex')
-  async open(@Param('token') token: string, @Res() res: Response) {
-    const outcome: LandingOutcome = await this.landing.open(token);
+  async open(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+    const outcome = await this.landing.open(token, client(req));
+    if (outcome.state === 'open' && outcome.redirect) {
+      res.redirect(303, outcome.redirect);
+      return;
+    }
+    this.render(res, outcome);
+  }
+
+  @Post(':token')
+  @Header('Cache-Control', 'no-store')
+  @Header('Referrer-Policy', 'no-referrer')
+  async answer(
+    @Param('token') token: string,
+    @Body() form: Record<string, string>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const action = form?.action;
+    const result = await this.landing.answer(
+      token,
+      client(req),
+      action === 'skip' ? {} : (form ?? {}),
+      action === 'submit',
+    );
+    if (result.state === 'saved') {
+      res.redirect(303, req.originalUrl);
+      return;
+    }
+    if (result.state === 'submitted') {
+      res.type('html').status(200).send(renderClosedPage('Thank you!', 'Your answers have been recorded.'));
+      return;
+    }
+    if (result.state === 'invalid') {
+      const again = await this.landing.open(token, client(req));
+      if (again.state === 'open') {
+        res
+          .type('html')
+          .status(400)
+          .send(
+            renderSurveyPage(
+              again.survey,
+              again.distribution.format,
+              again.link.language,
+              again.answers,
+              result.problems,
+            ),
+          );
+        return;
+      }
+      this.render(res, again);
+      return;
+    }
+    this.render(res, result);
+  }
+
+  private render(res: Response, outcome: LandingOutcome) {
     res.type('html');
     switch (outcome.state) {
       case 'open':
-        res.status(200).send(renderSurveyPage(outcome.survey, outcome.link.language));
+        res
+          .status(200)
+          .send(
+            renderSurveyPage(
+              outcome.survey,
+              outcome.distribution.format,
+              outcome.link.language,
+              outcome.answers,
+            ),
+          );
         return;
       case 'unknown':
         res
           .status(404)
           .send(renderClosedPage('This link is not valid', 'Please check the link you received.'));
         return;
+      case 'too_many':
+        res
+          .status(429)
+          .set('Retry-After', '60')
+          .send(renderClosedPage('Too many attempts', 'Please try again in a minute.'));
+        return;
       case 'not_open_yet':
         res
           .status(403)
           .send(renderClosedPage('This survey is not open yet', `It opens on ${outcome.at!.toUTCString()}.`));
+        return;
+      case 'used_up':
+        res
+          .status(403)
+          .send(
+            renderClosedPage(
+              'You have already responded',
+              'This link has been used as many times as it allows. Thank you!',
+            ),
+          );
         return;
       case 'expired':
         res

@@ -1,17 +1,75 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { Clock, sha256 } from '@fg/common';
-import { DistributionEntity, SurveyEntity, SurveyLinkEntity } from '@fg/persistence';
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig, Clock, newId, sha256 } from '@fg/common';
+import type { ResponseStatus } from '@fg/contracts';
+import {
+  DistributionEntity,
+  SubmissionLimit,
+  SurveyEntity,
+  SurveyLinkEntity,
+  SurveyQuestion,
+  returnedRows,
+} from '@fg/persistence';
 import { LinkTokens, ResponseStatusService } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
 
-export type LandingOutcome =
-  | { state: 'open'; link: SurveyLinkEntity; survey: SurveyEntity; distribution: DistributionEntity }
-  | { state: 'unknown' | 'not_open_yet' | 'expired' | 'closed'; at?: Date };
+export type Answers = Record<string, string | number>;
 
+export type LandingOutcome =
+  | {
+      state: 'open';
+      link: SurveyLinkEntity;
+      survey: SurveyEntity;
+      distribution: DistributionEntity;
+      answers: Answers;
+      redirect?: string;
+    }
+  | { state: 'unknown' | 'not_open_yet' | 'expired' | 'closed' | 'used_up' | 'too_many'; at?: Date };
+
+const REF_TTL_MS = 15 * 60_000;
+
+/** Whether a link's submissions are used up now (a due reset frees them). */
+export function usedUp(
+  link: Pick<SurveyLinkEntity, 'submissionLimit' | 'submissions' | 'windowStartedAt'>,
+  now: Date,
+) {
+  const l = link.submissionLimit;
+  if (!l || link.submissions < l.allowed) return false;
+  return !(l.reset && link.windowStartedAt && resetAt(link.windowStartedAt, l) <= now);
+}
+
+export function resetAt(start: Date, l: SubmissionLimit): Date {
+  const d = new Date(start);
+  const n = l.reset!.amount;
+  switch (l.reset!.unit) {
+    case 'days':
+      d.setUTCDate(d.getUTCDate() + n);
+      break;
+    case 'weeks':
+      d.setUTCDate(d.getUTCDate() + 7 * n);
+      break;
+    case 'months':
+      d.setUTCMonth(d.getUTCMonth() + n);
+      break;
+    case 'years':
+      d.setUTCFullYear(d.getUTCFullYear() + n);
+      break;
+  }
+  return d;
+}
+
+/**
+ * The public side of a link: resolves it to a state (the same answer, from the same single lookup, for unknown
+ * and revoked links), records Survey Opened, keeps the hosted survey's progress and counts submissions against
+ * the distribution's limit atomically. Guessing is slowed down per client address.
+ */
 @Injectable()
 export class LandingService {
+  private readonly misses = new Map<string, { count: number; since: number }>();
+
   constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly ds: DataSource,
     private readonly clock: Clock,
     private readonly outbox: OutboxService,
@@ -20,12 +78,153 @@ export class LandingService {
   ) {}
 
   /** Resolves a token; the first open of a live link records Survey Opened and publishes it. */
-  async open(token: string): Promise<LandingOutcome> {
-    // Unknown and revoked links take the same path and give the same answer.
+  async open(token: string, client: string): Promise<LandingOutcome> {
+    const outcome = await this.resolve(token, client);
+    if (outcome.state !== 'open') return outcome;
+    const { link, distribution } = outcome;
+    if (link.responseStatus === 'Not Started') await this.advance(link, 'Survey Opened');
+    if (distribution.hosting.mode === 'external')
+      return { ...outcome, redirect: this.externalUrl(distribution.hosting.url, link.id) };
+    return outcome;
+  }
+
+  /**
+   * Saves answers (progress) or submits them. Progress: In Progress, or Partially Completed once every required
+   * question has an answer. Submit: every required question answered, then one submission counted against the
+   * limit in a single conditional UPDATE, so two tabs can't both get past it.
+   */
+  async answer(
+    token: string,
+    client: string,
+    form: Record<string, string>,
+    submit: boolean,
+  ): Promise<
+    LandingOutcome | { state: 'saved' } | { state: 'submitted' } | { state: 'invalid'; problems: string[] }
+  > {
+    const outcome = await this.resolve(token, client);
+    if (outcome.state !== 'open') return outcome;
+    const { link, survey, distribution } = outcome;
+    const { answers, problems } = parseAnswers(survey.questions, form, outcome.answers);
+    if (problems.length) return { state: 'invalid', problems };
+    const missing = survey.questions.filter((q) => q.required && answers[q.id] === undefined);
+    if (submit && missing.length)
+      return {
+        state: 'invalid',
+        problems: missing.map((q) => `"${labelOf(q, link.language)}" needs an answer`),
+      };
+    const now = this.clock.now();
+    const status: ResponseStatus = submit
+      ? 'Completed'
+      : missing.length
+        ? 'In Progress'
+        : 'Partially Completed';
+    const done = await this.outbox.transaction(async (em) => {
+      if (submit && !(await this.countSubmission(em, link.id, now))) return false;
+      const [open]: { id: string }[] = await em.query(
+        `SELECT id FROM responses WHERE link_id = $1 AND status <> 'Completed' FOR UPDATE`,
+        [link.id],
+      );
+      if (open)
+        await em.query(
+          `UPDATE responses SET answers = $2::jsonb, status = $3, updated_at = $4, submitted_at = $5 WHERE id = $1`,
+          [open.id, JSON.stringify(answers), status, now, submit ? now : null],
+        );
+      else
+        await em.query(
+          `INSERT INTO responses (id, link_id, distribution_id, case_id, status, answers, tags, language, started_at,
+                                  updated_at, submitted_at)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $9, $10)`,
+          [
+            newId(),
+            link.id,
+            link.distributionId,
+            link.caseId,
+            status,
+            JSON.stringify(answers),
+            JSON.stringify(distribution.tags),
+            link.language,
+            now,
+            submit ? now : null,
+          ],
+        );
+      await this.responses.advance(em, link.id, status, now);
+      return true;
+    });
+    if (!done) return { state: 'used_up' };
+    this.messaging.wakeRelay();
+    return submit ? { state: 'submitted' } : { state: 'saved' };
+  }
+
+  /** A signed, short-lived reference for a survey hosted elsewhere: `<linkId>.<expires>.<signature>`. */
+  externalRef(linkId: string, expires = this.clock.now().getTime() + REF_TTL_MS): string {
+    const payload = `${linkId}.${Math.floor(expires / 1000)}`;
+    return `${payload}.${this.sign(payload)}`;
+  }
+
+  /** The link a reference names, if its signature is ours (reports may come after it expired). */
+  verifyRef(ref: string): { linkId: string; expired: boolean } | null {
+    const m = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(ref);
+    if (!m) return null;
+    const expected = Buffer.from(this.sign(`${m[1]}.${m[2]}`));
+    const given = Buffer.from(m[3]);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+    return { linkId: m[1], expired: Number(m[2]) * 1000 < this.clock.now().getTime() };
+  }
+
+  private sign(payload: string) {
+    return createHmac('sha256', this.cfg.LINK_SIGNING_SECRET)
+      .update(`external-ref:${payload}`)
+      .digest('base64url');
+  }
+
+  private externalUrl(base: string, linkId: string) {
+    const u = new URL(base);
+    u.searchParams.set('fg_ref', this.externalRef(linkId));
+    return u.toString();
+  }
+
+  private async advance(link: SurveyLinkEntity, to: ResponseStatus) {
+    const moved = await this.outbox.transaction((em) =>
+      this.responses.advance(em, link.id, to, this.clock.now()),
+    );
+    if (moved) {
+      link.responseStatus = to;
+      this.messaging.wakeRelay();
+    }
+  }
+
+  /** One more submission, unless the limit is reached; a window whose reset is due starts over. */
+  private async countSubmission(em: EntityManager, linkId: string, now: Date): Promise<boolean> {
+    const rows = returnedRows<{ id: string }>(
+      await em.query(
+        `WITH w AS (
+           SELECT id, submission_limit AS l,
+                  (submission_limit->'reset' IS NOT NULL AND submission_limit->'reset' <> 'null'::jsonb
+                   AND window_started_at IS NOT NULL
+                   AND window_started_at + ((submission_limit->'reset'->>'amount') || ' ' || (submission_limit->'reset'->>'unit'))::interval <= $2
+                  ) AS due
+           FROM survey_links WHERE id = $1)
+         UPDATE survey_links s SET
+           submissions = CASE WHEN w.due THEN 1 ELSE s.submissions + 1 END,
+           window_started_at = CASE WHEN w.due OR s.window_started_at IS NULL THEN $2 ELSE s.window_started_at END
+         FROM w WHERE s.id = w.id AND (w.l IS NULL OR w.l = 'null'::jsonb OR w.due OR s.submissions < (w.l->>'allowed')::int)
+         RETURNING s.id`,
+        [linkId, now],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  private async resolve(token: string, client: string): Promise<LandingOutcome> {
+    const now = this.clock.now();
+    if (this.blocked(client, now.getTime())) return { state: 'too_many' };
+    // Unknown and revoked links take the same path: one lookup by hash, the same answer.
     const hash = sha256(LinkTokens.looksValid(token) ? token : `invalid:${token}`);
     const link = await this.ds.getRepository(SurveyLinkEntity).findOne({ where: { tokenHash: hash } });
-    if (!link || link.revokedAt) return { state: 'unknown' };
-    const now = this.clock.now();
+    if (!link || link.revokedAt) {
+      this.miss(client, now.getTime());
+      return { state: 'unknown' };
+    }
     if (link.startsAt && link.startsAt > now) return { state: 'not_open_yet', at: link.startsAt };
     if (link.expiresAt && link.expiresAt <= now) return { state: 'expired', at: link.expiresAt };
     const distribution = await this.ds
@@ -33,15 +232,50 @@ export class LandingService {
       .findOneByOrFail({ id: link.distributionId });
     const survey = await this.ds.getRepository(SurveyEntity).findOneByOrFail({ id: distribution.surveyId });
     if (survey.status === 'closed') return { state: 'closed' };
-    if (link.responseStatus === 'Not Started') {
-      const moved = await this.outbox.transaction((em) =>
-        this.responses.advance(em, link.id, 'Survey Opened', now),
-      );
-      if (moved) {
-        link.responseStatus = 'Survey Opened';
-        this.messaging.wakeRelay();
-      }
-    }
-    return { state: 'open', link, survey, distribution };
+    if (usedUp(link, now)) return { state: 'used_up' };
+    const [open]: { answers: Answers }[] = await this.ds.query(
+      `SELECT answers FROM responses WHERE link_id = $1 AND status <> 'Completed'`,
+      [link.id],
+    );
+    return { state: 'open', link, survey, distribution, answers: open?.answers ?? {} };
   }
+
+  private blocked(client: string, now: number): boolean {
+    const m = this.misses.get(client);
+    return !!m && now - m.since < 60_000 && m.count >= this.cfg.LINK_GUESSES_PER_MINUTE;
+  }
+
+  private miss(client: string, now: number) {
+    const m = this.misses.get(client);
+    if (!m || now - m.since >= 60_000) this.misses.set(client, { count: 1, since: now });
+    else m.count++;
+    if (this.misses.size > 100_000) this.misses.clear();
+  }
+}
+
+export function labelOf(q: Pick<SurveyQuestion, 'label'>, language: string): string {
+  return q.label[language] ?? q.label[language.split('-')[0]] ?? Object.values(q.label)[0] ?? '';
+}
+
+/** Answers from a form (`q.<id>` fields) on top of those saved before; each checked against its question. */
+export function parseAnswers(questions: SurveyQuestion[], form: Record<string, string>, saved: Answers) {
+  const answers: Answers = { ...saved };
+  const problems: string[] = [];
+  for (const q of questions) {
+    const raw = form[`q.${q.id}`];
+    if (raw === undefined || raw === '') continue;
+    if (q.type === 'nps' || q.type === 'rating') {
+      const [lo, hi] = q.type === 'nps' ? [0, 10] : [1, 5];
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < lo || n > hi)
+        problems.push(`"${q.id}" must be a whole number from ${lo} to ${hi}`);
+      else answers[q.id] = n;
+    } else if (q.type === 'single_choice') {
+      if (!(q.options ?? []).some((o) => o.value === raw))
+        problems.push(`"${q.id}" must be one of the choices`);
+      else answers[q.id] = raw;
+    } else if (raw.length > 5000) problems.push(`"${q.id}" is longer than 5000 characters`);
+    else answers[q.id] = raw;
+  }
+  return { answers, problems };
 }

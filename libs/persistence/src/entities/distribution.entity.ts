@@ -1,5 +1,16 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
+export type PeriodUnit = 'days' | 'weeks' | 'months' | 'years';
+
+/** "Limit submissions per respondent": allowed submissions per link, optionally reset every N units. */
+export interface SubmissionLimit {
+  allowed: number;
+  reset: { amount: number; unit: PeriodUnit } | null;
+}
+
+/** Our hosted survey, or a survey hosted elsewhere that gets a signed short-lived reference. */
+export type Hosting = { mode: 'hosted' } | { mode: 'external'; url: string };
+
 export type ExpiryConfig =
   | { mode: 'none' }
   | { mode: 'static'; at: string }
@@ -30,6 +41,8 @@ export class DistributionEntity {
     Record<'email' | 'sms' | 'whatsapp', 'email' | 'sms' | 'whatsapp'>
   >;
   @Column('text', { name: 'default_language', default: 'en' }) defaultLanguage: string;
+  @Column('jsonb', { name: 'submission_limit', nullable: true }) submissionLimit: SubmissionLimit | null;
+  @Column('jsonb', { default: () => `'{"mode":"hosted"}'` }) hosting: Hosting;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

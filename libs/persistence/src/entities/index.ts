@@ -26,7 +26,13 @@ export {
   TemplateEntity,
 };
 export type { SurveyQuestion } from './survey.entity';
-export type { ExpiryConfig, ChannelAccounts } from './distribution.entity';
+export type {
+  ExpiryConfig,
+  ChannelAccounts,
+  SubmissionLimit,
+  Hosting,
+  PeriodUnit,
+} from './distribution.entity';
 
 export const ENTITIES = [
   ApiKeyEntity,

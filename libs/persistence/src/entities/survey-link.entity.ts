@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { ResponseStatus, Scalar } from '@fg/contracts';
+import type { SubmissionLimit } from './distribution.entity';
 
 /**
  * One personalized link. The token itself is never stored: only its SHA-256 (for lookup) and a random nonce
@@ -19,5 +20,11 @@ export class SurveyLinkEntity {
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;
   @Column('text', { name: 'response_status', default: 'Not Started' }) responseStatus: ResponseStatus;
   @Column('timestamptz', { name: 'opened_at', nullable: true }) openedAt: Date | null;
+  @Column('uuid', { name: 'contact_id', nullable: true }) contactId: string | null;
+  /** Submissions counted against the distribution's limit in the current window. */
+  @Column('int', { default: 0 }) submissions: number;
+  @Column('timestamptz', { name: 'window_started_at', nullable: true }) windowStartedAt: Date | null;
+  /** The limit frozen when the link was issued (null: unlimited). */
+  @Column('jsonb', { name: 'submission_limit', nullable: true }) submissionLimit: SubmissionLimit | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

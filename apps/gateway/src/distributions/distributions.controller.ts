@@ -1,0 +1,254 @@
+import { Body, Controller, Get, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource, EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { DomainError, ErrorCode, newId } from '@fg/common';
+import { DistributionEntity, SurveyEntity } from '@fg/persistence';
+import { ZodPipe } from '@fg/platform';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { RequirePermission } from '../auth/permissions';
+
+const uuid = new ZodPipe(z.string().uuid('ids are UUIDs'));
+const label = z.record(z.string().min(2).max(16), z.string().min(1).max(2000));
+
+export const question = z.discriminatedUnion('type', [
+  z
+    .object({
+      id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
+      type: z.literal('nps'),
+      label,
+      required: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
+      type: z.literal('rating'),
+      label,
+      required: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
+      type: z.literal('single_choice'),
+      label,
+      options: z
+        .array(z.object({ value: z.string().min(1).max(100), label }).strict())
+        .min(2)
+        .max(50),
+      required: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
+      type: z.literal('free_text'),
+      label,
+      required: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
+const surveyBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    languages: z.array(z.string().min(2).max(16)).min(1).default(['en']),
+    questions: z.array(question).max(100).default([]),
+    status: z.enum(['active', 'closed']).default('active'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const ids = s.questions.map((q) => q.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['questions', i, 'id'],
+          message: `duplicate question id "${id}"`,
+        });
+    });
+  });
+
+const period = z
+  .object({
+    amount: z.number().int().positive().max(1000),
+    unit: z.enum(['days', 'weeks', 'months', 'years']),
+  })
+  .strict();
+
+export const distributionBody = z
+  .object({
+    surveyId: z.string().uuid(),
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).default(''),
+    /** standard: the whole survey on one page; conversational: one question at a time. */
+    format: z.enum(['standard', 'conversational']).default('standard'),
+    /** Before it the link shows "not open yet"; null = open at once. */
+    startsAt: z.coerce.date().nullable().default(null),
+    expiry: z
+      .discriminatedUnion('mode', [
+        z.object({ mode: z.literal('none') }).strict(),
+        z.object({ mode: z.literal('static'), at: z.string().datetime({ offset: true }) }).strict(),
+        z
+          .object({
+            mode: z.literal('dynamic'),
+            amount: z.number().int().positive().max(100000),
+            unit: z.enum(['hours', 'days']),
+          })
+          .strict(),
+      ])
+      .default({ mode: 'none' }),
+    submissionLimit: z
+      .object({ allowed: z.number().int().min(1).max(1000), reset: period.nullable().default(null) })
+      .strict()
+      .nullable()
+      .default(null),
+    /** Case custom field → value: columns on every response and export. */
+    tags: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'tag names are identifiers'),
+        z.string().max(500),
+      )
+      .default({}),
+    defaultLanguage: z.string().min(2).max(16).default('en'),
+    hosting: z
+      .discriminatedUnion('mode', [
+        z.object({ mode: z.literal('hosted') }).strict(),
+        z
+          .object({
+            mode: z.literal('external'),
+            url: z
+              .string()
+              .url()
+              .refine((u) => u.startsWith('https://'), 'must be https'),
+          })
+          .strict(),
+      ])
+      .default({ mode: 'hosted' }),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.expiry.mode === 'static' && d.startsAt && Date.parse(d.expiry.at) <= d.startsAt.getTime())
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['expiry', 'at'],
+        message: 'must be after startsAt',
+      });
+  });
+type DistributionBody = z.infer<typeof distributionBody>;
+
+/** How the API says whether a distribution is live, and why not. */
+function present(d: DistributionEntity) {
+  const activation =
+    d.status === 'draft'
+      ? 'draft: becomes active when an enabled rule references it'
+      : d.status === 'active'
+        ? 'active: referenced by a rule'
+        : `${d.status}: rules can't reference it`;
+  return { ...d, activation };
+}
+
+/** Surveys and their trigger-based personalized-link distributions. */
+@ApiTags('distributions')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@Controller('ops')
+export class DistributionsController {
+  constructor(private readonly ds: DataSource) {}
+
+  @Post('surveys')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({
+    summary: 'Create a survey (hosted questions: nps, rating, single_choice, free_text; labels per language)',
+  })
+  async createSurvey(@Body(new ZodPipe(surveyBody)) s: z.infer<typeof surveyBody>) {
+    const id = newId();
+    await this.ds.getRepository(SurveyEntity).insert({ id, ...s });
+    return this.ds.getRepository(SurveyEntity).findOneByOrFail({ id });
+  }
+
+  @Put('surveys/:id')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Replace a survey (status "closed" closes every link to it)' })
+  async putSurvey(
+    @Param('id', uuid) id: string,
+    @Body(new ZodPipe(surveyBody)) s: z.infer<typeof surveyBody>,
+  ) {
+    const r = await this.ds.getRepository(SurveyEntity).update(id, s);
+    if (!r.affected) throw new DomainError(ErrorCode.NOT_FOUND, `survey ${id} does not exist`);
+    return this.ds.getRepository(SurveyEntity).findOneByOrFail({ id });
+  }
+
+  @Get('surveys/:id')
+  @RequirePermission('distribution:view')
+  async survey(@Param('id', uuid) id: string) {
+    const s = await this.ds.getRepository(SurveyEntity).findOneBy({ id });
+    if (!s) throw new DomainError(ErrorCode.NOT_FOUND, `survey ${id} does not exist`);
+    return s;
+  }
+
+  @Post('distributions')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({
+    summary: 'Create a trigger-based personalized-link distribution (a draft until a rule references it)',
+  })
+  @ApiBody({
+    schema: {
+      example: {
+        surveyId: '00000000-0000-4000-8000-000000000000',
+        name: 'Resolved cases',
+        expiry: { mode: 'dynamic', amount: 7, unit: 'days' },
+        submissionLimit: { allowed: 1, reset: { amount: 1, unit: 'months' } },
+        tags: { program: 'support-csat' },
+      },
+    },
+  })
+  async create(@Body(new ZodPipe(distributionBody)) b: DistributionBody) {
+    return this.ds.transaction(async (em) => {
+      await this.requireSurvey(em, b.surveyId);
+      const id = newId();
+      await em.getRepository(DistributionEntity).insert({ id, ...b, status: 'draft' });
+      return present(await em.getRepository(DistributionEntity).findOneByOrFail({ id }));
+    });
+  }
+
+  @Put('distributions/:id')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({
+    summary: 'Replace the settings of a distribution (links already issued keep what they were issued with)',
+  })
+  async update(@Param('id', uuid) id: string, @Body(new ZodPipe(distributionBody)) b: DistributionBody) {
+    return this.ds.transaction(async (em) => {
+      const d = await em
+        .getRepository(DistributionEntity)
+        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
+      if (b.surveyId !== d.surveyId)
+        throw new DomainError(ErrorCode.VALIDATION, 'surveyId: a distribution stays with its survey', {
+          fields: [{ field: 'surveyId', message: 'a distribution stays with its survey' }],
+        });
+      const expired = b.expiry.mode === 'static' && Date.parse(b.expiry.at) <= Date.now();
+      await em
+        .getRepository(DistributionEntity)
+        .update(id, { ...b, status: expired ? 'expired' : d.status === 'expired' ? 'draft' : d.status });
+      return present(await em.getRepository(DistributionEntity).findOneByOrFail({ id }));
+    });
+  }
+
+  @Get('distributions/:id')
+  @RequirePermission('distribution:view')
+  @ApiOperation({ summary: 'A distribution, with whether it is active and why not' })
+  async get(@Param('id', uuid) id: string) {
+    const d = await this.ds.getRepository(DistributionEntity).findOneBy({ id });
+    if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
+    return present(d);
+  }
+
+  private async requireSurvey(em: EntityManager, id: string) {
+    if (!(await em.getRepository(SurveyEntity).existsBy({ id })))
+      throw new DomainError(ErrorCode.VALIDATION, `surveyId: survey ${id} does not exist`, {
+        fields: [{ field: 'surveyId', message: `survey ${id} does not exist` }],
+      });
+  }
+}
