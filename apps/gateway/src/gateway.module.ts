@@ -11,6 +11,9 @@ import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer'
 import { ChannelToolsService } from './channels/channel-tools.service';
 import { DistributionChannelsController, SuppressionsController } from './channels/channels.controller';
 import { DistributionsController } from './distributions/distributions.controller';
+import { ContactLinksService } from './links/contact-links.service';
+import { IdempotencyService } from './links/idempotency.service';
+import { LinksController } from './links/links.controller';
 import { ResponsesController } from './responses/responses.controller';
 import { RulesAdminService } from './rules/rules-admin.service';
 import { RuleEvaluationsController, RulesController } from './rules/rules.controller';
@@ -26,6 +29,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     RuleEvaluationsController,
     ResponsesController,
     DistributionsController,
+    LinksController,
     DistributionChannelsController,
     SuppressionsController,
     CaseEventsController,
@@ -38,6 +42,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
     RulesAdminService,
     SurveyStateRepository,
     ChannelToolsService,
+    ContactLinksService,
+    IdempotencyService,
     LandingService,
     WebhooksService,
     DeliveryReceiptsConsumer,

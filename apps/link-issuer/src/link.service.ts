@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, newId } from '@fg/common';
 import type { Scalar } from '@fg/contracts';
-import { CaseEntity, DistributionEntity, ExpiryConfig, SurveyLinkEntity } from '@fg/persistence';
-import { LinkTokens, transactionData } from '@fg/invites';
+import { CaseEntity, DistributionEntity, SurveyLinkEntity } from '@fg/persistence';
+import { LinkTokens, expiryFrom, transactionData } from '@fg/invites';
 import { OutboxService } from '@fg/messaging';
 
 export interface IssuedLink {
@@ -181,16 +181,4 @@ export class LinkService {
 
 function str(v: Scalar | undefined): string | undefined {
   return typeof v === 'string' && v ? v : undefined;
-}
-
-/** An absolute UTC instant, computed here, never by the client. */
-export function expiryFrom(e: ExpiryConfig, now: Date): Date | null {
-  switch (e.mode) {
-    case 'none':
-      return null;
-    case 'static':
-      return new Date(e.at);
-    case 'dynamic':
-      return new Date(now.getTime() + e.amount * (e.unit === 'hours' ? 3_600_000 : 86_400_000));
-  }
 }

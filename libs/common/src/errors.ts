@@ -14,6 +14,8 @@ export enum ErrorCode {
   PROVIDER_PERMANENT = 'PROVIDER_PERMANENT',
   PROVIDER_TRANSIENT = 'PROVIDER_TRANSIENT',
   INVALID_MESSAGE = 'INVALID_MESSAGE',
+  /** Understood but refused as it stands (e.g. an idempotency key reused with another body). */
+  UNPROCESSABLE = 'UNPROCESSABLE',
 }
 
 export class DomainError extends Error {

@@ -1,5 +1,5 @@
 import type { Scalar } from '@fg/contracts';
-import type { CaseEntity, DistributionEntity } from '@fg/persistence';
+import type { CaseEntity, DistributionEntity, ExpiryConfig } from '@fg/persistence';
 
 /** The values the link's messages and pages may use, frozen when the link is issued. */
 export function transactionData(
@@ -21,4 +21,16 @@ export function transactionData(
     // Profile attributes: {{profile_tier}}, {{profile_work_email}}, …
     ...Object.fromEntries(Object.entries(c.attributes ?? {}).map(([k, v]) => [`profile_${k}`, v])),
   };
+}
+
+/** An absolute UTC instant, computed here, never by the client. */
+export function expiryFrom(e: ExpiryConfig, now: Date): Date | null {
+  switch (e.mode) {
+    case 'none':
+      return null;
+    case 'static':
+      return new Date(e.at);
+    case 'dynamic':
+      return new Date(now.getTime() + e.amount * (e.unit === 'hours' ? 3_600_000 : 86_400_000));
+  }
 }

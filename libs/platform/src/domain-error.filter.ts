@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.PROVIDER_PERMANENT]: 502,
   [ErrorCode.PROVIDER_TRANSIENT]: 503,
   [ErrorCode.INVALID_MESSAGE]: 500,
+  [ErrorCode.UNPROCESSABLE]: 422,
 };
 
 /** Maps domain errors to HTTP at the edge: `{ error: { code, message, details } }`. */

@@ -261,8 +261,8 @@ export class ChannelToolsService {
         dist,
       );
       await em.query(
-        `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
+        `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language, created_at, source)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'test')`,
         [
           linkId,
           id,

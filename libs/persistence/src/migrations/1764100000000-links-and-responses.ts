@@ -14,13 +14,15 @@ export class LinksAndResponses1764100000000 implements MigrationInterface {
     // { mode: 'hosted' } | { mode: 'external', url }
     await q.query(`ALTER TABLE distributions ADD COLUMN hosting jsonb NOT NULL DEFAULT '{"mode":"hosted"}'`);
     await q.query(`ALTER TABLE survey_links ADD COLUMN contact_id uuid`);
+    // rule (link-issuer), api (one-call), bulk (segment CSV), test (test send)
+    await q.query(`ALTER TABLE survey_links ADD COLUMN source text NOT NULL DEFAULT 'rule'`);
     await q.query(`ALTER TABLE survey_links ADD COLUMN submissions int NOT NULL DEFAULT 0`);
     await q.query(`ALTER TABLE survey_links ADD COLUMN window_started_at timestamptz`);
     await q.query(`ALTER TABLE survey_links ADD COLUMN submission_limit jsonb`);
     await q.query(`ALTER TABLE survey_links ADD COLUMN reported_sent_at timestamptz`);
     await q.query(`ALTER TABLE survey_links ADD COLUMN reported_sent_channel text`);
     await q.query(
-      `CREATE UNIQUE INDEX survey_links_one_per_contact ON survey_links (distribution_id, contact_id) WHERE contact_id IS NOT NULL AND case_id IS NULL`,
+      `CREATE UNIQUE INDEX survey_links_one_bulk_per_contact ON survey_links (distribution_id, contact_id) WHERE source = 'bulk'`,
     );
     await q.query(`
       CREATE TABLE responses (
@@ -76,7 +78,7 @@ export class LinksAndResponses1764100000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     for (const t of ['idempotency_keys', 'segments', 'contacts', 'responses'])
       await q.query(`DROP TABLE ${t}`);
-    await q.query(`DROP INDEX survey_links_one_per_contact`);
+    await q.query(`DROP INDEX survey_links_one_bulk_per_contact`);
     for (const c of [
       'reported_sent_channel',
       'reported_sent_at',
@@ -84,6 +86,7 @@ export class LinksAndResponses1764100000000 implements MigrationInterface {
       'window_started_at',
       'submissions',
       'contact_id',
+      'source',
     ])
       await q.query(`ALTER TABLE survey_links DROP COLUMN ${c}`);
     await q.query(`ALTER TABLE distributions DROP COLUMN hosting`);

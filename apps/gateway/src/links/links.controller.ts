@@ -1,0 +1,497 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { DataSource, EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
+import { responseStatus, scalar } from '@fg/contracts';
+import { DistributionEntity, returnedRows } from '@fg/persistence';
+import { ResponseStatusService, expiryFrom } from '@fg/invites';
+import { MessagingService, OutboxService } from '@fg/messaging';
+import { ZodPipe } from '@fg/platform';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { Principal } from '../auth/api-key.service';
+import { RequirePermission } from '../auth/permissions';
+import { LandingService } from '../landing/landing.service';
+import { ContactLinksService, ContactRow } from './contact-links.service';
+import { IdempotencyService } from './idempotency.service';
+
+const uuid = (what: string) => new ZodPipe(z.string().uuid(`${what} ids are UUIDs`));
+const attributes = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'attribute names are identifiers'),
+  scalar,
+);
+
+const contactInput = z
+  .object({
+    /** Your id for the contact; a contact with this id is updated, not duplicated. */
+    id: z.string().min(1).max(200).optional(),
+    name: z.string().max(200).optional(),
+    firstName: z.string().max(100).optional(),
+    lastName: z.string().max(100).optional(),
+    email: z.string().email().optional(),
+    phone: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'phone must be E.164, e.g. +14155550100')
+      .optional(),
+    language: z.string().min(2).max(16).optional(),
+    attributes: attributes.default({}),
+  })
+  .strict();
+type ContactInput = z.infer<typeof contactInput>;
+
+const linkRequest = z
+  .object({
+    distributionId: z.string().uuid(),
+    contact: contactInput,
+    /** Bound to the link now, server-side: editing the URL can't change it. */
+    transactionData: attributes.default({}),
+    /** With a case id, the one link of (distribution, case) is returned, created on the first call. */
+    caseId: z.string().min(1).max(200).optional(),
+    language: z.string().min(2).max(16).optional(),
+  })
+  .strict();
+
+const sentReport = z
+  .object({
+    channel: z.string().regex(/^[a-z][a-z0-9_-]{1,31}$/, 'e.g. "in_app", "chat"'),
+    sentAt: z.coerce.date().optional(),
+  })
+  .strict();
+
+const bulkRequest = z
+  .object({
+    segmentId: z.string().uuid(),
+    /** Valid through the end of this day, UTC. */
+    expiresOn: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD')
+      .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'not a calendar date')
+      .optional(),
+    singleUse: z.boolean().default(true),
+  })
+  .strict();
+
+const segmentFilter: z.ZodType<unknown> = z.lazy(() =>
+  z.union([
+    z.object({ all: z.array(segmentFilter).min(1) }).strict(),
+    z.object({ any: z.array(segmentFilter).min(1) }).strict(),
+    z
+      .object({
+        attribute: z.string().regex(/^(attributes\.)?[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+        op: z.enum(['equals', 'not_equals', 'in', 'exists']),
+        value: z.union([scalar, z.array(scalar)]).optional(),
+      })
+      .strict(),
+  ]),
+);
+const segmentBody = z.object({ name: z.string().min(1).max(200), filter: segmentFilter }).strict();
+
+const report = z
+  .object({
+    ref: z.string().min(10).max(200),
+    status: responseStatus.exclude(['Not Started']),
+    occurredAt: z.coerce.date().optional(),
+  })
+  .strict();
+
+const CONTACT_COLUMNS: Record<string, string> = {
+  email: 'email',
+  phone: 'phone',
+  language: 'language',
+  first_name: 'first_name',
+  last_name: 'last_name',
+  custom_id: 'custom_id',
+};
+
+/** SQL for a segment filter over contacts; values are bound parameters. */
+function filterSql(f: unknown, params: unknown[]): string {
+  const node = f as { all?: unknown[]; any?: unknown[]; attribute?: string; op?: string; value?: unknown };
+  if (node.all) return `(${node.all.map((x) => filterSql(x, params)).join(' AND ')})`;
+  if (node.any) return `(${node.any.map((x) => filterSql(x, params)).join(' OR ')})`;
+  const name = node.attribute!.replace(/^attributes\./, '');
+  const column = CONTACT_COLUMNS[name]
+    ? `to_jsonb(${CONTACT_COLUMNS[name]})`
+    : `attributes -> $${params.push(name)}`;
+  switch (node.op) {
+    case 'exists':
+      return `(${column} IS NOT NULL AND ${column} <> 'null'::jsonb)`;
+    case 'in':
+      return `(${column} IN (SELECT jsonb_array_elements($${params.push(JSON.stringify(node.value))}::jsonb)))`;
+    case 'not_equals':
+      return `(${column} IS DISTINCT FROM $${params.push(JSON.stringify(node.value))}::jsonb)`;
+    default:
+      return `(${column} = $${params.push(JSON.stringify(node.value))}::jsonb)`;
+  }
+}
+
+const csv = (v: unknown) => {
+  const s =
+    v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** Links outside the rule flow: the one-call API, revocation, reports from other channels and tools, bulk links. */
+@ApiTags('links')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@Controller('ops')
+export class LinksController {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly links: ContactLinksService,
+    private readonly idempotency: IdempotencyService,
+    private readonly responses: ResponseStatusService,
+    private readonly landing: LandingService,
+    private readonly outbox: OutboxService,
+    private readonly messaging: MessagingService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Post('links')
+  @RequirePermission('distribution:edit')
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'same key and body replay the first answer',
+  })
+  @ApiOperation({ summary: 'A contact and its transaction data in, a personalized link out, in one call' })
+  @ApiBody({
+    schema: {
+      example: {
+        distributionId: '00000000-0000-4000-8000-000000000000',
+        contact: { id: 'crm-42', name: 'Ada Lovelace', email: 'ada@example.com', language: 'en' },
+        transactionData: { order_id: 'A-1001', store: 'Paris' },
+      },
+    },
+  })
+  async create(
+    @Body(new ZodPipe(linkRequest)) b: z.infer<typeof linkRequest>,
+    @Headers('idempotency-key') key: string | undefined,
+    @Req() req: Request & { principal?: Principal },
+    @Res() res: Response,
+  ) {
+    const out = await this.idempotency.run(req.principal!.keyId, key, b, async (em) => {
+      const dist = await this.usable(em, b.distributionId);
+      const contact = await this.upsertContacts(em, [b.contact]);
+      const [link] = await this.links.issue(em, dist, contact, {
+        source: 'api',
+        caseId: b.caseId,
+        expiresAt: expiryFrom(dist.expiry, this.clock.now()),
+        singleUse: false,
+        language: b.language,
+        data: b.transactionData,
+      });
+      return {
+        status: link.created ? 201 : 200,
+        body: {
+          linkId: link.linkId,
+          url: link.url,
+          expiresAt: link.expiresAt?.toISOString() ?? null,
+          contactId: contact[0].id,
+          distributionId: dist.id,
+        },
+      };
+    });
+    if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(out.status).json(out.body);
+  }
+
+  @Post('links/:id/revoke')
+  @HttpCode(200)
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Revoke one link: it then answers exactly like an unknown link' })
+  async revoke(@Param('id', uuid('link')) id: string) {
+    const [row] = returnedRows<{ revoked_at: Date }>(
+      await this.ds.query(
+        `UPDATE survey_links SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING revoked_at`,
+        [id, this.clock.now()],
+      ),
+    );
+    if (!row) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
+    return { linkId: id, revokedAt: row.revoked_at };
+  }
+
+  @Post('links/:id/sent')
+  @HttpCode(200)
+  @RequirePermission('distribution:edit')
+  @ApiOperation({
+    summary: 'Report that you delivered a link yourself (e.g. in-app), so invite counts stay true',
+  })
+  async sent(
+    @Param('id', uuid('link')) id: string,
+    @Body(new ZodPipe(sentReport)) b: z.infer<typeof sentReport>,
+  ) {
+    const rows = returnedRows<{ reported_sent_at: Date; reported_sent_channel: string }>(
+      await this.ds.query(
+        `UPDATE survey_links SET reported_sent_at = COALESCE(reported_sent_at, $2),
+                reported_sent_channel = COALESCE(reported_sent_channel, $3)
+         WHERE id = $1 RETURNING reported_sent_at, reported_sent_channel`,
+        [id, b.sentAt ?? this.clock.now(), b.channel],
+      ),
+    );
+    if (!rows.length) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
+    return { linkId: id, sentAt: rows[0].reported_sent_at, channel: rows[0].reported_sent_channel };
+  }
+
+  @Get('distributions/:id/stats')
+  @RequirePermission('distribution:view')
+  @ApiOperation({ summary: 'Links, invites sent (by us or reported by you) and responses of a distribution' })
+  async stats(@Param('id', uuid('distribution')) id: string) {
+    const [s]: Record<string, string>[] = await this.ds.query(
+      `SELECT (SELECT count(*) FROM survey_links WHERE distribution_id = $1) AS links,
+              (SELECT count(*) FROM invites WHERE distribution_id = $1 AND kind = 'invitation' AND sent_at IS NOT NULL) AS sent_by_us,
+              (SELECT count(*) FROM survey_links WHERE distribution_id = $1 AND reported_sent_at IS NOT NULL) AS reported_sent,
+              (SELECT count(*) FROM responses WHERE distribution_id = $1 AND status = 'Completed') AS completed`,
+      [id],
+    );
+    const byStatus: { response_status: string; n: string }[] = await this.ds.query(
+      `SELECT response_status, count(*) AS n FROM survey_links WHERE distribution_id = $1 GROUP BY 1`,
+      [id],
+    );
+    return {
+      links: Number(s.links),
+      invitesSent: Number(s.sent_by_us) + Number(s.reported_sent),
+      sentByUs: Number(s.sent_by_us),
+      reportedSent: Number(s.reported_sent),
+      completedResponses: Number(s.completed),
+      linksByResponseStatus: Object.fromEntries(byStatus.map((r) => [r.response_status, Number(r.n)])),
+    };
+  }
+
+  @Post('contacts')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Create or update contacts (by your id) in bulk, up to 10 000 per call' })
+  async contacts(
+    @Body(new ZodPipe(z.object({ contacts: z.array(contactInput).min(1).max(10_000) }).strict()))
+    b: {
+      contacts: ContactInput[];
+    },
+  ) {
+    const rows = await this.ds.transaction((em) => this.upsertContacts(em, b.contacts));
+    return { upserted: rows.length };
+  }
+
+  @Post('segments')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({
+    summary: 'A segment: a filter over contact attributes (all/any of attribute equals/not_equals/in/exists)',
+  })
+  async segment(@Body(new ZodPipe(segmentBody)) b: z.infer<typeof segmentBody>) {
+    const id = newId();
+    const params: unknown[] = [];
+    const where = filterSql(b.filter, params);
+    const [{ n }]: { n: string }[] = await this.ds.query(
+      `SELECT count(*) AS n FROM contacts WHERE ${where}`,
+      params,
+    );
+    await this.ds.query(`INSERT INTO segments (id, name, filter) VALUES ($1, $2, $3::jsonb)`, [
+      id,
+      b.name,
+      JSON.stringify(b.filter),
+    ]);
+    return { id, name: b.name, filter: b.filter, contacts: Number(n) };
+  }
+
+  /**
+   * Links for every contact of a segment, streamed as CSV while they are issued, a page at a time (never the
+   * whole segment in memory). Single-use by default; with `expiresOn`, valid through the end of that day, UTC.
+   * Running it again returns the same links.
+   */
+  @Post('distributions/:id/bulk-links')
+  @RequirePermission('distribution:edit')
+  @ApiOperation({ summary: 'Personal links for a segment, streamed as CSV' })
+  async bulk(
+    @Param('id', uuid('distribution')) id: string,
+    @Body(new ZodPipe(bulkRequest)) b: z.infer<typeof bulkRequest>,
+    @Res() res: Response,
+  ) {
+    const [segment]: { filter: unknown }[] = await this.ds.query(
+      `SELECT filter FROM segments WHERE id = $1`,
+      [b.segmentId],
+    );
+    if (!segment)
+      throw new DomainError(ErrorCode.VALIDATION, `segmentId: segment ${b.segmentId} does not exist`, {
+        fields: [{ field: 'segmentId', message: `segment ${b.segmentId} does not exist` }],
+      });
+    const dist = await this.usable(this.ds.manager, id);
+    const expiresAt = b.expiresOn
+      ? new Date(Date.parse(`${b.expiresOn}T00:00:00Z`) + 86_400_000)
+      : expiryFrom(dist.expiry, this.clock.now());
+    if (expiresAt && expiresAt <= this.clock.now())
+      throw new DomainError(ErrorCode.VALIDATION, 'expiresOn: that day is over', {
+        fields: [{ field: 'expiresOn', message: 'that day is over' }],
+      });
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="links-${id}.csv"`);
+    res.write('contact id,custom id,first name,last name,email,personal link\r\n');
+    const params: unknown[] = [];
+    const where = filterSql(segment.filter, params);
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const page = await this.ds.transaction(async (em) => {
+        const contacts: ContactRow[] = await em.query(
+          `SELECT id, custom_id, first_name, last_name, email, phone, language, attributes FROM contacts
+           WHERE ${where} AND id > $${params.length + 1} ORDER BY id LIMIT 1000`,
+          [...params, after],
+        );
+        const links = await this.links.issue(em, dist, contacts, {
+          source: 'bulk',
+          expiresAt,
+          singleUse: b.singleUse,
+        });
+        return { contacts, urls: new Map(links.map((l) => [l.contactId, l.url])) };
+      });
+      if (!page.contacts.length) break;
+      const chunk = page.contacts
+        .map(
+          (c) =>
+            [c.id, c.custom_id, c.first_name, c.last_name, c.email, page.urls.get(c.id)].map(csv).join(',') +
+            '\r\n',
+        )
+        .join('');
+      if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+      after = page.contacts[page.contacts.length - 1].id;
+      if (page.contacts.length < 1000) break;
+    }
+    res.end();
+  }
+
+  @Post('responses/report')
+  @HttpCode(200)
+  @RequirePermission('distribution:edit')
+  @ApiOperation({
+    summary: 'A survey hosted elsewhere reports progress with the signed reference it was given (fg_ref)',
+  })
+  async report(@Body(new ZodPipe(report)) b: z.infer<typeof report>) {
+    const ref = this.landing.verifyRef(b.ref);
+    if (!ref)
+      throw new DomainError(ErrorCode.VALIDATION, 'ref: not a reference we signed', {
+        fields: [{ field: 'ref', message: 'not a reference we signed' }],
+      });
+    const moved = await this.outbox.transaction((em) =>
+      this.responses.advance(em, ref.linkId, b.status, b.occurredAt ?? this.clock.now()),
+    );
+    if (moved) this.messaging.wakeRelay();
+    return { linkId: ref.linkId, status: b.status, changed: moved !== null };
+  }
+
+  @Get('distributions/:id/responses.csv')
+  @RequirePermission('distribution:view')
+  @ApiOperation({
+    summary: 'Responses with the distribution tags and each question as columns, streamed as CSV',
+  })
+  async export(
+    @Param('id', uuid('distribution')) id: string,
+    @Query('status') status: string | undefined,
+    @Res() res: Response,
+  ) {
+    const dist = await this.ds.getRepository(DistributionEntity).findOneBy({ id });
+    if (!dist) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
+    const [survey]: { questions: { id: string }[] }[] = await this.ds.query(
+      `SELECT questions FROM surveys WHERE id = $1`,
+      [dist.surveyId],
+    );
+    const tags = Object.keys(dist.tags);
+    const questions = survey.questions.map((q) => q.id);
+    res.status(200).setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.write(
+      ['response id', 'link id', 'case id', 'status', 'submitted at', ...tags, ...questions]
+        .map(csv)
+        .join(',') + '\r\n',
+    );
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows: {
+        id: string;
+        link_id: string;
+        case_id: string | null;
+        status: string;
+        submitted_at: Date | null;
+        tags: Record<string, string>;
+        answers: Record<string, unknown>;
+      }[] = await this.ds.query(
+        `SELECT id, link_id, case_id, status, submitted_at, tags, answers FROM responses
+           WHERE distribution_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT 1000`,
+        [id, after, status ?? null],
+      );
+      if (!rows.length) break;
+      res.write(
+        rows
+          .map(
+            (r) =>
+              [
+                r.id,
+                r.link_id,
+                r.case_id,
+                r.status,
+                r.submitted_at?.toISOString(),
+                ...tags.map((t) => r.tags[t]),
+                ...questions.map((q) => r.answers[q]),
+              ]
+                .map(csv)
+                .join(',') + '\r\n',
+          )
+          .join(''),
+      );
+      after = rows[rows.length - 1].id;
+    }
+    res.end();
+  }
+
+  private async usable(em: EntityManager, id: string): Promise<DistributionEntity> {
+    const d = await em.getRepository(DistributionEntity).findOneBy({ id });
+    if (!d)
+      throw new DomainError(ErrorCode.VALIDATION, `distributionId: distribution ${id} does not exist`, {
+        fields: [{ field: 'distributionId', message: `distribution ${id} does not exist` }],
+      });
+    if (d.status === 'failed' || d.status === 'expired')
+      throw new DomainError(
+        ErrorCode.CONFLICT,
+        `distribution ${id} is ${d.status}; no links are issued for it`,
+      );
+    return d;
+  }
+
+  /** Contacts by your id (updated in place) or new. */
+  private async upsertContacts(em: EntityManager, input: ContactInput[]): Promise<ContactRow[]> {
+    const rows = input.map((c) => {
+      const [first, ...rest] = (c.name ?? '').trim().split(/\s+/);
+      return {
+        id: newId(),
+        custom_id: c.id ?? null,
+        first_name: c.firstName ?? (first || null),
+        last_name: c.lastName ?? (rest.join(' ') || null),
+        email: c.email ?? null,
+        phone: c.phone ?? null,
+        language: c.language ?? null,
+        attributes: c.attributes,
+      };
+    });
+    return em.query(
+      `INSERT INTO contacts (id, custom_id, first_name, last_name, email, phone, language, attributes)
+       SELECT x.id, x.custom_id, x.first_name, x.last_name, x.email, x.phone, x.language, x.attributes
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, custom_id text, first_name text, last_name text, email text,
+            phone text, language text, attributes jsonb)
+       ON CONFLICT (custom_id) DO UPDATE SET first_name = COALESCE(excluded.first_name, contacts.first_name),
+         last_name = COALESCE(excluded.last_name, contacts.last_name), email = COALESCE(excluded.email, contacts.email),
+         phone = COALESCE(excluded.phone, contacts.phone), language = COALESCE(excluded.language, contacts.language),
+         attributes = contacts.attributes || excluded.attributes
+       RETURNING id, custom_id, first_name, last_name, email, phone, language, attributes`,
+      [JSON.stringify(rows)],
+    );
+  }
+}
