@@ -137,9 +137,8 @@ function filterSql(f: unknown, params: unknown[]): string {
   }
 }
 
-const csv = (v: unknown) => {
-  const s =
-    v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+const csv = (v: string | number | boolean | object | null | undefined) => {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
@@ -422,7 +421,7 @@ export class LinksController {
         status: string;
         submitted_at: Date | null;
         tags: Record<string, string>;
-        answers: Record<string, unknown>;
+        answers: Record<string, string | number>;
       }[] = await this.ds.query(
         `SELECT id, link_id, case_id, status, submitted_at, tags, answers FROM responses
            WHERE distribution_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT 1000`,
