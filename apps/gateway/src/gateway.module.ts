@@ -6,6 +6,7 @@ import { ApiKeyService } from './auth/api-key.service';
 import { CaseEventsController } from './events/case-events.controller';
 import { LandingController } from './landing/landing.controller';
 import { LandingService } from './landing/landing.service';
+import { ResponseReportsConsumer } from './landing/response-reports.consumer';
 import { OpsController } from './ops/ops.controller';
 import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer';
 import { ChannelToolsService } from './channels/channel-tools.service';
@@ -47,6 +48,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     LandingService,
     WebhooksService,
     DeliveryReceiptsConsumer,
+    ResponseReportsConsumer,
   ],
   exports: [ApiKeyService],
 })

@@ -236,3 +236,13 @@ export const surveyActionResult = z
   })
   .strict();
 export type SurveyActionResult = z.infer<typeof surveyActionResult>;
+
+/** A survey hosted elsewhere reports a respondent's progress, naming the link by the signed reference it got. */
+export const responseStatusReported = z
+  .object({
+    ref: z.string().min(10).max(200),
+    status: responseStatus.exclude(['Not Started']),
+    occurredAt: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
+export type ResponseStatusReported = z.infer<typeof responseStatusReported>;

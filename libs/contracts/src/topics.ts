@@ -98,6 +98,13 @@ export const Topics = {
     producers: ['gateway'],
     consumers: ['rules'],
   }),
+  responseReports: topic({
+    name: 'response.reports',
+    types: ['response.status.reported'],
+    schema: s.responseStatusReported,
+    producers: ['survey tools hosting a distribution elsewhere'],
+    consumers: ['gateway (response status)'],
+  }),
 } as const;
 
 export type TopicKey = keyof typeof Topics;
