@@ -55,6 +55,8 @@ export const envSchema = z.object({
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   SEND_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60000).default(250),
   SEND_RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
+  /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "10.0.0.0/8", "1"). */
+  TRUST_PROXY: z.string().optional(),
   LINK_GUESSES_PER_MINUTE: z.coerce.number().int().min(1).max(100000).default(30),
   RULES_MAX_CHAIN_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
   RULES_TIMER_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),

@@ -47,6 +47,10 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
   });
   app.useGlobalFilters(new DomainErrorFilter());
   (app as NestExpressApplication).disable('x-powered-by');
+  if (spec.config.TRUST_PROXY) {
+    const t = spec.config.TRUST_PROXY;
+    (app as NestExpressApplication).set('trust proxy', /^\d+$/.test(t) ? Number(t) : t === 'true' ? true : t);
+  }
   if (spec.openapi) setupOpenApi(app);
   return app;
 }

@@ -104,13 +104,13 @@ export class LandingService {
     const outcome = await this.resolve(token, client);
     if (outcome.state !== 'open') return outcome;
     const { link, survey, distribution } = outcome;
-    const { answers, problems } = parseAnswers(survey.questions, form, outcome.answers);
+    const { answers, problems } = parseAnswers(survey.questions, form, outcome.answers, link.language);
     if (problems.length) return { state: 'invalid', problems };
     const missing = survey.questions.filter((q) => q.required && answers[q.id] === undefined);
     if (submit && missing.length)
       return {
         state: 'invalid',
-        problems: missing.map((q) => `"${labelOf(q, link.language)}" needs an answer`),
+        problems: missing.map((q) => `“${labelOf(q, link.language)}” needs an answer`),
       };
     const now = this.clock.now();
     const status: ResponseStatus = submit
@@ -258,23 +258,28 @@ export function labelOf(q: Pick<SurveyQuestion, 'label'>, language: string): str
 }
 
 /** Answers from a form (`q.<id>` fields) on top of those saved before; each checked against its question. */
-export function parseAnswers(questions: SurveyQuestion[], form: Record<string, string>, saved: Answers) {
+export function parseAnswers(
+  questions: SurveyQuestion[],
+  form: Record<string, string>,
+  saved: Answers,
+  language = 'en',
+) {
   const answers: Answers = { ...saved };
   const problems: string[] = [];
   for (const q of questions) {
     const raw = form[`q.${q.id}`];
+    const name = `“${labelOf(q, language)}”`;
     if (raw === undefined || raw === '') continue;
     if (q.type === 'nps' || q.type === 'rating') {
       const [lo, hi] = q.type === 'nps' ? [0, 10] : [1, 5];
       const n = Number(raw);
       if (!Number.isInteger(n) || n < lo || n > hi)
-        problems.push(`"${q.id}" must be a whole number from ${lo} to ${hi}`);
+        problems.push(`${name} needs a whole number from ${lo} to ${hi}`);
       else answers[q.id] = n;
     } else if (q.type === 'single_choice') {
-      if (!(q.options ?? []).some((o) => o.value === raw))
-        problems.push(`"${q.id}" must be one of the choices`);
+      if (!(q.options ?? []).some((o) => o.value === raw)) problems.push(`${name} needs one of the choices`);
       else answers[q.id] = raw;
-    } else if (raw.length > 5000) problems.push(`"${q.id}" is longer than 5000 characters`);
+    } else if (raw.length > 5000) problems.push(`${name} is longer than 5000 characters`);
     else answers[q.id] = raw;
   }
   return { answers, problems };
