@@ -7,6 +7,7 @@ import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { HOUR, ManualClock } from './support/clock';
 import { eventually } from './support/eventually';
 import { KafkaTestClient } from './support/kafka';
+import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
 import { SendGridStub, SendGridWebhookSigner } from './support/sendgrid-stub';
 import { TwilioStub, twilioCreateMessageValidator, twilioError } from './support/twilio-stub';
@@ -65,19 +66,10 @@ describe('channel senders and receipts', () => {
     await sendgrid.close();
   });
 
-  const api = {
-    post: (path: string, body: unknown) =>
-      request(pipeline.gateway)
-        .post(path)
-        .set('Authorization', `Bearer ${key}`)
-        .send(body as object),
-    put: (path: string, body: unknown) =>
-      request(pipeline.gateway)
-        .put(path)
-        .set('Authorization', `Bearer ${key}`)
-        .send(body as object),
-    get: (path: string) => request(pipeline.gateway).get(path).set('Authorization', `Bearer ${key}`),
-  };
+  const api = opsApi(
+    () => pipeline.gateway,
+    () => key,
+  );
 
   /** A distribution set up over REST: accounts, fallback, templates, and the rule "invite on Resolved". */
   async function distribution(o: {

@@ -5,6 +5,7 @@ import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { HOUR, ManualClock } from './support/clock';
 import { eventually } from './support/eventually';
 import { KafkaTestClient, TopicWatch } from './support/kafka';
+import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
 
 const PUBLIC = 'https://surveys.example.test';
@@ -55,20 +56,10 @@ describe('personalized links', () => {
     await pipeline?.close();
   });
 
-  const api = {
-    post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
-      request(pipeline.gateway)
-        .post(path)
-        .set('Authorization', `Bearer ${key}`)
-        .set(headers)
-        .send(body as object),
-    put: (path: string, body: unknown) =>
-      request(pipeline.gateway)
-        .put(path)
-        .set('Authorization', `Bearer ${key}`)
-        .send(body as object),
-    get: (path: string) => request(pipeline.gateway).get(path).set('Authorization', `Bearer ${key}`),
-  };
+  const api = opsApi(
+    () => pipeline.gateway,
+    () => key,
+  );
   const page = (path: string, ip = '10.0.0.1') =>
     request(pipeline.gateway).get(path).set('X-Forwarded-For', ip);
   const answer = (path: string, form: Record<string, string>) =>

@@ -7,6 +7,7 @@ import { RuleTimersService } from '../apps/rules/src/rule-timers.service';
 import { HOUR, ManualClock } from './support/clock';
 import { eventually } from './support/eventually';
 import { KafkaTestClient } from './support/kafka';
+import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
 import { SendGridStub, SendGridWebhookSigner, StubRequest } from './support/sendgrid-stub';
 
@@ -71,22 +72,13 @@ describe('rule engine', () => {
     await sendgrid.close();
   });
 
-  const api = () => ({
-    post: (path: string, body: unknown) =>
-      request(pipeline.gateway)
-        .post(path)
-        .set('Authorization', `Bearer ${key}`)
-        .send(body as object),
-    put: (path: string, body: unknown) =>
-      request(pipeline.gateway)
-        .put(path)
-        .set('Authorization', `Bearer ${key}`)
-        .send(body as object),
-    get: (path: string) => request(pipeline.gateway).get(path).set('Authorization', `Bearer ${key}`),
-  });
+  const api = opsApi(
+    () => pipeline.gateway,
+    () => key,
+  );
 
   const createRule = async (def: Record<string, unknown>) => {
-    const res = await api().post('/ops/rules', def);
+    const res = await api.post('/ops/rules', def);
     expect(res.status).toBe(201);
     return res.body as { id: string; version: number };
   };
@@ -119,7 +111,7 @@ describe('rule engine', () => {
       [caseId],
     );
   const evaluationsOf = async (caseId: string) =>
-    (await api().get(`/ops/rule-evaluations?caseId=${caseId}&limit=100`).expect(200)).body as {
+    (await api.get(`/ops/rule-evaluations?caseId=${caseId}&limit=100`).expect(200)).body as {
       ruleId: string;
       trigger: string;
       matched: boolean;
@@ -191,7 +183,7 @@ describe('rule engine', () => {
 
     // The respondent of `answered` completes the survey (reported by the survey tool over REST) → thank-you.
     const [link] = await pipeline.ds.query(`SELECT id FROM survey_links WHERE case_id = $1`, [answered]);
-    const done = await api().post(`/ops/links/${link.id}/response-status`, { status: 'Completed' });
+    const done = await api.post(`/ops/links/${link.id}/response-status`, { status: 'Completed' });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ status: 'Completed', changed: true });
     await eventually(() =>
@@ -201,7 +193,7 @@ describe('rule engine', () => {
       ]),
     );
     // A second report changes nothing and sends no second thank-you.
-    const again = await api().post(`/ops/links/${link.id}/response-status`, { status: 'Completed' });
+    const again = await api.post(`/ops/links/${link.id}/response-status`, { status: 'Completed' });
     expect(again.body).toMatchObject({ changed: false });
 
     // `bounced` hard-bounces: its invite becomes Failed.
@@ -452,7 +444,7 @@ describe('rule engine', () => {
 
   it('validates rules on save with errors that point at the offending part', async () => {
     const { distributionId: d, surveyId } = await seedDistribution(pipeline.ds);
-    const bad = await api().post('/ops/rules', {
+    const bad = await api.post('/ops/rules', {
       name: 'bad',
       trigger: 'case.updated',
       conditions: {
@@ -470,7 +462,7 @@ describe('rule engine', () => {
     const wrongSurvey = randomUUID();
     const expired = (await seedDistribution(pipeline.ds)).distributionId;
     await pipeline.ds.query(`UPDATE distributions SET status = 'expired' WHERE id = $1`, [expired]);
-    const refs = await api().post('/ops/rules', {
+    const refs = await api.post('/ops/rules', {
       name: 'refs',
       trigger: 'case.updated',
       conditions: { survey: 'invite_status', distributionId: expired, op: 'in', value: ['Failed'] },
@@ -527,12 +519,12 @@ describe('rule engine', () => {
       actions: [{ type: 'send_invitation', distributionId: d, channel: 'email' }],
     };
     const rule = await createRule({ ...def, enabled: false });
-    const edited = await api().put(`/ops/rules/${rule.id}`, { ...def, enabled: false, name: 'Dry v2' });
+    const edited = await api.put(`/ops/rules/${rule.id}`, { ...def, enabled: false, name: 'Dry v2' });
     expect(edited.body.version).toBe(2);
-    expect((await api().get(`/ops/rules/${rule.id}/versions/1`).expect(200)).body.name).toBe('Dry');
+    expect((await api.get(`/ops/rules/${rule.id}/versions/1`).expect(200)).body.name).toBe('Dry');
 
     const dryCase = `dry-${randomUUID()}`;
-    const dry = await api()
+    const dry = await api
       .post(`/ops/rules/${rule.id}/dry-run`, {
         case: { caseId: dryCase, fields: { priority: 'Urgent' } },
       })
@@ -549,8 +541,8 @@ describe('rule engine', () => {
         ],
       },
     });
-    await api().post(`/ops/rules/${rule.id}/enable`, {}).expect(200);
-    const live = await api()
+    await api.post(`/ops/rules/${rule.id}/enable`, {}).expect(200);
+    const live = await api
       .post(`/ops/rules/${rule.id}/dry-run`, {
         case: { caseId: dryCase, fields: { priority: 'Urgent' } },
         survey: {
@@ -570,7 +562,7 @@ describe('rule engine', () => {
       [],
     );
     expect(await pipeline.ds.query(`SELECT 1 FROM rule_runs WHERE rule_id = $1`, [rule.id])).toEqual([]);
-    await api().post(`/ops/rules/${rule.id}/disable`, {}).expect(200);
+    await api.post(`/ops/rules/${rule.id}/disable`, {}).expect(200);
   });
 
   it('prunes traces older than RULES_TRACE_RETENTION_DAYS, keeping runs that still wait', async () => {

@@ -122,6 +122,15 @@ export const channelSettings = z
 
 const renderer = new TemplateRenderer();
 
+/** What a sample case binds, exactly as a real link would. */
+function sampleVariables(c: z.infer<typeof sampleCase>, dist: DistributionEntity) {
+  const { caseId, caseNumber, contact: person, ...rest } = c;
+  return transactionData(
+    { id: caseId, caseNumber: caseNumber ?? null, ...rest, contact: person ?? null },
+    dist,
+  );
+}
+
 /** Templates, preview, test send, clone, sender accounts and fallback of a distribution. */
 @Injectable()
 export class ChannelToolsService {
@@ -187,16 +196,7 @@ export class ChannelToolsService {
   async preview(id: string, body: z.infer<typeof previewBody>) {
     const dist = await this.distribution(this.ds.manager, id);
     const template = await this.template(id, body.channel, body.kind, body.language);
-    const vars = transactionData(
-      {
-        id: body.case.caseId,
-        caseNumber: body.case.caseNumber ?? null,
-        fields: body.case.fields,
-        customFields: body.case.customFields,
-        contact: body.case.contact ?? null,
-      },
-      dist,
-    );
+    const vars = sampleVariables(body.case, dist);
     const sampleLink = `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}/s/${'x'.repeat(LinkTokens.LENGTH)}`;
     const message = composeMessage(body.channel, template, dist, {
       inviteId: '00000000-0000-4000-8000-000000000000',
@@ -250,16 +250,7 @@ export class ChannelToolsService {
       const nonce = this.tokens.newNonce();
       const token = this.tokens.tokenFor(nonce);
       const linkId = newId();
-      const variables = transactionData(
-        {
-          id: body.case.caseId,
-          caseNumber: body.case.caseNumber ?? null,
-          fields: body.case.fields,
-          customFields: body.case.customFields,
-          contact: body.case.contact ?? null,
-        },
-        dist,
-      );
+      const variables = sampleVariables(body.case, dist);
       await em.query(
         `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language, created_at, source)
          VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'test')`,

@@ -11,43 +11,25 @@ import { RequirePermission } from '../auth/permissions';
 const uuid = new ZodPipe(z.string().uuid('ids are UUIDs'));
 const label = z.record(z.string().min(2).max(16), z.string().min(1).max(2000));
 
+const questionBase = {
+  id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'question ids: lowercase letters, digits, _'),
+  label,
+  required: z.boolean().default(false),
+};
 export const question = z.discriminatedUnion('type', [
+  z.object({ ...questionBase, type: z.literal('nps') }).strict(),
+  z.object({ ...questionBase, type: z.literal('rating') }).strict(),
   z
     .object({
-      id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
-      type: z.literal('nps'),
-      label,
-      required: z.boolean().default(false),
-    })
-    .strict(),
-  z
-    .object({
-      id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
-      type: z.literal('rating'),
-      label,
-      required: z.boolean().default(false),
-    })
-    .strict(),
-  z
-    .object({
-      id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
+      ...questionBase,
       type: z.literal('single_choice'),
-      label,
       options: z
         .array(z.object({ value: z.string().min(1).max(100), label }).strict())
         .min(2)
         .max(50),
-      required: z.boolean().default(false),
     })
     .strict(),
-  z
-    .object({
-      id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/),
-      type: z.literal('free_text'),
-      label,
-      required: z.boolean().default(false),
-    })
-    .strict(),
+  z.object({ ...questionBase, type: z.literal('free_text') }).strict(),
 ]);
 
 const surveyBody = z

@@ -16,7 +16,7 @@ import type { Request, Response } from 'express';
 import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
-import { responseStatus, scalar } from '@fg/contracts';
+import { contact, responseStatus, scalar } from '@fg/contracts';
 import { DistributionEntity, returnedRows } from '@fg/persistence';
 import { ResponseStatusService, expiryFrom } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
@@ -34,22 +34,12 @@ const attributes = z.record(
   scalar,
 );
 
-const contactInput = z
-  .object({
-    /** Your id for the contact; a contact with this id is updated, not duplicated. */
-    id: z.string().min(1).max(200).optional(),
-    name: z.string().max(200).optional(),
-    firstName: z.string().max(100).optional(),
-    lastName: z.string().max(100).optional(),
-    email: z.string().email().optional(),
-    phone: z
-      .string()
-      .regex(/^\+[1-9]\d{6,14}$/, 'phone must be E.164, e.g. +14155550100')
-      .optional(),
-    language: z.string().min(2).max(16).optional(),
-    attributes: attributes.default({}),
-  })
-  .strict();
+/** The contract's contact, with first and last name as alternatives to `name`. */
+const contactInput = contact.extend({
+  firstName: z.string().max(100).optional(),
+  lastName: z.string().max(100).optional(),
+  attributes: attributes.default({}),
+});
 type ContactInput = z.infer<typeof contactInput>;
 
 const linkRequest = z
