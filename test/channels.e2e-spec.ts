@@ -507,6 +507,23 @@ describe('channel senders and receipts', () => {
         'QUARANTINED: rule "One survey a month" allows 1 invitation(s) per contact per 30 days',
       );
       await statusOf(other.caseId, 'Invite Sent');
+      // A reminder of the invitation already sent is neither counted nor checked.
+      await api
+        .post('/ops/rules', {
+          name: 'remind',
+          trigger: 'case.updated',
+          conditions: { field: 'custom.remind', op: 'equals', value: d1 },
+          actions: [{ type: 'send_reminder', distributionId: d1, channel: 'sms' }],
+        })
+        .expect(201);
+      const remind = JSON.parse(first.msg.value) as { data: { customFields: Record<string, string> } };
+      remind.data.customFields.remind = d1;
+      await kafka.produce(topic('caseEvents'), [
+        { ...first.msg, value: JSON.stringify({ ...remind, id: randomUUID() }) },
+      ]);
+      await eventually(async () =>
+        expect((await invitesOf(first.caseId)).map((i) => i.status)).toEqual(['Invite Sent', 'Invite Sent']),
+      );
       // 31 days later the contact may be surveyed again.
       clock.advance(31 * 24 * HOUR);
       const third = caseFor(d2, { id: contactId, email: 'q@example.com' });
