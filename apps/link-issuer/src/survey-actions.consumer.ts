@@ -101,8 +101,9 @@ export class SurveyActionsConsumer implements EventHandler<'surveyActions'>, OnM
     const now = this.clock.now().toISOString();
     for (const e of events) {
       const o = outcomes.get(e)!;
-      // A dispatched invite's outcome is its first status on `invite.status` (carrying the action id).
-      if (o.outcome === 'dispatched') continue;
+      // A new invite's outcome is its first status on `invite.status` (carrying the action id); only a replay
+      // that found its invite already there is announced here.
+      if (o.outcome === 'dispatched' && o.reason === null) continue;
       this.outbox.add(em, {
         topic: 'surveyActionResults',
         key: e.data.caseId,
