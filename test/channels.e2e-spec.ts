@@ -6,7 +6,7 @@ import { SendReconciler } from '@fg/senders';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { HOUR, ManualClock } from './support/clock';
 import { eventually } from './support/eventually';
-import { KafkaTestClient } from './support/kafka';
+import { KafkaTestClient, structuredEvent } from './support/kafka';
 import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
 import { SendGridStub, SendGridWebhookSigner } from './support/sendgrid-stub';
@@ -135,22 +135,12 @@ describe('channel senders and receipts', () => {
 
   const caseFor = (d: string, contact: Record<string, unknown>, caseId = `case-${randomUUID()}`) => ({
     caseId,
-    msg: {
-      key: caseId,
-      value: JSON.stringify({
-        specversion: '1.0',
-        id: randomUUID(),
-        source: 'crm-test',
-        type: 'case.updated',
-        data: {
-          caseId,
-          caseNumber: caseId.slice(0, 13),
-          customFields: { program: d },
-          contact: { name: 'Ada Lovelace', ...contact },
-        },
-      }),
-      headers: { 'content-type': 'application/cloudevents+json' },
-    },
+    msg: structuredEvent(caseId, 'case.updated', {
+      caseId,
+      caseNumber: caseId.slice(0, 13),
+      customFields: { program: d },
+      contact: { name: 'Ada Lovelace', ...contact },
+    }),
   });
 
   const invitesOf = (caseId: string) =>
@@ -282,23 +272,13 @@ describe('channel senders and receipts', () => {
     const p = phone();
     const caseId = `case-${randomUUID()}`;
     await kafka.produce(topic('caseEvents'), [
-      {
-        key: caseId,
-        value: JSON.stringify({
-          specversion: '1.0',
-          id: randomUUID(),
-          source: 'crm-test',
-          type: 'case.updated',
-          data: {
-            caseId,
-            caseNumber: 'C-1',
-            fields: { conversation_account: '+15005550099' },
-            customFields: { program: `conv-${d}` },
-            contact: { name: 'Ada Lovelace', phone: p },
-          },
-        }),
-        headers: { 'content-type': 'application/cloudevents+json' },
-      },
+      structuredEvent(caseId, 'case.updated', {
+        caseId,
+        caseNumber: 'C-1',
+        fields: { conversation_account: '+15005550099' },
+        customFields: { program: `conv-${d}` },
+        contact: { name: 'Ada Lovelace', phone: p },
+      }),
     ]);
     await statusOf(caseId, 'Invite Sent');
     expect(twilio.messages(to(p))[0].form.From).toBe('+15005550099');

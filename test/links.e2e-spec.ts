@@ -4,7 +4,7 @@ import { Topics, deadLetterTopicOf } from '@fg/contracts';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { HOUR, ManualClock } from './support/clock';
 import { eventually } from './support/eventually';
-import { KafkaTestClient, TopicWatch } from './support/kafka';
+import { KafkaTestClient, TopicWatch, structuredEvent } from './support/kafka';
 import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
 
@@ -148,22 +148,13 @@ describe('personalized links', () => {
       })
       .expect(201);
     const caseId = `case-${randomUUID()}`;
-    const ev = (name: string) => ({
-      key: caseId,
-      value: JSON.stringify({
-        specversion: '1.0',
-        id: randomUUID(),
-        source: 'crm-test',
-        type: 'case.updated',
-        data: {
-          caseId,
-          fields: { status: 'Resolved' },
-          customFields: { program: d.id },
-          contact: { name, email: 'a@example.com' },
-        },
-      }),
-      headers: { 'content-type': 'application/cloudevents+json' },
-    });
+    const ev = (name: string) =>
+      structuredEvent(caseId, 'case.updated', {
+        caseId,
+        fields: { status: 'Resolved' },
+        customFields: { program: d.id },
+        contact: { name, email: 'a@example.com' },
+      });
     const [viaApi] = await Promise.all([
       Promise.all(Array.from({ length: 12 }, () => link(d.id, { caseId }))),
       kafka.produce(topic('caseEvents'), [ev('Ada Lovelace'), ev('Ada Lovelace')]),
@@ -357,17 +348,8 @@ describe('personalized links', () => {
       .post('/ops/responses/report', { ref, status: 'In Progress' })
       .expect(200, { linkId: l.linkId, status: 'In Progress', changed: true });
     const dlq = await kafka.watch(deadLetterTopicOf(topic('responseReports')));
-    const report = (r: string, status: string) => ({
-      key: l.linkId,
-      value: JSON.stringify({
-        specversion: '1.0',
-        id: randomUUID(),
-        source: 'tool',
-        type: 'response.status.reported',
-        data: { ref: r, status },
-      }),
-      headers: { 'content-type': 'application/cloudevents+json' },
-    });
+    const report = (r: string, status: string) =>
+      structuredEvent(l.linkId, 'response.status.reported', { ref: r, status }, 'tool');
     await kafka.produce(topic('responseReports'), [report(forged, 'Completed'), report(ref, 'Completed')]);
     await responses.waitFor<{ linkId: string; status: string }>(
       (m) => m.data.linkId === l.linkId && m.data.status === 'Completed',

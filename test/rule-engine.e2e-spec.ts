@@ -6,7 +6,7 @@ import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { RuleTimersService } from '../apps/rules/src/rule-timers.service';
 import { HOUR, ManualClock } from './support/clock';
 import { eventually } from './support/eventually';
-import { KafkaTestClient } from './support/kafka';
+import { KafkaTestClient, structuredEvent } from './support/kafka';
 import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
 import { SendGridStub, SendGridWebhookSigner, StubRequest } from './support/sendgrid-stub';
@@ -83,17 +83,8 @@ describe('rule engine', () => {
     return res.body as { id: string; version: number };
   };
 
-  const caseEvent = (caseId: string, data: Record<string, unknown>, type = 'case.updated') => ({
-    key: caseId,
-    value: JSON.stringify({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: 'crm-test',
-      type,
-      data: { caseId, caseNumber: caseId.slice(0, 13), ...data },
-    }),
-    headers: { 'content-type': 'application/cloudevents+json' },
-  });
+  const caseEvent = (caseId: string, data: Record<string, unknown>, type = 'case.updated') =>
+    structuredEvent(caseId, type, { caseId, caseNumber: caseId.slice(0, 13), ...data });
 
   const resolved = (caseId: string, program: string, email = 'ada@example.com') =>
     caseEvent(caseId, {

@@ -85,3 +85,17 @@ function parseOrNull(v: string | null): unknown {
     return null;
   }
 }
+
+/** A structured-mode CloudEvent record (what a CRM or tool produces), keyed by `key`, with a fresh id. */
+export function structuredEvent(
+  key: string,
+  type: string,
+  data: Record<string, unknown>,
+  source = 'crm-test',
+) {
+  return {
+    key,
+    value: JSON.stringify({ specversion: '1.0', id: randomUUID(), source, type, data }),
+    headers: { 'content-type': 'application/cloudevents+json' },
+  };
+}
