@@ -23,21 +23,28 @@ export class RuleRepository {
   /** Parsed rules by id and version: a version never changes, so parsing once is enough. */
   private readonly parsed = new Map<string, LoadedRule>();
 
+  /** Enabled rules, read once per transaction (a consumer batch or a timer tick), in evaluation order. */
+  private readonly perTransaction = new WeakMap<EntityManager, Promise<LoadedRule[]>>();
+
+  private enabled(em: EntityManager): Promise<LoadedRule[]> {
+    let rules = this.perTransaction.get(em);
+    if (!rules) {
+      rules = em
+        .getRepository(RuleEntity)
+        .find({ where: { enabled: true }, order: { priority: 'ASC', createdAt: 'ASC' } })
+        .then((rows) => rows.map((r) => this.load(r)));
+      this.perTransaction.set(em, rules);
+    }
+    return rules;
+  }
+
   async enabledFor(em: EntityManager, trigger: string): Promise<LoadedRule[]> {
-    const rows = await em.getRepository(RuleEntity).find({
-      where: { trigger: trigger as RuleEntity['trigger'], enabled: true },
-      order: { priority: 'ASC', createdAt: 'ASC' },
-    });
-    return rows.map((r) => this.load(r));
+    return (await this.enabled(em)).filter((r) => r.trigger === trigger);
   }
 
   /** Enabled rules with a "last sent before" condition (any trigger): they are re-evaluated on timers. */
   async timed(em: EntityManager): Promise<LoadedRule[]> {
-    const rows = await em.getRepository(RuleEntity).find({
-      where: { enabled: true },
-      order: { priority: 'ASC', createdAt: 'ASC' },
-    });
-    return rows.map((r) => this.load(r)).filter((r) => r.timers.length > 0);
+    return (await this.enabled(em)).filter((r) => r.timers.length > 0);
   }
 
   async byIds(em: EntityManager, ids: string[]): Promise<Map<string, LoadedRule>> {

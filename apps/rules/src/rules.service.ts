@@ -59,7 +59,6 @@ export class RulesService {
    */
   async onCaseEvents(events: CloudEvent<CaseEventData>[], em: EntityManager): Promise<RuleEvaluation[][]> {
     const snapshots = await this.cases.lockMany(em, [...new Set(events.map((e) => e.data.caseId))]);
-    const rulesByTrigger = new Map<string, LoadedRule[]>();
     const touched = new Map<string, CaseSnapshot>();
     const requests: (EvaluationRequest | null)[] = [];
     for (const event of events) {
@@ -87,11 +86,7 @@ export class RulesService {
       };
       snapshots.set(data.caseId, next);
       touched.set(data.caseId, next);
-      let rules = rulesByTrigger.get(event.type);
-      if (!rules) {
-        rules = await this.rules.enabledFor(em, event.type);
-        rulesByTrigger.set(event.type, rules);
-      }
+      const rules = await this.rules.enabledFor(em, event.type);
       requests.push({
         caseId: data.caseId,
         eventKey: `${event.source}#${event.id}`,
