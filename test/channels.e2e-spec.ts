@@ -55,7 +55,12 @@ describe('channel senders and receipts', () => {
       await pipeline.apps
         .get('gateway')!
         .get(ApiKeyService)
-        .create('channels admin', ['rules:configure', 'distribution:edit', 'distribution:view'])
+        .create('channels admin', [
+          'rules:configure',
+          'case-fields:configure',
+          'distribution:edit',
+          'distribution:view',
+        ])
     ).key;
   });
 

@@ -46,7 +46,12 @@ describe('personalized links', () => {
       await pipeline.apps
         .get('gateway')!
         .get(ApiKeyService)
-        .create('links', ['distribution:edit', 'distribution:view', 'rules:configure'])
+        .create('links', [
+          'distribution:edit',
+          'distribution:view',
+          'rules:configure',
+          'case-fields:configure',
+        ])
     ).key;
     responses = await kafka.watch(topic('responseStatus'));
   });

@@ -62,7 +62,12 @@ describe('rule engine', () => {
       await pipeline.apps
         .get('gateway')!
         .get(ApiKeyService)
-        .create('rules admin', ['rules:configure', 'distribution:edit', 'distribution:view'])
+        .create('rules admin', [
+          'rules:configure',
+          'case-fields:configure',
+          'distribution:edit',
+          'distribution:view',
+        ])
     ).key;
   });
 

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AppConfig, freePort, loadConfig, sha256 } from '@fg/common';
+import { AppConfig, freePort, loadConfig } from '@fg/common';
 import { InProcessTransport } from '@fg/messaging';
 import { createApp } from '@fg/platform';
-import { GatewayModule } from '@fg/gateway';
+import { ApiKeyService, GatewayModule, PERMISSIONS } from '@fg/gateway';
 import { LinkIssuerModule } from '@fg/link-issuer';
 import { RulesModule } from '@fg/rules';
 import { SenderEmailModule } from '@fg/sender-email';
@@ -82,21 +82,9 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     await app.init();
     const ds = app.get(DataSource);
     await seedDemoData(ds);
-    await ds.query(
-      `INSERT INTO api_keys (id, name, key_hash, permissions) VALUES ($1, 'embedded demo key', $2, $3)
-       ON CONFLICT (key_hash) DO NOTHING`,
-      [
-        '00000000-0000-4000-8000-00000000de00',
-        sha256(secrets.demoApiKey),
-        [
-          'distribution:view',
-          'distribution:edit',
-          'rules:configure',
-          'case-fields:configure',
-          'case-events:publish',
-        ],
-      ],
-    );
+    await app
+      .get(ApiKeyService)
+      .ensure('00000000-0000-4000-8000-00000000de00', 'embedded demo key', secrets.demoApiKey, PERMISSIONS);
     await app.listen(opts.port, '127.0.0.1');
   } catch (e) {
     await app.close().catch(() => undefined);

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { InvitesModule } from '@fg/invites';
 import { SurveyStateRepository } from '@fg/rules-core';
+import { AccessService } from './auth/access.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeyService } from './auth/api-key.service';
 import { CaseEventsController } from './events/case-events.controller';
 import { LandingController } from './landing/landing.controller';
@@ -25,6 +27,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
 @Module({
   imports: [InvitesModule],
   controllers: [
+    ApiKeysController,
     OpsController,
     RulesController,
     RuleEvaluationsController,
@@ -39,6 +42,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
   ],
   providers: [
     ApiKeyService,
+    AccessService,
     ApiKeyGuard,
     RulesAdminService,
     SurveyStateRepository,

@@ -4,7 +4,7 @@ import type { InviteStatusChanged } from '@fg/contracts';
 import { APP_CONFIG, AppConfig, Clock, Metrics, deterministicUuid } from '@fg/common';
 import { MessagingService, OutboxService } from '@fg/messaging';
 import { durationMs } from '@fg/rules-core';
-import { RuleRepository } from './rule.repository';
+import { RuleCatalog } from './rule-catalog';
 import { RulesService } from './rules.service';
 
 interface TimerRow {
@@ -36,7 +36,7 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly outbox: OutboxService,
     private readonly messaging: MessagingService,
-    private readonly rules: RuleRepository,
+    private readonly rules: RuleCatalog,
     private readonly evaluator: RulesService,
     private readonly clock: Clock,
     private readonly metrics: Metrics,

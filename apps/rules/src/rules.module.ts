@@ -6,7 +6,7 @@ import {
   ResponseStatusConsumer,
 } from './consumers';
 import { CaseRepository } from './case.repository';
-import { RuleRepository } from './rule.repository';
+import { RuleCatalog } from './rule-catalog';
 import { RuleRunsService } from './rule-runs.service';
 import { RuleTimersService } from './rule-timers.service';
 import { RulesService } from './rules.service';
@@ -19,7 +19,7 @@ import { SurveyStateRepository } from '@fg/rules-core';
 @Module({
   providers: [
     CaseRepository,
-    RuleRepository,
+    RuleCatalog,
     SurveyStateRepository,
     RuleRunsService,
     RulesService,

@@ -4,7 +4,7 @@ import { CaseEventData, CloudEvent } from '@fg/contracts';
 import { APP_CONFIG, AppConfig, Clock, Metrics, deterministicUuid, withCorrelation } from '@fg/common';
 import { CaseView, ConditionTrace, SurveyState, caseView, evaluate } from '@fg/rules-core';
 import { CaseRepository, CaseSnapshot } from './case.repository';
-import { LoadedRule, RuleRepository } from './rule.repository';
+import { LoadedRule, RuleCatalog } from './rule-catalog';
 import { Run, RuleRunsService } from './rule-runs.service';
 import { SurveyStateRepository } from '@fg/rules-core';
 
@@ -41,7 +41,7 @@ export class RulesService {
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly cases: CaseRepository,
-    private readonly rules: RuleRepository,
+    private readonly rules: RuleCatalog,
     private readonly surveys: SurveyStateRepository,
     private readonly runs: RuleRunsService,
     private readonly clock: Clock,

@@ -7,3 +7,4 @@ export * from './response-status.service';
 export * from './suppression.service';
 export * from './quarantine.service';
 export * from './transaction-data';
+export * from './external-ref';

@@ -3,3 +3,4 @@ export { MIGRATIONS } from './migrations';
 export { dataSourceOptions, runMigrations } from './data-source';
 export * from './persistence.module';
 export * from './transaction';
+export * from './repositories';

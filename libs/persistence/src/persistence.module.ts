@@ -2,10 +2,11 @@ import { DynamicModule, Global, Inject, Module, OnModuleDestroy, OnModuleInit } 
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@fg/common';
 import { dataSourceOptions, runMigrations } from './data-source';
+import { REPOSITORIES } from './repositories';
 
 /**
- * One DataSource per process, migrations applied at start-up under an advisory lock. Repositories and
- * services inject `DataSource` and use its manager or a transaction's.
+ * One DataSource per process, migrations applied at start-up under an advisory lock, and the repositories (the
+ * only code that holds SQL for a table) for every app.
  */
 @Global()
 @Module({})
@@ -22,8 +23,9 @@ export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
           useFactory: (cfg: AppConfig) =>
             new DataSource(dataSourceOptions(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE)),
         },
+        ...REPOSITORIES,
       ],
-      exports: [DataSource],
+      exports: [DataSource, ...REPOSITORIES],
     };
   }
 

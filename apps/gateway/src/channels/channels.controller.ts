@@ -9,7 +9,7 @@ import { SuppressionService, normalizeAddress } from '@fg/invites';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
-import { RequirePermission } from '../auth/permissions';
+import { RequireAccess, target } from '../auth/permissions';
 import {
   ChannelToolsService,
   TemplateBody,
@@ -31,14 +31,14 @@ export class DistributionChannelsController {
   constructor(private readonly tools: ChannelToolsService) {}
 
   @Get('templates')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', [target.distribution('params.id')])
   @ApiOperation({ summary: "A distribution's templates (per channel, kind and language)" })
   templates(@Param('id', uuid('distribution')) id: string) {
     return this.tools.templates(id);
   }
 
   @Put('templates')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.distribution('params.id')])
   @ApiOperation({ summary: 'Create or replace the template of a channel, kind and language (Handlebars)' })
   @ApiBody({
     schema: {
@@ -59,7 +59,7 @@ export class DistributionChannelsController {
 
   @Post('preview')
   @HttpCode(200)
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', [target.distribution('params.id')])
   @ApiOperation({
     summary:
       'Render a template for a sample case without sending (SMS: segment count); 422 names missing placeholders',
@@ -73,7 +73,7 @@ export class DistributionChannelsController {
 
   @Post('test-send')
   @HttpCode(202)
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.distribution('params.id')])
   @ApiOperation({ summary: 'Send a template to a test recipient through the real channel sender' })
   testSend(
     @Param('id', uuid('distribution')) id: string,
@@ -83,7 +83,7 @@ export class DistributionChannelsController {
   }
 
   @Post('clone')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.distribution('params.id')])
   @ApiOperation({ summary: 'Copy the distribution (settings and templates) as a new draft' })
   clone(
     @Param('id', uuid('distribution')) id: string,
@@ -94,7 +94,7 @@ export class DistributionChannelsController {
   }
 
   @Put('channels')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.distribution('params.id')])
   @ApiOperation({
     summary: 'Sender accounts per channel and the fallback channel of each (e.g. whatsapp → sms)',
   })
@@ -151,7 +151,7 @@ export class SuppressionsController {
   ) {}
 
   @Get('suppressions')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', 'all-surveys')
   @ApiOperation({ summary: 'Suppressed addresses per channel, with reason and source' })
   @ApiQuery({ name: 'channel', required: false })
   @ApiQuery({ name: 'address', required: false })
@@ -169,7 +169,7 @@ export class SuppressionsController {
   }
 
   @Post('suppressions')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({ summary: 'Suppress an address on a channel' })
   async add(@Body(new ZodPipe(suppressionBody)) b: z.infer<typeof suppressionBody>, @Req() req: Request) {
     await this.ds.transaction((em) =>
@@ -184,7 +184,7 @@ export class SuppressionsController {
 
   @Post('suppressions/lift')
   @HttpCode(200)
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({ summary: 'Lift the suppression of an address on a channel' })
   async lift(@Body(new ZodPipe(liftBody)) b: z.infer<typeof liftBody>, @Req() req: Request) {
     const lifted = await this.ds.transaction((em) =>
@@ -195,7 +195,7 @@ export class SuppressionsController {
   }
 
   @Get('quarantine-rules')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', 'all-surveys')
   @ApiOperation({ summary: 'Contact-frequency rules' })
   rules() {
     return this.ds.query(
@@ -205,7 +205,7 @@ export class SuppressionsController {
   }
 
   @Post('quarantine-rules')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({
     summary: 'Add a contact-frequency rule, e.g. at most 1 invitation per contact per 30 days',
   })
@@ -222,7 +222,7 @@ export class SuppressionsController {
   }
 
   @Put('quarantine-rules/:ruleId')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({ summary: 'Replace a contact-frequency rule' })
   async putRule(
     @Param('ruleId', uuid('rule')) id: string,

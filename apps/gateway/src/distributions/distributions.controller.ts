@@ -6,7 +6,7 @@ import { DomainError, ErrorCode, newId } from '@fg/common';
 import { DistributionEntity, SurveyEntity } from '@fg/persistence';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { RequirePermission } from '../auth/permissions';
+import { RequireAccess, target } from '../auth/permissions';
 
 const uuid = new ZodPipe(z.string().uuid('ids are UUIDs'));
 const label = z.record(z.string().min(2).max(16), z.string().min(1).max(2000));
@@ -140,7 +140,7 @@ export class DistributionsController {
   constructor(private readonly ds: DataSource) {}
 
   @Post('surveys')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({
     summary: 'Create a survey (hosted questions: nps, rating, single_choice, free_text; labels per language)',
   })
@@ -151,7 +151,7 @@ export class DistributionsController {
   }
 
   @Put('surveys/:id')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.survey('params.id')])
   @ApiOperation({ summary: 'Replace a survey (status "closed" closes every link to it)' })
   async putSurvey(
     @Param('id', uuid) id: string,
@@ -163,7 +163,7 @@ export class DistributionsController {
   }
 
   @Get('surveys/:id')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', [target.survey('params.id')])
   async survey(@Param('id', uuid) id: string) {
     const s = await this.ds.getRepository(SurveyEntity).findOneBy({ id });
     if (!s) throw new DomainError(ErrorCode.NOT_FOUND, `survey ${id} does not exist`);
@@ -171,7 +171,7 @@ export class DistributionsController {
   }
 
   @Post('distributions')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.survey('body.surveyId')])
   @ApiOperation({
     summary: 'Create a trigger-based personalized-link distribution (a draft until a rule references it)',
   })
@@ -196,7 +196,7 @@ export class DistributionsController {
   }
 
   @Put('distributions/:id')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.distribution('params.id')])
   @ApiOperation({
     summary: 'Replace the settings of a distribution (links already issued keep what they were issued with)',
   })
@@ -219,7 +219,7 @@ export class DistributionsController {
   }
 
   @Get('distributions/:id')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', [target.distribution('params.id')])
   @ApiOperation({ summary: 'A distribution, with whether it is active and why not' })
   async get(@Param('id', uuid) id: string) {
     const d = await this.ds.getRepository(DistributionEntity).findOneBy({ id });

@@ -5,7 +5,7 @@ import { DomainError, ErrorCode } from '@fg/common';
 import { InvalidMessageError, Topics, decodeCloudEvent } from '@fg/contracts';
 import { MessagingService, OutboxService } from '@fg/messaging';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { RequirePermission } from '../auth/permissions';
+import { RequireAccess } from '../auth/permissions';
 
 /**
  * CloudEvents over HTTP for systems that can't produce to Kafka (and for the embedded mode): the same
@@ -23,7 +23,7 @@ export class CaseEventsController {
 
   @Post('cases')
   @HttpCode(202)
-  @RequirePermission('case-events:publish')
+  @RequireAccess('case-events:publish', 'none')
   @ApiOperation({ summary: 'Publish a case.created / case.updated CloudEvent onto case.events' })
   @ApiBody({
     schema: {

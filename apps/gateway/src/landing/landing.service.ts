@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, newId, sha256 } from '@fg/common';
 import type { ResponseStatus } from '@fg/contracts';
@@ -11,7 +10,7 @@ import {
   SurveyQuestion,
   returnedRows,
 } from '@fg/persistence';
-import { LinkTokens, ResponseStatusService } from '@fg/invites';
+import { ExternalRefs, LinkTokens, ResponseStatusService } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
 
 export type Answers = Record<string, string | number>;
@@ -26,8 +25,6 @@ export type LandingOutcome =
       redirect?: string;
     }
   | { state: 'unknown' | 'not_open_yet' | 'expired' | 'closed' | 'used_up' | 'too_many'; at?: Date };
-
-const REF_TTL_MS = 15 * 60_000;
 
 /** Whether a link's submissions are used up now (a due reset frees them). */
 export function usedUp(
@@ -67,6 +64,7 @@ export function resetAt(start: Date, l: SubmissionLimit): Date {
 @Injectable()
 export class LandingService {
   private readonly misses = new Map<string, { count: number; since: number }>();
+  private readonly refs: ExternalRefs;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
@@ -75,7 +73,9 @@ export class LandingService {
     private readonly outbox: OutboxService,
     private readonly messaging: MessagingService,
     private readonly responses: ResponseStatusService,
-  ) {}
+  ) {
+    this.refs = new ExternalRefs(cfg.LINK_SIGNING_SECRET);
+  }
 
   /** Resolves a token; the first open of a live link records Survey Opened and publishes it. */
   async open(token: string, client: string): Promise<LandingOutcome> {
@@ -155,31 +155,14 @@ export class LandingService {
     return submit ? { state: 'submitted' } : { state: 'saved' };
   }
 
-  /** A signed, short-lived reference for a survey hosted elsewhere: `<linkId>.<expires>.<signature>`. */
-  externalRef(linkId: string, expires = this.clock.now().getTime() + REF_TTL_MS): string {
-    const payload = `${linkId}.${Math.floor(expires / 1000)}`;
-    return `${payload}.${this.sign(payload)}`;
-  }
-
-  /** The link a reference names, if its signature is ours (reports may come after it expired). */
+  /** The link a signed reference names, if the signature is ours (reports may come after it expired). */
   verifyRef(ref: string): { linkId: string; expired: boolean } | null {
-    const m = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(ref);
-    if (!m) return null;
-    const expected = Buffer.from(this.sign(`${m[1]}.${m[2]}`));
-    const given = Buffer.from(m[3]);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-    return { linkId: m[1], expired: Number(m[2]) * 1000 < this.clock.now().getTime() };
-  }
-
-  private sign(payload: string) {
-    return createHmac('sha256', this.cfg.LINK_SIGNING_SECRET)
-      .update(`external-ref:${payload}`)
-      .digest('base64url');
+    return this.refs.verify(ref, this.clock.now());
   }
 
   private externalUrl(base: string, linkId: string) {
     const u = new URL(base);
-    u.searchParams.set('fg_ref', this.externalRef(linkId));
+    u.searchParams.set('fg_ref', this.refs.issue(linkId, this.clock.now()));
     return u.toString();
   }
 

@@ -23,7 +23,7 @@ import { MessagingService, OutboxService } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
-import { RequirePermission } from '../auth/permissions';
+import { RequireAccess, target } from '../auth/permissions';
 import { LandingService } from '../landing/landing.service';
 import { ContactLinksService, ContactRow } from './contact-links.service';
 import { IdempotencyService } from './idempotency.service';
@@ -150,7 +150,7 @@ export class LinksController {
   ) {}
 
   @Post('links')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.distribution('body.distributionId')])
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -200,7 +200,7 @@ export class LinksController {
 
   @Post('links/:id/revoke')
   @HttpCode(200)
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.link('params.id')])
   @ApiOperation({ summary: 'Revoke one link: it then answers exactly like an unknown link' })
   async revoke(@Param('id', uuid('link')) id: string) {
     const [row] = returnedRows<{ revoked_at: Date }>(
@@ -215,7 +215,7 @@ export class LinksController {
 
   @Post('links/:id/sent')
   @HttpCode(200)
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.link('params.id')])
   @ApiOperation({
     summary: 'Report that you delivered a link yourself (e.g. in-app), so invite counts stay true',
   })
@@ -236,7 +236,7 @@ export class LinksController {
   }
 
   @Get('distributions/:id/stats')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', [target.distribution('params.id')])
   @ApiOperation({ summary: 'Links, invites sent (by us or reported by you) and responses of a distribution' })
   async stats(@Param('id', uuid('distribution')) id: string) {
     const [s]: Record<string, string>[] = await this.ds.query(
@@ -261,7 +261,7 @@ export class LinksController {
   }
 
   @Post('contacts')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({ summary: 'Create or update contacts (by your id) in bulk, up to 10 000 per call' })
   async contacts(
     @Body(new ZodPipe(z.object({ contacts: z.array(contactInput).min(1).max(10_000) }).strict()))
@@ -274,7 +274,7 @@ export class LinksController {
   }
 
   @Post('segments')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({
     summary: 'A segment: a filter over contact attributes (all/any of attribute equals/not_equals/in/exists)',
   })
@@ -300,7 +300,7 @@ export class LinksController {
    * Running it again returns the same links.
    */
   @Post('distributions/:id/bulk-links')
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.distribution('params.id')])
   @ApiOperation({ summary: 'Personal links for a segment, streamed as CSV' })
   async bulk(
     @Param('id', uuid('distribution')) id: string,
@@ -361,7 +361,7 @@ export class LinksController {
 
   @Post('responses/report')
   @HttpCode(200)
-  @RequirePermission('distribution:edit')
+  @RequireAccess('distribution:edit', [target.externalRef('body.ref')])
   @ApiOperation({
     summary: 'A survey hosted elsewhere reports progress with the signed reference it was given (fg_ref)',
   })
@@ -379,7 +379,7 @@ export class LinksController {
   }
 
   @Get('distributions/:id/responses.csv')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', [target.distribution('params.id')])
   @ApiOperation({
     summary: 'Responses with the distribution tags and each question as columns, streamed as CSV',
   })

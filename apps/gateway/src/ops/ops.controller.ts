@@ -1,59 +1,70 @@
-import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { CaseEntity, DistributionEntity, InviteEntity, SandboxMessageEntity } from '@fg/persistence';
-import { ApiKeyGuard } from '../auth/api-key.guard';
-import { RequirePermission } from '../auth/permissions';
+import { DomainError, ErrorCode } from '@fg/common';
+import {
+  CaseRepository,
+  DistributionRepository,
+  InviteRepository,
+  SandboxMessageRepository,
+} from '@fg/persistence';
 import { ZodPipe } from '@fg/platform';
+import { ApiKeyGuard, AuthenticatedRequest, principalOf } from '../auth/api-key.guard';
+import { RequireAccess, target } from '../auth/permissions';
 
 const listQuery = z.object({
   caseId: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/** Read-only ops views for issue-2 flows; the distribution, rule and template editors live beside this. */
+/** Read-only ops views: distributions, a case's snapshot, invites, the sandbox's kept messages. */
 @ApiTags('ops')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
 @Controller('ops')
 export class OpsController {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly distributionRows: DistributionRepository,
+    private readonly cases: CaseRepository,
+    private readonly inviteRows: InviteRepository,
+    private readonly sandbox: SandboxMessageRepository,
+  ) {}
 
   @Get('distributions')
-  @RequirePermission('distribution:view')
-  @ApiOperation({ summary: 'List distributions' })
-  distributions() {
-    return this.ds.getRepository(DistributionEntity).find({ order: { createdAt: 'ASC' } });
+  @RequireAccess('distribution:view', 'filtered')
+  @ApiOperation({ summary: 'List distributions (of the surveys the key may see)' })
+  distributions(@Req() req: AuthenticatedRequest) {
+    return this.distributionRows.list(principalOf(req).surveyIds);
   }
 
   @Get('cases/:id')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', [target.case('params.id')])
   @ApiOperation({ summary: 'Our snapshot of a case, with the custom fields we wrote (e.g. the survey link)' })
   async case(@Param('id') id: string) {
-    const c = await this.ds.getRepository(CaseEntity).findOneBy({ id });
-    if (!c) throw new NotFoundException(`case ${id} is unknown`);
+    const c = await this.cases.findById(id);
+    if (!c) throw new DomainError(ErrorCode.NOT_FOUND, `case ${id} is unknown`);
     return c;
   }
 
   @Get('invites')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', 'filtered')
   @ApiOperation({ summary: 'Invites (invitations, reminders, thank-yous) with their statuses' })
   @ApiQuery({ name: 'caseId', required: false })
   @ApiQuery({ name: 'limit', required: false })
-  invites(@Query(new ZodPipe(listQuery)) q: z.infer<typeof listQuery>) {
-    return this.ds.getRepository(InviteEntity).find({
-      where: q.caseId ? { caseId: q.caseId } : {},
-      order: { createdAt: 'DESC' },
-      take: q.limit,
-    });
+  async invites(
+    @Query(new ZodPipe(listQuery)) q: z.infer<typeof listQuery>,
+    @Req() req: AuthenticatedRequest,
+  ) {
+    const scope = principalOf(req).surveyIds;
+    const distributionIds = scope ? (await this.distributionRows.list(scope)).map((d) => d.id) : null;
+    return this.inviteRows.list({ caseId: q.caseId, distributionIds, limit: q.limit });
   }
 
   @Get('sandbox/messages')
-  @RequirePermission('distribution:view')
+  @RequireAccess('distribution:view', 'all-surveys')
   @ApiOperation({ summary: 'Messages the sandbox providers kept instead of sending (embedded mode)' })
   @ApiQuery({ name: 'limit', required: false })
   sandboxMessages(@Query(new ZodPipe(listQuery)) q: z.infer<typeof listQuery>) {
-    return this.ds.getRepository(SandboxMessageEntity).find({ order: { createdAt: 'DESC' }, take: q.limit });
+    return this.sandbox.latest(q.limit);
   }
 }

@@ -7,7 +7,7 @@ import { ResponseStatusService } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { RequirePermission } from '../auth/permissions';
+import { RequireAccess, target } from '../auth/permissions';
 
 const linkId = new ZodPipe(z.string().uuid('link ids are UUIDs'));
 const report = z
@@ -25,7 +25,6 @@ const report = z
 @ApiTags('responses')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
-@RequirePermission('distribution:edit')
 @Controller('ops/links')
 export class ResponsesController {
   constructor(
@@ -36,6 +35,7 @@ export class ResponsesController {
   ) {}
 
   @Post(':linkId/response-status')
+  @RequireAccess('distribution:edit', [target.link('params.linkId')])
   @HttpCode(200)
   @ApiOperation({
     summary: "Report a link's response status (Survey Opened … Completed); only moves forward",

@@ -3,7 +3,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { caseEventData, channel, inviteStatus, responseStatus } from '@fg/contracts';
-import { DistributionEntity, RuleEntity } from '@fg/persistence';
+import { DistributionEntity, RuleEntity, RuleRepository } from '@fg/persistence';
 import {
   ConditionTrace,
   RuleDefinition,
@@ -15,6 +15,7 @@ import {
   evaluate,
   ruleAction,
 } from '@fg/rules-core';
+import { AccessService } from '../auth/access.service';
 import { Principal } from '../auth/api-key.service';
 
 export const dryRunRequest = z
@@ -86,14 +87,20 @@ export class RulesAdminService {
     private readonly ds: DataSource,
     private readonly clock: Clock,
     private readonly surveys: SurveyStateRepository,
+    private readonly rules: RuleRepository,
+    private readonly access: AccessService,
   ) {}
 
-  list(): Promise<RuleEntity[]> {
-    return this.ds.getRepository(RuleEntity).find({ order: { priority: 'ASC', createdAt: 'ASC' } });
+  /** The rules the key may see: all of them, or those referencing only its surveys. */
+  async list(by: Principal): Promise<RuleEntity[]> {
+    const rules = await this.rules.list({ enabledOnly: false });
+    if (!by.surveyIds) return rules;
+    const surveys = await this.access.surveysOfRules(rules);
+    return rules.filter((r) => this.access.allows(by, surveys.get(r.id) ?? []));
   }
 
   async get(id: string) {
-    const rule = await this.ds.getRepository(RuleEntity).findOneBy({ id });
+    const rule = await this.rules.findById(id);
     if (!rule) throw new DomainError(ErrorCode.NOT_FOUND, `rule ${id} does not exist`);
     const versions: VersionRow[] = await this.ds.query(
       `SELECT version, created_by, created_at FROM rule_versions WHERE rule_id = $1 ORDER BY version DESC`,
@@ -123,8 +130,8 @@ export class RulesAdminService {
   async create(def: RuleDefinition, by: Principal) {
     const id = newId();
     await this.ds.transaction(async (em) => {
-      await this.checkReferences(em, def, by);
-      await em.getRepository(RuleEntity).insert({ id, version: 1, ...def });
+      await this.checkReferences(em, def);
+      await this.rules.insert({ id, version: 1, ...def }, em);
       await this.recordVersion(em, id, 1, def, by.name);
     });
     return this.get(id);
@@ -133,9 +140,9 @@ export class RulesAdminService {
   async update(id: string, def: RuleDefinition, by: Principal) {
     await this.ds.transaction(async (em) => {
       const current = await this.lock(em, id);
-      await this.checkReferences(em, def, by);
+      await this.checkReferences(em, def);
       const version = current.version + 1;
-      await em.getRepository(RuleEntity).update(id, { version, ...def });
+      await this.rules.update(id, { version, ...def }, em);
       await this.recordVersion(em, id, version, def, by.name);
     });
     return this.get(id);
@@ -146,9 +153,9 @@ export class RulesAdminService {
       const current = await this.lock(em, id);
       if (current.enabled === enabled) return;
       const def = { ...definitionOf(current), enabled };
-      if (enabled) await this.checkReferences(em, def, by);
+      if (enabled) await this.checkReferences(em, def);
       const version = current.version + 1;
-      await em.getRepository(RuleEntity).update(id, { version, enabled });
+      await this.rules.update(id, { version, enabled }, em);
       await this.recordVersion(em, id, version, def, by.name);
     });
     return this.get(id);
@@ -159,7 +166,7 @@ export class RulesAdminService {
    * read) and returns the trace with the actions that would run. Writes nothing.
    */
   async dryRun(id: string, req: DryRunRequest): Promise<DryRunResult> {
-    const rule = await this.ds.getRepository(RuleEntity).findOneBy({ id });
+    const rule = await this.rules.findById(id);
     if (!rule) throw new DomainError(ErrorCode.NOT_FOUND, `rule ${id} does not exist`);
     const type = req.type ?? rule.trigger;
     const survey: SurveyState = req.survey
@@ -196,9 +203,11 @@ export class RulesAdminService {
   }
 
   /** The evaluation trace: each evaluation with the values its conditions saw, and its run's actions. */
-  async evaluations(q: EvaluationsQuery) {
+  async evaluations(q: EvaluationsQuery, by: Principal) {
     const where: string[] = [];
     const params: unknown[] = [];
+    if (by.surveyIds)
+      where.push(`e.rule_id = ANY($${params.push((await this.list(by)).map((r) => r.id))}::uuid[])`);
     if (q.caseId) where.push(`e.case_id = $${params.push(q.caseId)}`);
     if (q.ruleId) where.push(`e.rule_id = $${params.push(q.ruleId)}`);
     if (q.matched) where.push(`e.matched = $${params.push(q.matched === 'true')}`);
@@ -237,18 +246,17 @@ export class RulesAdminService {
   }
 
   private async lock(em: EntityManager, id: string): Promise<RuleEntity> {
-    const rule = await em
-      .getRepository(RuleEntity)
-      .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    const rule = await this.rules.findForUpdate(id, em);
     if (!rule) throw new DomainError(ErrorCode.NOT_FOUND, `rule ${id} does not exist`);
     return rule;
   }
 
   /**
-   * Only trigger-based, non-failed, non-expired distributions of surveys the caller may edit can be referenced;
+   * Only trigger-based, non-failed, non-expired distributions can be referenced (which surveys the key may touch
+   * is checked before, by the AccessService);
    * each error names the part of the rule it is about. Saving an enabled rule activates draft distributions.
    */
-  private async checkReferences(em: EntityManager, def: RuleDefinition, by: Principal) {
+  private async checkReferences(em: EntityManager, def: RuleDefinition) {
     const refs = distributionRefs(def);
     if (!refs.length) return;
     const found = new Map(
@@ -259,7 +267,6 @@ export class RulesAdminService {
       ).map((d) => [d.id, d]),
     );
     const fields: { field: string; message: string }[] = [];
-    const forbidden: { field: string; message: string }[] = [];
     for (const ref of refs) {
       const d = found.get(ref.distributionId);
       const field = `${ref.path}.distributionId`;
@@ -273,19 +280,11 @@ export class RulesAdminService {
           field: `${ref.path}.surveyId`,
           message: `distribution ${d.id} belongs to survey ${d.surveyId}, not ${ref.surveyId}`,
         });
-      else if (by.surveyIds && !by.surveyIds.includes(d.surveyId))
-        forbidden.push({ field, message: `this API key may not edit survey ${d.surveyId}` });
     }
     if (fields.length)
       throw new DomainError(ErrorCode.VALIDATION, fields.map((f) => `${f.field}: ${f.message}`).join('; '), {
         fields,
       });
-    if (forbidden.length)
-      throw new DomainError(
-        ErrorCode.FORBIDDEN,
-        forbidden.map((f) => `${f.field}: ${f.message}`).join('; '),
-        { fields: forbidden },
-      );
     if (def.enabled)
       await em.query(
         `UPDATE distributions SET status = 'active', updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'draft'`,

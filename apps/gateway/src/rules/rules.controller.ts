@@ -6,7 +6,7 @@ import { ZodPipe } from '@fg/platform';
 import { RuleDefinition, ruleDefinition } from '@fg/rules-core';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
-import { RequirePermission } from '../auth/permissions';
+import { RequireAccess, target } from '../auth/permissions';
 import {
   DryRunRequest,
   EvaluationsQuery,
@@ -36,18 +36,19 @@ const example = {
 @ApiTags('rules')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
-@RequirePermission('rules:configure')
 @Controller('ops/rules')
 export class RulesController {
   constructor(private readonly rules: RulesAdminService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List rules (current versions)' })
-  list() {
-    return this.rules.list();
+  @RequireAccess('rules:configure', 'filtered')
+  @ApiOperation({ summary: 'List rules (current versions) the key may see' })
+  list(@Req() req: Request) {
+    return this.rules.list(by(req));
   }
 
   @Post()
+  @RequireAccess('rules:configure', [target.ruleDefinition('body.*')])
   @ApiOperation({ summary: 'Create a rule; validated on save, errors name the offending part' })
   @ApiBody({ schema: { example } })
   create(@Body(new ZodPipe(ruleDefinition)) def: RuleDefinition, @Req() req: Request) {
@@ -55,12 +56,14 @@ export class RulesController {
   }
 
   @Get(':id')
+  @RequireAccess('rules:configure', [target.rule('params.id')])
   @ApiOperation({ summary: 'A rule with its version history' })
   get(@Param('id', ruleId) id: string) {
     return this.rules.get(id);
   }
 
   @Put(':id')
+  @RequireAccess('rules:configure', [target.rule('params.id'), target.ruleDefinition('body.*')])
   @ApiOperation({ summary: 'Replace a rule; saves a new version (evaluations already running keep theirs)' })
   @ApiBody({ schema: { example } })
   update(
@@ -72,24 +75,28 @@ export class RulesController {
   }
 
   @Get(':id/versions/:version')
+  @RequireAccess('rules:configure', [target.rule('params.id')])
   @ApiOperation({ summary: 'One saved version of a rule, as it was saved' })
   version(@Param('id', ruleId) id: string, @Param('version', versionNo) version: number) {
     return this.rules.version(id, version);
   }
 
   @Post(':id/enable')
+  @RequireAccess('rules:configure', [target.rule('params.id')])
   @HttpCode(200)
   enable(@Param('id', ruleId) id: string, @Req() req: Request) {
     return this.rules.setEnabled(id, true, by(req));
   }
 
   @Post(':id/disable')
+  @RequireAccess('rules:configure', [target.rule('params.id')])
   @HttpCode(200)
   disable(@Param('id', ruleId) id: string, @Req() req: Request) {
     return this.rules.setEnabled(id, false, by(req));
   }
 
   @Post(':id/dry-run')
+  @RequireAccess('rules:configure', [target.rule('params.id')])
   @HttpCode(200)
   @ApiOperation({
     summary: 'Evaluate the rule against a sample case event; returns the trace, changes nothing',
@@ -107,12 +114,12 @@ export class RulesController {
 @ApiTags('rules')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
-@RequirePermission('rules:configure')
 @Controller('ops/rule-evaluations')
 export class RuleEvaluationsController {
   constructor(private readonly rules: RulesAdminService) {}
 
   @Get()
+  @RequireAccess('rules:configure', 'filtered')
   @ApiOperation({
     summary:
       'The evaluation trace: rule and version, each condition with the values it saw, each action and its outcome',
@@ -121,7 +128,7 @@ export class RuleEvaluationsController {
   @ApiQuery({ name: 'ruleId', required: false })
   @ApiQuery({ name: 'matched', required: false, enum: ['true', 'false'] })
   @ApiQuery({ name: 'limit', required: false })
-  list(@Query(new ZodPipe(evaluationsQuery)) q: EvaluationsQuery) {
-    return this.rules.evaluations(q);
+  list(@Query(new ZodPipe(evaluationsQuery)) q: EvaluationsQuery, @Req() req: Request) {
+    return this.rules.evaluations(q, by(req));
   }
 }

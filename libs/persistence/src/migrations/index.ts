@@ -2,6 +2,7 @@ import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { RuleEngine1763990000000 } from './1763990000000-rule-engine';
 import { Channels1764000000000 } from './1764000000000-channels';
 import { LinksAndResponses1764100000000 } from './1764100000000-links-and-responses';
+import { ApiKeysAndAccess1764200000000 } from './1764200000000-api-keys-and-access';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   RuleEngine1763990000000,
   Channels1764000000000,
   LinksAndResponses1764100000000,
+  ApiKeysAndAccess1764200000000,
 ];

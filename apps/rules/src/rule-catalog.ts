@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { RuleEntity } from '@fg/persistence';
+import { RuleEntity, RuleRepository } from '@fg/persistence';
 import { RuleDefinition, RuleTrigger, condition, ruleAction, timeConditions } from '@fg/rules-core';
 
 export interface LoadedRule {
@@ -18,8 +18,11 @@ export interface LoadedRule {
   usesSurvey: boolean;
 }
 
+/** The rules app's view of the rules: parsed once per version, the enabled ones read once per transaction. */
 @Injectable()
-export class RuleRepository {
+export class RuleCatalog {
+  constructor(private readonly rules: RuleRepository) {}
+
   /** Parsed rules by id and version: a version never changes, so parsing once is enough. */
   private readonly parsed = new Map<string, LoadedRule>();
 
@@ -29,10 +32,7 @@ export class RuleRepository {
   private enabled(em: EntityManager): Promise<LoadedRule[]> {
     let rules = this.perTransaction.get(em);
     if (!rules) {
-      rules = em
-        .getRepository(RuleEntity)
-        .find({ where: { enabled: true }, order: { priority: 'ASC', createdAt: 'ASC' } })
-        .then((rows) => rows.map((r) => this.load(r)));
+      rules = this.rules.list({ enabledOnly: true }, em).then((rows) => rows.map((r) => this.load(r)));
       this.perTransaction.set(em, rules);
     }
     return rules;
@@ -49,7 +49,7 @@ export class RuleRepository {
 
   async byIds(em: EntityManager, ids: string[]): Promise<Map<string, LoadedRule>> {
     if (!ids.length) return new Map();
-    const rows = await em.getRepository(RuleEntity).findBy({ id: In(ids) });
+    const rows = await this.rules.byIds(ids, em);
     return new Map(rows.map((r) => [r.id, this.load(r)]));
   }
 
