@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // Response bodies and raw query rows are untyped by nature in tests; the promise rules still apply.
-    files: ['test/**/*.ts', '**/*.spec.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', '**/*.spec.ts', '**/*.medium-spec.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

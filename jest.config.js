@@ -34,6 +34,16 @@ module.exports = {
       moduleNameMapper,
     },
     {
+      // A service with its real repositories on Postgres, no broker: fast tests for logic that lives in SQL.
+      displayName: 'medium',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/apps/**/*.medium-spec.ts', '<rootDir>/libs/**/*.medium-spec.ts'],
+      globalSetup: '<rootDir>/test/setup/medium-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/medium-teardown.ts',
+      transform,
+      moduleNameMapper,
+    },
+    {
       displayName: 'integration',
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],

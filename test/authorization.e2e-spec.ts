@@ -284,6 +284,10 @@ describe('authorization', () => {
       scope: 'object',
       requests: () => [{ path: '/ops/responses/report', body: { ref: fx.refA, status: 'Completed' } }],
     },
+    'GET /ops/distributions/{id}/responses': {
+      scope: 'object',
+      requests: () => [{ path: `/ops/distributions/${fx.distA}/responses` }],
+    },
     'GET /ops/distributions/{id}/responses.csv': {
       scope: 'object',
       requests: () => [{ path: `/ops/distributions/${fx.distA}/responses.csv` }],

@@ -283,7 +283,7 @@ describe('personalized links', () => {
     ).toHaveLength(2);
     const csv = await api.get(`/ops/distributions/${d.id}/responses.csv`).expect(200);
     expect(csv.text.split('\r\n')[0]).toBe(
-      'response id,link id,case id,status,submitted at,program,nps,comment',
+      'response id,link id,case id,status,source,submitted at,program,nps,comment,link data',
     );
   });
 
@@ -361,6 +361,25 @@ describe('personalized links', () => {
     );
     const dead = await dlq.waitFor(() => true);
     expect(dead.headers['dlq-reason']).toContain('ref is not a reference we signed');
+
+    // The tool's completion counts like one on our page: in the stats, the JSON API and the export, with the
+    // data bound to the link.
+    await eventually(async () => {
+      const stats = await api.get(`/ops/distributions/${d.id}/stats`).expect(200);
+      expect(stats.body.completedResponses).toBe(1);
+    });
+    const json = await api.get(`/ops/distributions/${d.id}/responses`).expect(200);
+    expect(json.body.items).toEqual([
+      expect.objectContaining({
+        linkId: l.linkId,
+        status: 'Completed',
+        source: 'external',
+        data: expect.objectContaining({ customer_first_name: 'Ada' }),
+      }),
+    ]);
+    const csv = (await api.get(`/ops/distributions/${d.id}/responses.csv`).expect(200)).text.split('\r\n');
+    expect(csv[1]).toContain(`,${l.linkId},`);
+    expect(csv[1]).toContain(',Completed,external,');
   });
 
   it('streams the personal links of a 100 000-contact segment as CSV, single-use, valid through the end of the day', async () => {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InvitesModule } from '@fg/invites';
+import { ResponsesModule } from '@fg/responses';
 import { SurveyStateRepository } from '@fg/rules-core';
 import { AccessService } from './auth/access.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -25,7 +26,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
 
 /** Ops REST, provider webhooks, public link pages, and the consumer that turns receipts into invite statuses. */
 @Module({
-  imports: [InvitesModule],
+  imports: [InvitesModule, ResponsesModule],
   controllers: [
     ApiKeysController,
     OpsController,

@@ -237,12 +237,16 @@ export const surveyActionResult = z
   .strict();
 export type SurveyActionResult = z.infer<typeof surveyActionResult>;
 
-/** A survey hosted elsewhere reports a respondent's progress, naming the link by the signed reference it got. */
-export const responseStatusReported = z
+/** A respondent's progress as reported for a link: over REST (by link id) and inside `response.reports`. */
+export const responseReport = z
   .object({
-    ref: z.string().min(10).max(200),
     status: responseStatus.exclude(['Not Started']),
+    /** When it happened at the survey tool; default: when we receive it. */
     occurredAt: z.string().datetime({ offset: true }).optional(),
   })
   .strict();
+export type ResponseReport = z.infer<typeof responseReport>;
+
+/** A survey hosted elsewhere reports a respondent's progress, naming the link by the signed reference it got. */
+export const responseStatusReported = responseReport.extend({ ref: z.string().min(10).max(200) }).strict();
 export type ResponseStatusReported = z.infer<typeof responseStatusReported>;

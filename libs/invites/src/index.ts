@@ -3,7 +3,6 @@ export * from './invite-status.service';
 export * from './invites.module';
 export * from './link-token';
 export * from './template.repository';
-export * from './response-status.service';
 export * from './suppression.service';
 export * from './quarantine.service';
 export * from './transaction-data';

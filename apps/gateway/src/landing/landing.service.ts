@@ -1,19 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig, Clock, newId, sha256 } from '@fg/common';
+import { APP_CONFIG, AppConfig, Clock, sha256 } from '@fg/common';
 import type { ResponseStatus } from '@fg/contracts';
 import {
+  Answers,
   DistributionEntity,
-  SubmissionLimit,
+  DistributionRepository,
+  ResponseRepository,
   SurveyEntity,
   SurveyLinkEntity,
+  SurveyLinkRepository,
   SurveyQuestion,
-  returnedRows,
+  SurveyRepository,
 } from '@fg/persistence';
-import { ExternalRefs, LinkTokens, ResponseStatusService } from '@fg/invites';
+import { ExternalRefs, LinkTokens } from '@fg/invites';
 import { MessagingService, OutboxService } from '@fg/messaging';
+import { ResponseService, usedUp } from '@fg/responses';
 
-export type Answers = Record<string, string | number>;
+export type { Answers };
 
 export type LandingOutcome =
   | {
@@ -25,36 +28,6 @@ export type LandingOutcome =
       redirect?: string;
     }
   | { state: 'unknown' | 'not_open_yet' | 'expired' | 'closed' | 'used_up' | 'too_many'; at?: Date };
-
-/** Whether a link's submissions are used up now (a due reset frees them). */
-export function usedUp(
-  link: Pick<SurveyLinkEntity, 'submissionLimit' | 'submissions' | 'windowStartedAt'>,
-  now: Date,
-) {
-  const l = link.submissionLimit;
-  if (!l || link.submissions < l.allowed) return false;
-  return !(l.reset && link.windowStartedAt && resetAt(link.windowStartedAt, l) <= now);
-}
-
-export function resetAt(start: Date, l: SubmissionLimit): Date {
-  const d = new Date(start);
-  const n = l.reset!.amount;
-  switch (l.reset!.unit) {
-    case 'days':
-      d.setUTCDate(d.getUTCDate() + n);
-      break;
-    case 'weeks':
-      d.setUTCDate(d.getUTCDate() + 7 * n);
-      break;
-    case 'months':
-      d.setUTCMonth(d.getUTCMonth() + n);
-      break;
-    case 'years':
-      d.setUTCFullYear(d.getUTCFullYear() + n);
-      break;
-  }
-  return d;
-}
 
 /**
  * The public side of a link: resolves it to a state (the same answer, from the same single lookup, for unknown
@@ -68,11 +41,14 @@ export class LandingService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
-    private readonly ds: DataSource,
     private readonly clock: Clock,
     private readonly outbox: OutboxService,
     private readonly messaging: MessagingService,
-    private readonly responses: ResponseStatusService,
+    private readonly responses: ResponseService,
+    private readonly links: SurveyLinkRepository,
+    private readonly distributions: DistributionRepository,
+    private readonly surveys: SurveyRepository,
+    private readonly responseRows: ResponseRepository,
   ) {
     this.refs = new ExternalRefs(cfg.LINK_SIGNING_SECRET);
   }
@@ -118,39 +94,10 @@ export class LandingService {
       : missing.length
         ? 'In Progress'
         : 'Partially Completed';
-    const done = await this.outbox.transaction(async (em) => {
-      if (submit && !(await this.countSubmission(em, link.id, now))) return false;
-      const [open]: { id: string }[] = await em.query(
-        `SELECT id FROM responses WHERE link_id = $1 AND status <> 'Completed' FOR UPDATE`,
-        [link.id],
-      );
-      if (open)
-        await em.query(
-          `UPDATE responses SET answers = $2::jsonb, status = $3, updated_at = $4, submitted_at = $5 WHERE id = $1`,
-          [open.id, JSON.stringify(answers), status, now, submit ? now : null],
-        );
-      else
-        await em.query(
-          `INSERT INTO responses (id, link_id, distribution_id, case_id, status, answers, tags, language, started_at,
-                                  updated_at, submitted_at)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $9, $10)`,
-          [
-            newId(),
-            link.id,
-            link.distributionId,
-            link.caseId,
-            status,
-            JSON.stringify(answers),
-            JSON.stringify(distribution.tags),
-            link.language,
-            now,
-            submit ? now : null,
-          ],
-        );
-      await this.responses.advance(em, link.id, status, now);
-      return true;
-    });
-    if (!done) return { state: 'used_up' };
+    const done = await this.outbox.transaction((em) =>
+      this.responses.answer(em, link, distribution, status, answers, now),
+    );
+    if (done.state === 'used_up') return { state: 'used_up' };
     this.messaging.wakeRelay();
     return submit ? { state: 'submitted' } : { state: 'saved' };
   }
@@ -168,34 +115,12 @@ export class LandingService {
 
   private async advance(link: SurveyLinkEntity, to: ResponseStatus) {
     const moved = await this.outbox.transaction((em) =>
-      this.responses.advance(em, link.id, to, this.clock.now()),
+      this.responses.report(em, link.id, to, this.clock.now()),
     );
-    if (moved) {
+    if (moved.state === 'moved') {
       link.responseStatus = to;
       this.messaging.wakeRelay();
     }
-  }
-
-  /** One more submission, unless the limit is reached; a window whose reset is due starts over. */
-  private async countSubmission(em: EntityManager, linkId: string, now: Date): Promise<boolean> {
-    const rows = returnedRows<{ id: string }>(
-      await em.query(
-        `WITH w AS (
-           SELECT id, submission_limit AS l,
-                  (submission_limit->'reset' IS NOT NULL AND submission_limit->'reset' <> 'null'::jsonb
-                   AND window_started_at IS NOT NULL
-                   AND window_started_at + ((submission_limit->'reset'->>'amount') || ' ' || (submission_limit->'reset'->>'unit'))::interval <= $2
-                  ) AS due
-           FROM survey_links WHERE id = $1)
-         UPDATE survey_links s SET
-           submissions = CASE WHEN w.due THEN 1 ELSE s.submissions + 1 END,
-           window_started_at = CASE WHEN w.due OR s.window_started_at IS NULL THEN $2 ELSE s.window_started_at END
-         FROM w WHERE s.id = w.id AND (w.l IS NULL OR w.l = 'null'::jsonb OR w.due OR s.submissions < (w.l->>'allowed')::int)
-         RETURNING s.id`,
-        [linkId, now],
-      ),
-    );
-    return rows.length > 0;
   }
 
   private async resolve(token: string, client: string): Promise<LandingOutcome> {
@@ -203,24 +128,19 @@ export class LandingService {
     if (this.blocked(client, now.getTime())) return { state: 'too_many' };
     // Unknown and revoked links take the same path: one lookup by hash, the same answer.
     const hash = sha256(LinkTokens.looksValid(token) ? token : `invalid:${token}`);
-    const link = await this.ds.getRepository(SurveyLinkEntity).findOne({ where: { tokenHash: hash } });
+    const link = await this.links.findByTokenHash(hash);
     if (!link || link.revokedAt) {
       this.miss(client, now.getTime());
       return { state: 'unknown' };
     }
     if (link.startsAt && link.startsAt > now) return { state: 'not_open_yet', at: link.startsAt };
     if (link.expiresAt && link.expiresAt <= now) return { state: 'expired', at: link.expiresAt };
-    const distribution = await this.ds
-      .getRepository(DistributionEntity)
-      .findOneByOrFail({ id: link.distributionId });
-    const survey = await this.ds.getRepository(SurveyEntity).findOneByOrFail({ id: distribution.surveyId });
-    if (survey.status === 'closed') return { state: 'closed' };
+    const distribution = await this.distributions.findById(link.distributionId);
+    const survey = distribution && (await this.surveys.findById(distribution.surveyId));
+    if (!distribution || !survey || survey.status === 'closed') return { state: 'closed' };
     if (usedUp(link, now)) return { state: 'used_up' };
-    const [open]: { answers: Answers }[] = await this.ds.query(
-      `SELECT answers FROM responses WHERE link_id = $1 AND status <> 'Completed'`,
-      [link.id],
-    );
-    return { state: 'open', link, survey, distribution, answers: open?.answers ?? {} };
+    const answers = (await this.responseRows.openAnswers(link.id)) ?? {};
+    return { state: 'open', link, survey, distribution, answers };
   }
 
   private blocked(client: string, now: number): boolean {

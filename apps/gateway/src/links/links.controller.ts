@@ -11,14 +11,22 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
-import { contact, responseStatus, scalar } from '@fg/contracts';
-import { DistributionEntity, returnedRows } from '@fg/persistence';
-import { ResponseStatusService, expiryFrom } from '@fg/invites';
+import { ResponseStatusReported, contact, responseStatusReported, scalar } from '@fg/contracts';
+import {
+  DistributionEntity,
+  DistributionRepository,
+  InviteRepository,
+  ResponseRepository,
+  SurveyLinkRepository,
+  SurveyRepository,
+} from '@fg/persistence';
+import { expiryFrom } from '@fg/invites';
+import { ResponseService } from '@fg/responses';
 import { MessagingService, OutboxService } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -89,13 +97,11 @@ const segmentFilter: z.ZodType<unknown> = z.lazy(() =>
 );
 const segmentBody = z.object({ name: z.string().min(1).max(200), filter: segmentFilter }).strict();
 
-const report = z
-  .object({
-    ref: z.string().min(10).max(200),
-    status: responseStatus.exclude(['Not Started']),
-    occurredAt: z.coerce.date().optional(),
-  })
-  .strict();
+const responsesQuery = z.object({
+  after: z.string().uuid().default('00000000-0000-0000-0000-000000000000'),
+  status: z.enum(['In Progress', 'Partially Completed', 'Completed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
 
 const CONTACT_COLUMNS: Record<string, string> = {
   email: 'email',
@@ -142,7 +148,12 @@ export class LinksController {
     private readonly ds: DataSource,
     private readonly links: ContactLinksService,
     private readonly idempotency: IdempotencyService,
-    private readonly responses: ResponseStatusService,
+    private readonly responses: ResponseService,
+    private readonly linkRows: SurveyLinkRepository,
+    private readonly distributions: DistributionRepository,
+    private readonly surveys: SurveyRepository,
+    private readonly invites: InviteRepository,
+    private readonly responseRows: ResponseRepository,
     private readonly landing: LandingService,
     private readonly outbox: OutboxService,
     private readonly messaging: MessagingService,
@@ -203,14 +214,9 @@ export class LinksController {
   @RequireAccess('distribution:edit', [target.link('params.id')])
   @ApiOperation({ summary: 'Revoke one link: it then answers exactly like an unknown link' })
   async revoke(@Param('id', uuid('link')) id: string) {
-    const [row] = returnedRows<{ revoked_at: Date }>(
-      await this.ds.query(
-        `UPDATE survey_links SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING revoked_at`,
-        [id, this.clock.now()],
-      ),
-    );
-    if (!row) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
-    return { linkId: id, revokedAt: row.revoked_at };
+    const revokedAt = await this.linkRows.revoke(id, this.clock.now());
+    if (!revokedAt) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
+    return { linkId: id, revokedAt };
   }
 
   @Post('links/:id/sent')
@@ -223,40 +229,29 @@ export class LinksController {
     @Param('id', uuid('link')) id: string,
     @Body(new ZodPipe(sentReport)) b: z.infer<typeof sentReport>,
   ) {
-    const rows = returnedRows<{ reported_sent_at: Date; reported_sent_channel: string }>(
-      await this.ds.query(
-        `UPDATE survey_links SET reported_sent_at = COALESCE(reported_sent_at, $2),
-                reported_sent_channel = COALESCE(reported_sent_channel, $3)
-         WHERE id = $1 RETURNING reported_sent_at, reported_sent_channel`,
-        [id, b.sentAt ?? this.clock.now(), b.channel],
-      ),
-    );
-    if (!rows.length) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
-    return { linkId: id, sentAt: rows[0].reported_sent_at, channel: rows[0].reported_sent_channel };
+    const sent = await this.linkRows.markSent(id, b.sentAt ?? this.clock.now(), b.channel);
+    if (!sent) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
+    return { linkId: id, ...sent };
   }
 
   @Get('distributions/:id/stats')
   @RequireAccess('distribution:view', [target.distribution('params.id')])
   @ApiOperation({ summary: 'Links, invites sent (by us or reported by you) and responses of a distribution' })
   async stats(@Param('id', uuid('distribution')) id: string) {
-    const [s]: Record<string, string>[] = await this.ds.query(
-      `SELECT (SELECT count(*) FROM survey_links WHERE distribution_id = $1) AS links,
-              (SELECT count(*) FROM invites WHERE distribution_id = $1 AND kind = 'invitation' AND sent_at IS NOT NULL) AS sent_by_us,
-              (SELECT count(*) FROM survey_links WHERE distribution_id = $1 AND reported_sent_at IS NOT NULL) AS reported_sent,
-              (SELECT count(*) FROM responses WHERE distribution_id = $1 AND status = 'Completed') AS completed`,
-      [id],
-    );
-    const byStatus: { response_status: string; n: string }[] = await this.ds.query(
-      `SELECT response_status, count(*) AS n FROM survey_links WHERE distribution_id = $1 GROUP BY 1`,
-      [id],
-    );
+    if (!(await this.distributions.findById(id)))
+      throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
+    const [links, sentByUs, completed] = await Promise.all([
+      this.linkRows.stats(id),
+      this.invites.countSentInvitations(id),
+      this.responseRows.countCompleted(id),
+    ]);
     return {
-      links: Number(s.links),
-      invitesSent: Number(s.sent_by_us) + Number(s.reported_sent),
-      sentByUs: Number(s.sent_by_us),
-      reportedSent: Number(s.reported_sent),
-      completedResponses: Number(s.completed),
-      linksByResponseStatus: Object.fromEntries(byStatus.map((r) => [r.response_status, Number(r.n)])),
+      links: links.links,
+      invitesSent: sentByUs + links.reportedSent,
+      sentByUs,
+      reportedSent: links.reportedSent,
+      completedResponses: completed,
+      linksByResponseStatus: links.byResponseStatus,
     };
   }
 
@@ -365,17 +360,48 @@ export class LinksController {
   @ApiOperation({
     summary: 'A survey hosted elsewhere reports progress with the signed reference it was given (fg_ref)',
   })
-  async report(@Body(new ZodPipe(report)) b: z.infer<typeof report>) {
+  async report(@Body(new ZodPipe(responseStatusReported)) b: ResponseStatusReported) {
     const ref = this.landing.verifyRef(b.ref);
     if (!ref)
       throw new DomainError(ErrorCode.VALIDATION, 'ref: not a reference we signed', {
         fields: [{ field: 'ref', message: 'not a reference we signed' }],
       });
-    const moved = await this.outbox.transaction((em) =>
-      this.responses.advance(em, ref.linkId, b.status, b.occurredAt ?? this.clock.now()),
-    );
-    if (moved) this.messaging.wakeRelay();
-    return { linkId: ref.linkId, status: b.status, changed: moved !== null };
+    const at = b.occurredAt ? new Date(b.occurredAt) : this.clock.now();
+    const out = await this.outbox.transaction((em) => this.responses.report(em, ref.linkId, b.status, at));
+    if (out.state === 'moved') this.messaging.wakeRelay();
+    return { linkId: ref.linkId, status: b.status, changed: out.state === 'moved' };
+  }
+
+  @Get('distributions/:id/responses')
+  @RequireAccess('distribution:view', [target.distribution('params.id')])
+  @ApiOperation({
+    summary:
+      'Responses as JSON, a page at a time (pass `next` as `after`): answers, tags, the data bound to the link, and whether our page or a survey tool reported it',
+  })
+  @ApiQuery({ name: 'after', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: ['In Progress', 'Partially Completed', 'Completed'] })
+  @ApiQuery({ name: 'limit', required: false })
+  async responsesJson(
+    @Param('id', uuid('distribution')) id: string,
+    @Query(new ZodPipe(responsesQuery)) q: z.infer<typeof responsesQuery>,
+  ) {
+    if (!(await this.distributions.findById(id)))
+      throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
+    const rows = await this.responseRows.page(id, q);
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        linkId: r.link_id,
+        caseId: r.case_id,
+        status: r.status,
+        source: r.source,
+        submittedAt: r.submitted_at,
+        tags: r.tags,
+        answers: r.answers,
+        data: r.transaction_data,
+      })),
+      next: rows.length === q.limit ? rows[rows.length - 1].id : null,
+    };
   }
 
   @Get('distributions/:id/responses.csv')
@@ -388,54 +414,50 @@ export class LinksController {
     @Query('status') status: string | undefined,
     @Res() res: Response,
   ) {
-    const dist = await this.ds.getRepository(DistributionEntity).findOneBy({ id });
+    const dist = await this.distributions.findById(id);
     if (!dist) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
-    const [survey]: { questions: { id: string }[] }[] = await this.ds.query(
-      `SELECT questions FROM surveys WHERE id = $1`,
-      [dist.surveyId],
-    );
+    const survey = await this.surveys.findById(dist.surveyId);
     const tags = Object.keys(dist.tags);
-    const questions = survey.questions.map((q) => q.id);
+    const questions = (survey?.questions ?? []).map((q) => q.id);
     res.status(200).setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.write(
-      ['response id', 'link id', 'case id', 'status', 'submitted at', ...tags, ...questions]
+      [
+        'response id',
+        'link id',
+        'case id',
+        'status',
+        'source',
+        'submitted at',
+        ...tags,
+        ...questions,
+        'link data',
+      ]
         .map(csv)
         .join(',') + '\r\n',
     );
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows: {
-        id: string;
-        link_id: string;
-        case_id: string | null;
-        status: string;
-        submitted_at: Date | null;
-        tags: Record<string, string>;
-        answers: Record<string, string | number>;
-      }[] = await this.ds.query(
-        `SELECT id, link_id, case_id, status, submitted_at, tags, answers FROM responses
-           WHERE distribution_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT 1000`,
-        [id, after, status ?? null],
-      );
+      const rows = await this.responseRows.page(id, { after, status, limit: 1000 });
       if (!rows.length) break;
-      res.write(
-        rows
-          .map(
-            (r) =>
-              [
-                r.id,
-                r.link_id,
-                r.case_id,
-                r.status,
-                r.submitted_at?.toISOString(),
-                ...tags.map((t) => r.tags[t]),
-                ...questions.map((q) => r.answers[q]),
-              ]
-                .map(csv)
-                .join(',') + '\r\n',
-          )
-          .join(''),
-      );
+      const chunk = rows
+        .map(
+          (r) =>
+            [
+              r.id,
+              r.link_id,
+              r.case_id,
+              r.status,
+              r.source,
+              r.submitted_at?.toISOString(),
+              ...tags.map((t) => r.tags[t]),
+              ...questions.map((q) => r.answers[q]),
+              r.transaction_data,
+            ]
+              .map(csv)
+              .join(',') + '\r\n',
+        )
+        .join('');
+      if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
       after = rows[rows.length - 1].id;
     }
     res.end();

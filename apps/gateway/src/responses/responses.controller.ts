@@ -2,25 +2,19 @@ import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/comm
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode } from '@fg/common';
-import { responseStatus } from '@fg/contracts';
-import { ResponseStatusService } from '@fg/invites';
+import { ResponseReport, responseReport } from '@fg/contracts';
 import { MessagingService, OutboxService } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
+import { ResponseService } from '@fg/responses';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
 
 const linkId = new ZodPipe(z.string().uuid('link ids are UUIDs'));
-const report = z
-  .object({
-    status: responseStatus.exclude(['Not Started']),
-    /** When it happened at the survey tool; default now. */
-    occurredAt: z.coerce.date().optional(),
-  })
-  .strict();
 
 /**
- * For surveys hosted elsewhere: the survey tool reports a respondent's progress on a link, and the change is
- * published for the rules (e.g. thank-you on Completed). Statuses only move forward.
+ * For surveys hosted elsewhere (or a CRM that knows): a respondent's progress on a link, published for the rules
+ * (e.g. thank-you on Completed). The same path, schema and forward-only statuses as the hosted page and the
+ * `response.reports` topic.
  */
 @ApiTags('responses')
 @ApiBearerAuth()
@@ -28,7 +22,7 @@ const report = z
 @Controller('ops/links')
 export class ResponsesController {
   constructor(
-    private readonly responses: ResponseStatusService,
+    private readonly responses: ResponseService,
     private readonly outbox: OutboxService,
     private readonly messaging: MessagingService,
     private readonly clock: Clock,
@@ -41,17 +35,15 @@ export class ResponsesController {
     summary: "Report a link's response status (Survey Opened … Completed); only moves forward",
   })
   @ApiBody({ schema: { example: { status: 'Completed' } } })
-  async report(@Param('linkId', linkId) id: string, @Body(new ZodPipe(report)) body: z.infer<typeof report>) {
-    const result = await this.outbox.transaction(async (em) => {
-      const [link]: { response_status: string }[] = await em.query(
-        `SELECT response_status FROM survey_links WHERE id = $1`,
-        [id],
-      );
-      if (!link) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
-      const moved = await this.responses.advance(em, id, body.status, body.occurredAt ?? this.clock.now());
-      return { linkId: id, status: moved ? body.status : link.response_status, changed: moved !== null };
-    });
-    if (result.changed) this.messaging.wakeRelay();
-    return result;
+  async report(@Param('linkId', linkId) id: string, @Body(new ZodPipe(responseReport)) body: ResponseReport) {
+    const at = body.occurredAt ? new Date(body.occurredAt) : this.clock.now();
+    const out = await this.outbox.transaction((em) => this.responses.report(em, id, body.status, at));
+    if (out.state === 'unknown_link') throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
+    if (out.state === 'moved') this.messaging.wakeRelay();
+    return {
+      linkId: id,
+      status: out.state === 'unchanged' ? out.current : body.status,
+      changed: out.state === 'moved',
+    };
   }
 }

@@ -3,6 +3,7 @@ import { RuleEngine1763990000000 } from './1763990000000-rule-engine';
 import { Channels1764000000000 } from './1764000000000-channels';
 import { LinksAndResponses1764100000000 } from './1764100000000-links-and-responses';
 import { ApiKeysAndAccess1764200000000 } from './1764200000000-api-keys-and-access';
+import { ResponsesOnePath1764300000000 } from './1764300000000-responses-one-path';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Channels1764000000000,
   LinksAndResponses1764100000000,
   ApiKeysAndAccess1764200000000,
+  ResponsesOnePath1764300000000,
 ];

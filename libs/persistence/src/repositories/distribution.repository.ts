@@ -7,6 +7,10 @@ import { DistributionEntity } from '../entities/distribution.entity';
 export class DistributionRepository {
   constructor(private readonly ds: DataSource) {}
 
+  findById(id: string, em: EntityManager = this.ds.manager): Promise<DistributionEntity | null> {
+    return em.getRepository(DistributionEntity).findOneBy({ id });
+  }
+
   /** The survey of each distribution that exists. */
   async surveysOf(ids: string[], em: EntityManager = this.ds.manager): Promise<Map<string, string>> {
     if (!ids.length) return new Map();

@@ -30,4 +30,14 @@ export class InviteRepository {
       take: q.limit,
     });
   }
+
+  /** Invitations of a distribution we sent (test sends excluded). */
+  async countSentInvitations(distributionId: string): Promise<number> {
+    const [r]: { n: number }[] = await this.ds.query(
+      `SELECT count(*)::int AS n FROM invites i
+       WHERE i.distribution_id = $1 AND i.kind = 'invitation' AND i.sent_at IS NOT NULL AND i.case_id NOT LIKE 'test-send:%'`,
+      [distributionId],
+    );
+    return r.n;
+  }
 }

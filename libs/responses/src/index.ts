@@ -1,0 +1,3 @@
+export * from './response.service';
+export * from './responses.module';
+export * from './submission-window';
