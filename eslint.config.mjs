@@ -29,4 +29,25 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  {
+    // One way to open a transaction: UnitOfWork.run (outbox flushed before commit, relay woken after). Only the
+    // unit of work and the consumer runner (which gives handlers theirs) call DataSource.transaction themselves.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: [
+      'libs/messaging/src/unit-of-work.ts',
+      'libs/messaging/src/consumer-runner.ts',
+      '**/*.spec.ts',
+      '**/*.medium-spec.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='transaction']",
+          message:
+            'Open transactions with UnitOfWork.run (libs/messaging/src/unit-of-work.ts), not on your own.',
+        },
+      ],
+    },
+  },
 );

@@ -612,6 +612,17 @@ describe('channel senders and receipts', () => {
       segments: 1,
     });
 
+    // Preview serves what a send would: a language without its own template falls back to the default.
+    const german = await api
+      .post(`/ops/distributions/${d}/preview`, {
+        channel: 'sms',
+        kind: 'invitation',
+        language: 'de-AT',
+        case: { caseNumber: 'CN-7', contact: { name: 'Zoé Quinn', phone: '+14155550100' } },
+      })
+      .expect(200);
+    expect(german.body.template.language).toBe('en');
+
     const missing = await api
       .post(`/ops/distributions/${d}/preview`, {
         channel: 'sms',

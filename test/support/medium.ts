@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { OutboxService, TopicNames } from '@fg/messaging';
+import { OutboxRelay, OutboxService, TopicNames, UnitOfWork } from '@fg/messaging';
 import { dataSourceOptions } from '@fg/persistence';
 
 /** The medium tests' database (created by test/setup/medium-setup.ts), with a pool for concurrency tests. */
@@ -19,6 +19,11 @@ export function outboxFor(ds: DataSource): OutboxService {
     new TopicNames(''),
     ds,
   );
+}
+
+/** The real unit of work over that outbox; there is no relay to wake in a medium test. */
+export function unitOfWorkFor(ds: DataSource, outbox: OutboxService): UnitOfWork {
+  return new UnitOfWork(ds, outbox, { wake: () => undefined } as unknown as OutboxRelay);
 }
 
 /** A survey and a distribution, inserted the way the ops API stores them. */

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { UnitOfWork } from '@fg/messaging';
 
 /** Fixed ids so the demo seed is idempotent and the README's curl commands stay true. */
 export const DEMO = {
@@ -14,8 +14,8 @@ export const DEMO = {
  * recommended three rules: invite on Resolved; one reminder 48 h after it unless Completed, Failed, Suppressed
  * or Unsubscribed; thank-you on Completed.
  */
-export async function seedDemoData(ds: DataSource): Promise<void> {
-  await ds.transaction(async (em) => {
+export async function seedDemoData(uow: UnitOfWork): Promise<void> {
+  await uow.run(async (em) => {
     await em.query(
       `INSERT INTO surveys (id, name, questions, languages) VALUES ($1, $2, $3::jsonb, '{en,fr}') ON CONFLICT DO NOTHING`,
       [

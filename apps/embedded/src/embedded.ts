@@ -4,9 +4,9 @@ import { INestApplication, LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+
 import { AppConfig, freePort, loadConfig } from '@fg/common';
-import { InProcessTransport } from '@fg/messaging';
+import { InProcessTransport, UnitOfWork } from '@fg/messaging';
 import { createApp } from '@fg/platform';
 import { ApiKeyService, GatewayModule, PERMISSIONS } from '@fg/gateway';
 import { LinkIssuerModule } from '@fg/link-issuer';
@@ -80,8 +80,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   });
   try {
     await app.init();
-    const ds = app.get(DataSource);
-    await seedDemoData(ds);
+    await seedDemoData(app.get(UnitOfWork));
     await app
       .get(ApiKeyService)
       .ensure('00000000-0000-4000-8000-00000000de00', 'embedded demo key', secrets.demoApiKey, PERMISSIONS);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { EntityManager } from 'typeorm';
 import type { InviteStatusChanged } from '@fg/contracts';
 import { APP_CONFIG, AppConfig, Clock, Metrics, deterministicUuid } from '@fg/common';
-import { MessagingService, OutboxService } from '@fg/messaging';
+import { UnitOfWork } from '@fg/messaging';
 import { durationMs } from '@fg/rules-core';
 import { RuleCatalog } from './rule-catalog';
 import { RulesService } from './rules.service';
@@ -33,9 +33,8 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
   private lastPrune = 0;
 
   constructor(
+    private readonly uow: UnitOfWork,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
-    private readonly outbox: OutboxService,
-    private readonly messaging: MessagingService,
     private readonly rules: RuleCatalog,
     private readonly evaluator: RulesService,
     private readonly clock: Clock,
@@ -90,7 +89,7 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
     let total = 0;
     for (const t of targets)
       for (;;) {
-        const [, n]: [unknown, number] = await this.outbox.transaction((em) =>
+        const [, n]: [unknown, number] = await this.uow.run((em) =>
           em.query(
             `DELETE FROM ${t.split(' WHERE ')[0]} WHERE id IN (SELECT id FROM ${t} LIMIT ${PRUNE_CHUNK})`,
             [before],
@@ -130,7 +129,7 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
       this.lastPrune = Date.now();
       await this.prune();
     }
-    const fired = await this.outbox.transaction(async (em) => {
+    const fired = await this.uow.run(async (em) => {
       const due: TimerRow[] = await em.query(
         `SELECT id, rule_id, case_id, correlation_id FROM rule_timers
          WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT ${PAGE} FOR UPDATE SKIP LOCKED`,
@@ -149,7 +148,6 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
     });
     if (fired) {
       this.metrics.ruleTimersFired.inc(fired);
-      this.messaging.wakeRelay();
     }
     return fired;
   }

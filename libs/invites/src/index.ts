@@ -2,7 +2,7 @@ export * from './invite-status-machine';
 export * from './invite-status.service';
 export * from './invites.module';
 export * from './link-token';
-export * from './template.repository';
+export * from './template-resolver';
 export * from './suppression.service';
 export * from './quarantine.service';
 export * from './transaction-data';

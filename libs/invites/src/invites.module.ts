@@ -2,10 +2,10 @@ import { Module } from '@nestjs/common';
 import { InviteStatusService } from './invite-status.service';
 import { QuarantineService } from './quarantine.service';
 import { SuppressionService } from './suppression.service';
-import { TemplateRepository } from './template.repository';
+import { TemplateResolver } from './template-resolver';
 
 @Module({
-  providers: [InviteStatusService, SuppressionService, QuarantineService, TemplateRepository],
-  exports: [InviteStatusService, SuppressionService, QuarantineService, TemplateRepository],
+  providers: [InviteStatusService, SuppressionService, QuarantineService, TemplateResolver],
+  exports: [InviteStatusService, SuppressionService, QuarantineService, TemplateResolver],
 })
 export class InvitesModule {}

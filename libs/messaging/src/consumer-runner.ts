@@ -113,6 +113,7 @@ export class ConsumerRunner<K extends TopicKey> {
   private async handleInOneTransaction(items: Decoded[]) {
     const effects: Effect[] = [];
     await this.deps.ds.transaction(async (em) => {
+      this.deps.outbox.begin(em);
       const fresh = await this.claim(em, items);
       const todo: Decoded[] = [];
       for (const item of items) {
@@ -138,6 +139,7 @@ export class ConsumerRunner<K extends TopicKey> {
       const effects: Effect[] = [];
       try {
         await this.deps.ds.transaction(async (em) => {
+          this.deps.outbox.begin(em);
           const fresh = await this.claim(em, [item]);
           if (fresh.size) await this.invokeAll([item], em, effects);
           await this.deps.outbox.flush(em);

@@ -7,3 +7,4 @@ export * from './outbox-relay';
 export * from './consumer-runner';
 export * from './messaging.module';
 export * from './inbox-pruner';
+export * from './unit-of-work';

@@ -19,6 +19,7 @@ import { InboxPruner } from './inbox-pruner';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
 import { MessageTransport } from './transport';
+import { UnitOfWork } from './unit-of-work';
 
 /**
  * Where apps register their handlers (in `onModuleInit`). Subscriptions start at application bootstrap,
@@ -126,9 +127,11 @@ export class MessagingModule {
         OutboxRelay,
         InboxPruner,
         MessagingService,
+        UnitOfWork,
       ],
       exports: [
         MessagingService,
+        UnitOfWork,
         InboxPruner,
         OutboxService,
         TopicNames,

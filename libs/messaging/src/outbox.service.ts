@@ -31,11 +31,13 @@ interface Row {
 /**
  * Writes events into the outbox table inside the caller's transaction, validated against their topic's
  * contract. Rows are buffered per transaction and inserted in one statement by `flush` (the consumer runner
- * and `transaction()` call it before commit).
+ * and `UnitOfWork.run` call it before commit). Adding to any other transaction throws: the event would be lost.
  */
 @Injectable()
 export class OutboxService {
   private readonly pending = new WeakMap<EntityManager, Row[]>();
+  /** Transactions that flush the outbox before they commit: a unit of work, or a consumer runner's batch. */
+  private readonly managed = new WeakSet<EntityManager>();
 
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly opts: MessagingOptions,
@@ -43,7 +45,16 @@ export class OutboxService {
     private readonly ds: DataSource,
   ) {}
 
+  /** Marks a transaction as one that flushes the outbox before it commits (UnitOfWork, the consumer runner). */
+  begin(em: EntityManager): void {
+    this.managed.add(em);
+  }
+
   add<K extends TopicKey>(em: EntityManager, ev: OutgoingEvent<K>): string {
+    if (!this.managed.has(em))
+      throw new Error(
+        `outbox event for ${ev.topic} added outside a unit of work: it would never be written (use UnitOfWork.run)`,
+      );
     const contract = Topics[ev.topic];
     const parsed = contract.schema.safeParse(ev.data);
     if (!parsed.success) {
@@ -92,14 +103,5 @@ export class OutboxService {
       params,
     );
     return rows.length;
-  }
-
-  /** A transaction whose buffered outbox rows are written before it commits. */
-  async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(async (em) => {
-      const result = await fn(em);
-      await this.flush(em);
-      return result;
-    });
   }
 }

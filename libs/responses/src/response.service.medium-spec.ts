@@ -5,20 +5,28 @@ import {
   SurveyLinkEntity,
   SurveyLinkRepository,
 } from '@fg/persistence';
-import { OutboxService } from '@fg/messaging';
-import { mediumDataSource, outboxFor, seedDistribution, seedLink } from '../../../test/support/medium';
+import { OutboxService, UnitOfWork } from '@fg/messaging';
+import {
+  mediumDataSource,
+  outboxFor,
+  seedDistribution,
+  seedLink,
+  unitOfWorkFor,
+} from '../../../test/support/medium';
 import { ResponseService } from './response.service';
 import { addPeriod } from './submission-window';
 
 describe('ResponseService on Postgres', () => {
   let ds: DataSource;
   let outbox: OutboxService;
+  let uow: UnitOfWork;
   let links: SurveyLinkRepository;
   let sut: ResponseService;
 
   beforeAll(async () => {
     ds = await mediumDataSource(12);
     outbox = outboxFor(ds);
+    uow = unitOfWorkFor(ds, outbox);
     links = new SurveyLinkRepository(ds);
     sut = new ResponseService(links, new DistributionRepository(ds), new ResponseRepository(ds), outbox);
   });
@@ -27,7 +35,7 @@ describe('ResponseService on Postgres', () => {
     await ds?.destroy();
   });
 
-  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => outbox.transaction(fn);
+  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => uow.run(fn);
   const link = async (id: string) => (await links.findById(id)) as SurveyLinkEntity;
   const submit = async (id: string, at: Date) =>
     tx(async (em) => sut.answer(em, await link(id), { tags: {} }, 'Completed', { nps: 9 }, at));

@@ -16,11 +16,11 @@ import {
   InviteStatusService,
   QuarantineService,
   SuppressionService,
-  TemplateRepository,
+  TemplateResolver,
   inviteFromRow,
   normalizeAddress,
 } from '@fg/invites';
-import { MessageTransport, MessagingService, OutboxService, TopicNames } from '@fg/messaging';
+import { MessageTransport, OutboxService, TopicNames, UnitOfWork } from '@fg/messaging';
 import { composeMessage } from './compose';
 import { ChannelProvider, OutgoingMessage, ProviderError, accountOf } from './messages';
 import { AccountRateLimiter } from './rate-limiter';
@@ -65,15 +65,15 @@ export class ChannelSenderService {
   private readonly ratePerSecond: number;
 
   constructor(
+    private readonly uow: UnitOfWork,
     @Inject(SENDER_CHANNEL) readonly channel: Channel,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly provider: ChannelProvider,
-    private readonly templates: TemplateRepository,
+    private readonly templates: TemplateResolver,
     private readonly statuses: InviteStatusService,
     private readonly suppressions: SuppressionService,
     private readonly quarantine: QuarantineService,
     private readonly outbox: OutboxService,
-    private readonly messaging: MessagingService,
     private readonly transport: MessageTransport,
     private readonly names: TopicNames,
     private readonly metrics: Metrics,
@@ -167,11 +167,11 @@ export class ChannelSenderService {
       if (!templateCache.has(tk))
         templateCache.set(
           tk,
-          this.templates.find(
-            em,
+          this.templates.resolve(
             { distributionId: d.distributionId, channel: this.channel, kind: d.kind },
             d.language,
             dist.defaultLanguage,
+            em,
           ),
         );
       const template = await templateCache.get(tk)!;
@@ -281,7 +281,7 @@ export class ChannelSenderService {
         const batch = this.outcomes.splice(0, 500);
         try {
           for (const b of batch.filter((x) => x.deadLetter)) await this.deadLetter(b.deadLetter!);
-          await this.outbox.transaction(async (em) => {
+          await this.uow.run(async (em) => {
             await this.statuses.applyReceipts(em, batch);
             await this.suppressions.suppress(
               em,
@@ -311,7 +311,6 @@ export class ChannelSenderService {
             }
           });
           batch.forEach((b) => b.done());
-          this.messaging.wakeRelay();
         } catch (e) {
           batch.forEach((b) => b.fail(e));
         }

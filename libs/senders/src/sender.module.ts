@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock } from '@fg/common';
 import { Channel, CloudEvent, DispatchRequested, dispatchTopicFor } from '@fg/contracts';
 import { InviteStatusService, InvitesModule, inviteFromRow, InviteRow } from '@fg/invites';
-import { BatchContext, EventHandler, HandlerContext, MessagingService, OutboxService } from '@fg/messaging';
+import { BatchContext, EventHandler, HandlerContext, MessagingService, UnitOfWork } from '@fg/messaging';
 import { returnedRows } from '@fg/persistence';
 import { ChannelSenderService, SENDER_CHANNEL } from './channel-sender.service';
 import { ChannelProvider } from './messages';
@@ -68,9 +68,9 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private running?: Promise<number>;
 
   constructor(
+    private readonly uow: UnitOfWork,
     @Inject(SENDER_CHANNEL) private readonly channel: Channel,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
-    private readonly outbox: OutboxService,
     private readonly statuses: InviteStatusService,
     private readonly messaging: MessagingService,
     private readonly clock: Clock,
@@ -94,7 +94,7 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
 
   async reconcile(): Promise<number> {
     const before = new Date(this.clock.now().getTime() - this.cfg.SEND_RECONCILE_AFTER_MINUTES * 60_000);
-    const n = await this.outbox.transaction(async (em) => {
+    const n = await this.uow.run(async (em) => {
       const rows = returnedRows<InviteRow>(
         await em.query(
           `SELECT id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason,
@@ -114,7 +114,6 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
     });
     if (n) {
       this.log.warn(`${n} ${this.channel} invite(s) had no recorded provider answer; marked Failed`);
-      this.messaging.wakeRelay();
     }
     return n;
   }

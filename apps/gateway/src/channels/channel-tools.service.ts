@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { Channel, channel, contact, dispatchTopicFor, caseEventData } from '@fg/contracts';
-import { DistributionEntity, TemplateEntity } from '@fg/persistence';
-import { LinkTokens, normalizeAddress, transactionData } from '@fg/invites';
-import { MessagingService, OutboxService } from '@fg/messaging';
+import {
+  DistributionEntity,
+  DistributionRepository,
+  TemplateEntity,
+  TemplateRepository,
+} from '@fg/persistence';
+import { LinkTokens, TemplateResolver, normalizeAddress, transactionData } from '@fg/invites';
+import { OutboxService, UnitOfWork } from '@fg/messaging';
 import { composeMessage, smsSegments } from '@fg/senders';
 import { TemplateRenderer } from '@fg/templates';
 
@@ -137,55 +142,43 @@ export class ChannelToolsService {
   private readonly tokens: LinkTokens;
 
   constructor(
+    private readonly uow: UnitOfWork,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
-    private readonly ds: DataSource,
     private readonly outbox: OutboxService,
-    private readonly messaging: MessagingService,
     private readonly clock: Clock,
+    private readonly distributions: DistributionRepository,
+    private readonly templateRows: TemplateRepository,
+    private readonly resolver: TemplateResolver,
   ) {
     this.tokens = new LinkTokens(cfg.LINK_SIGNING_SECRET);
   }
 
-  private async distribution(em: EntityManager, id: string): Promise<DistributionEntity> {
-    const d = await em.getRepository(DistributionEntity).findOneBy({ id });
+  private async distribution(em: EntityManager | undefined, id: string): Promise<DistributionEntity> {
+    const d = await this.distributions.findById(id, em);
     if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
     return d;
   }
 
   templates(id: string) {
-    return this.ds
-      .getRepository(TemplateEntity)
-      .find({ where: { distributionId: id }, order: { channel: 'ASC', kind: 'ASC', language: 'ASC' } });
+    return this.templateRows.list(id);
   }
 
   /** Creates or replaces the template of (channel, kind, language); its Handlebars must parse. */
   async putTemplate(id: string, t: TemplateBody) {
     for (const part of ['subject', 'html', 'text'] as const) if (t[part]) this.parse(t[part], part);
     for (const [k, v] of Object.entries(t.contentVariables ?? {})) this.parse(v, `contentVariables.${k}`);
-    return this.ds.transaction(async (em) => {
+    return this.uow.run(async (em) => {
       await this.distribution(em, id);
-      await em.query(
-        `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, html, text, content_sid, content_variables)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
-         ON CONFLICT (distribution_id, channel, kind, language) DO UPDATE SET subject = excluded.subject,
-           html = excluded.html, text = excluded.text, content_sid = excluded.content_sid,
-           content_variables = excluded.content_variables`,
-        [
-          newId(),
-          id,
-          t.channel,
-          t.kind,
-          t.language,
-          t.subject ?? null,
-          t.html ?? null,
-          t.text ?? null,
-          t.contentSid ?? null,
-          t.contentVariables ? JSON.stringify(t.contentVariables) : null,
-        ],
-      );
-      return em
-        .getRepository(TemplateEntity)
-        .findOneByOrFail({ distributionId: id, channel: t.channel, kind: t.kind, language: t.language });
+      return this.templateRows.upsert(em, id, {
+        channel: t.channel,
+        kind: t.kind,
+        language: t.language,
+        subject: t.subject ?? null,
+        html: t.html ?? null,
+        text: t.text ?? null,
+        contentSid: t.contentSid ?? null,
+        contentVariables: t.contentVariables ?? null,
+      });
     });
   }
 
@@ -194,8 +187,8 @@ export class ChannelToolsService {
    * segment count, and a 422 naming every placeholder without a value.
    */
   async preview(id: string, body: z.infer<typeof previewBody>) {
-    const dist = await this.distribution(this.ds.manager, id);
-    const template = await this.template(id, body.channel, body.kind, body.language);
+    const dist = await this.distribution(undefined, id);
+    const template = await this.template(dist, body.channel, body.kind, body.language);
     const vars = sampleVariables(body.case, dist);
     const sampleLink = `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}/s/${'x'.repeat(LinkTokens.LENGTH)}`;
     const message = composeMessage(body.channel, template, dist, {
@@ -245,7 +238,7 @@ export class ChannelToolsService {
       );
     await this.preview(id, body); // the same errors as preview, before anything is written
     const caseId = `test-send:${newId()}`;
-    const result = await this.outbox.transaction(async (em) => {
+    const result = await this.uow.run(async (em) => {
       const dist = await this.distribution(em, id);
       const nonce = this.tokens.newNonce();
       const token = this.tokens.tokenFor(nonce);
@@ -288,52 +281,44 @@ export class ChannelToolsService {
       });
       return { inviteId, caseId };
     });
-    this.messaging.wakeRelay();
     return result;
   }
 
-  /** A copy of the distribution (settings and templates) as a new draft. */
+  /** A copy of the distribution (every setting and every template) as a new draft. */
   async clone(id: string, name?: string) {
-    return this.ds.transaction(async (em) => {
+    return this.uow.run(async (em) => {
       const d = await this.distribution(em, id);
       const copy = newId();
-      await em.query(
-        `INSERT INTO distributions (id, survey_id, name, description, type, format, status, starts_at, expiry, accounts, tags,
-                                    default_language, fallback)
-         SELECT $2, survey_id, $3, description, type, format, 'draft', starts_at, expiry, accounts, tags, default_language, fallback
-         FROM distributions WHERE id = $1`,
-        [id, copy, name ?? `${d.name} (copy)`],
-      );
-      await em.query(
-        `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, html, text, content_sid, content_variables)
-         SELECT gen_random_uuid(), $2, channel, kind, language, subject, html, text, content_sid, content_variables
-         FROM templates WHERE distribution_id = $1`,
-        [id, copy],
-      );
-      return em.getRepository(DistributionEntity).findOneByOrFail({ id: copy });
+      await this.distributions.clone(em, id, copy, name ?? `${d.name} (copy)`);
+      await this.templateRows.copyAll(em, id, copy);
+      return this.distribution(em, copy);
     });
   }
 
   async putChannelSettings(id: string, s: z.infer<typeof channelSettings>) {
-    return this.ds.transaction(async (em) => {
+    return this.uow.run(async (em) => {
       await this.distribution(em, id);
-      await em.query(
-        `UPDATE distributions SET accounts = $2::jsonb, fallback = $3::jsonb, updated_at = now() WHERE id = $1`,
-        [id, JSON.stringify(s.accounts), JSON.stringify(s.fallback)],
-      );
+      await this.distributions.setChannels(em, id, s.accounts, s.fallback);
       return this.distribution(em, id);
     });
   }
 
-  private async template(id: string, ch: Channel, k: string, lang: string): Promise<TemplateEntity> {
-    const rows = await this.ds
-      .getRepository(TemplateEntity)
-      .findBy({ distributionId: id, channel: ch, kind: k as TemplateEntity['kind'] });
-    const t = rows.find((r) => r.language === lang) ?? rows.find((r) => r.language === lang.split(/[-_]/)[0]);
+  /** The template a real send would use (TemplateResolver: language, base language, default language). */
+  private async template(
+    dist: DistributionEntity,
+    ch: Channel,
+    k: string,
+    lang: string,
+  ): Promise<TemplateEntity> {
+    const t = await this.resolver.resolve(
+      { distributionId: dist.id, channel: ch, kind: k as TemplateEntity['kind'] },
+      lang,
+      dist.defaultLanguage,
+    );
     if (!t)
       throw new DomainError(
         ErrorCode.TEMPLATE_NOT_FOUND,
-        `no ${ch} ${k} template in ${lang} for distribution ${id}`,
+        `no ${ch} ${k} template in ${lang} (nor its base language or the default ${dist.defaultLanguage}) for distribution ${dist.id}`,
       );
     return t;
   }

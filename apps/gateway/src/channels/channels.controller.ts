@@ -10,6 +10,7 @@ import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequireAccess, target } from '../auth/permissions';
+import { UnitOfWork } from '@fg/messaging';
 import {
   ChannelToolsService,
   TemplateBody,
@@ -145,6 +146,7 @@ type QuarantineRule = z.infer<typeof quarantineRule>;
 @Controller('ops')
 export class SuppressionsController {
   constructor(
+    private readonly uow: UnitOfWork,
     private readonly ds: DataSource,
     private readonly suppressions: SuppressionService,
     private readonly clock: Clock,
@@ -172,7 +174,7 @@ export class SuppressionsController {
   @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({ summary: 'Suppress an address on a channel' })
   async add(@Body(new ZodPipe(suppressionBody)) b: z.infer<typeof suppressionBody>, @Req() req: Request) {
-    await this.ds.transaction((em) =>
+    await this.uow.run((em) =>
       this.suppressions.suppress(
         em,
         [{ channel: b.channel, address: b.address, reason: b.reason, source: who(req) }],
@@ -187,7 +189,7 @@ export class SuppressionsController {
   @RequireAccess('distribution:edit', 'all-surveys')
   @ApiOperation({ summary: 'Lift the suppression of an address on a channel' })
   async lift(@Body(new ZodPipe(liftBody)) b: z.infer<typeof liftBody>, @Req() req: Request) {
-    const lifted = await this.ds.transaction((em) =>
+    const lifted = await this.uow.run((em) =>
       this.suppressions.lift(em, b.channel, b.address, who(req), this.clock.now()),
     );
     if (!lifted) throw new DomainError(ErrorCode.NOT_FOUND, `${b.address} is not suppressed on ${b.channel}`);

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { DomainError, ErrorCode, newId } from '@fg/common';
 import { DistributionEntity, SurveyEntity } from '@fg/persistence';
+import { UnitOfWork } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
@@ -137,7 +138,10 @@ function present(d: DistributionEntity) {
 @UseGuards(ApiKeyGuard)
 @Controller('ops')
 export class DistributionsController {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly uow: UnitOfWork,
+  ) {}
 
   @Post('surveys')
   @RequireAccess('distribution:edit', 'all-surveys')
@@ -187,7 +191,7 @@ export class DistributionsController {
     },
   })
   async create(@Body(new ZodPipe(distributionBody)) b: DistributionBody) {
-    return this.ds.transaction(async (em) => {
+    return this.uow.run(async (em) => {
       await this.requireSurvey(em, b.surveyId);
       const id = newId();
       await em.getRepository(DistributionEntity).insert({ id, ...b, status: 'draft' });
@@ -201,7 +205,7 @@ export class DistributionsController {
     summary: 'Replace the settings of a distribution (links already issued keep what they were issued with)',
   })
   async update(@Param('id', uuid) id: string, @Body(new ZodPipe(distributionBody)) b: DistributionBody) {
-    return this.ds.transaction(async (em) => {
+    return this.uow.run(async (em) => {
       const d = await em
         .getRepository(DistributionEntity)
         .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });

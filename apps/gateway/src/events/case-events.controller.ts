@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DomainError, ErrorCode } from '@fg/common';
 import { InvalidMessageError, Topics, decodeCloudEvent } from '@fg/contracts';
-import { MessagingService, OutboxService } from '@fg/messaging';
+import { OutboxService, UnitOfWork } from '@fg/messaging';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess } from '../auth/permissions';
 
@@ -17,8 +17,8 @@ import { RequireAccess } from '../auth/permissions';
 @Controller('events')
 export class CaseEventsController {
   constructor(
+    private readonly uow: UnitOfWork,
     private readonly outbox: OutboxService,
-    private readonly messaging: MessagingService,
   ) {}
 
   @Post('cases')
@@ -54,7 +54,7 @@ export class CaseEventsController {
       if (e instanceof InvalidMessageError) throw new DomainError(ErrorCode.VALIDATION, e.message);
       throw e;
     }
-    await this.outbox.transaction(async (em) => {
+    await this.uow.run(async (em) => {
       this.outbox.add(em, {
         topic: 'caseEvents',
         key: event.data.caseId,
@@ -67,7 +67,6 @@ export class CaseEventsController {
         correlationId: event.correlationid,
       });
     });
-    this.messaging.wakeRelay();
     return { id: event.id, source: event.source };
   }
 }

@@ -13,7 +13,7 @@ import {
   SurveyRepository,
 } from '@fg/persistence';
 import { ExternalRefs, LinkTokens } from '@fg/invites';
-import { MessagingService, OutboxService } from '@fg/messaging';
+import { UnitOfWork } from '@fg/messaging';
 import { ResponseService, usedUp } from '@fg/responses';
 
 export type { Answers };
@@ -40,10 +40,9 @@ export class LandingService {
   private readonly refs: ExternalRefs;
 
   constructor(
+    private readonly uow: UnitOfWork,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly clock: Clock,
-    private readonly outbox: OutboxService,
-    private readonly messaging: MessagingService,
     private readonly responses: ResponseService,
     private readonly links: SurveyLinkRepository,
     private readonly distributions: DistributionRepository,
@@ -94,11 +93,10 @@ export class LandingService {
       : missing.length
         ? 'In Progress'
         : 'Partially Completed';
-    const done = await this.outbox.transaction((em) =>
+    const done = await this.uow.run((em) =>
       this.responses.answer(em, link, distribution, status, answers, now),
     );
     if (done.state === 'used_up') return { state: 'used_up' };
-    this.messaging.wakeRelay();
     return submit ? { state: 'submitted' } : { state: 'saved' };
   }
 
@@ -114,12 +112,9 @@ export class LandingService {
   }
 
   private async advance(link: SurveyLinkEntity, to: ResponseStatus) {
-    const moved = await this.outbox.transaction((em) =>
-      this.responses.report(em, link.id, to, this.clock.now()),
-    );
+    const moved = await this.uow.run((em) => this.responses.report(em, link.id, to, this.clock.now()));
     if (moved.state === 'moved') {
       link.responseStatus = to;
-      this.messaging.wakeRelay();
     }
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
+import { UnitOfWork } from '@fg/messaging';
 import { DomainError, ErrorCode } from '@fg/common';
 
 /** A stable hash of a JSON body: key order doesn't matter, values do. */
@@ -21,7 +22,7 @@ function canonical(v: unknown): string {
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   async run<T>(
     principal: string,
@@ -29,13 +30,13 @@ export class IdempotencyService {
     body: unknown,
     work: (em: EntityManager) => Promise<{ status: number; body: T }>,
   ): Promise<{ status: number; body: T; replayed: boolean }> {
-    if (key === undefined) return { ...(await this.ds.transaction(work)), replayed: false };
+    if (key === undefined) return { ...(await this.uow.run(work)), replayed: false };
     if (!/^[\x21-\x7e]{1,255}$/.test(key))
       throw new DomainError(ErrorCode.VALIDATION, 'Idempotency-Key: 1–255 visible ASCII characters', {
         fields: [{ field: 'Idempotency-Key', message: '1–255 visible ASCII characters' }],
       });
     const hash = createHash('sha256').update(canonical(body)).digest('hex');
-    return this.ds.transaction(async (em) => {
+    return this.uow.run(async (em) => {
       const mine: unknown[] = await em.query(
         `INSERT INTO idempotency_keys (principal, key, request_hash, status, response) VALUES ($1, $2, $3, 0, 'null')
          ON CONFLICT DO NOTHING RETURNING key`,

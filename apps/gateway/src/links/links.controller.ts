@@ -27,7 +27,7 @@ import {
 } from '@fg/persistence';
 import { expiryFrom } from '@fg/invites';
 import { ResponseService } from '@fg/responses';
-import { MessagingService, OutboxService } from '@fg/messaging';
+import { UnitOfWork } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
@@ -145,6 +145,7 @@ const csv = (v: string | number | boolean | object | null | undefined) => {
 @Controller('ops')
 export class LinksController {
   constructor(
+    private readonly uow: UnitOfWork,
     private readonly ds: DataSource,
     private readonly links: ContactLinksService,
     private readonly idempotency: IdempotencyService,
@@ -155,8 +156,6 @@ export class LinksController {
     private readonly invites: InviteRepository,
     private readonly responseRows: ResponseRepository,
     private readonly landing: LandingService,
-    private readonly outbox: OutboxService,
-    private readonly messaging: MessagingService,
     private readonly clock: Clock,
   ) {}
 
@@ -264,7 +263,7 @@ export class LinksController {
       contacts: ContactInput[];
     },
   ) {
-    const rows = await this.ds.transaction((em) => this.upsertContacts(em, b.contacts));
+    const rows = await this.uow.run((em) => this.upsertContacts(em, b.contacts));
     return { upserted: rows.length };
   }
 
@@ -326,7 +325,7 @@ export class LinksController {
     const where = filterSql(segment.filter, params);
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const page = await this.ds.transaction(async (em) => {
+      const page = await this.uow.run(async (em) => {
         const contacts: ContactRow[] = await em.query(
           `SELECT id, custom_id, first_name, last_name, email, phone, language, attributes FROM contacts
            WHERE ${where} AND id > $${params.length + 1} ORDER BY id LIMIT 1000`,
@@ -367,8 +366,7 @@ export class LinksController {
         fields: [{ field: 'ref', message: 'not a reference we signed' }],
       });
     const at = b.occurredAt ? new Date(b.occurredAt) : this.clock.now();
-    const out = await this.outbox.transaction((em) => this.responses.report(em, ref.linkId, b.status, at));
-    if (out.state === 'moved') this.messaging.wakeRelay();
+    const out = await this.uow.run((em) => this.responses.report(em, ref.linkId, b.status, at));
     return { linkId: ref.linkId, status: b.status, changed: out.state === 'moved' };
   }
 

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode } from '@fg/common';
 import { ResponseReport, responseReport } from '@fg/contracts';
-import { MessagingService, OutboxService } from '@fg/messaging';
+import { UnitOfWork } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
 import { ResponseService } from '@fg/responses';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -22,9 +22,8 @@ const linkId = new ZodPipe(z.string().uuid('link ids are UUIDs'));
 @Controller('ops/links')
 export class ResponsesController {
   constructor(
+    private readonly uow: UnitOfWork,
     private readonly responses: ResponseService,
-    private readonly outbox: OutboxService,
-    private readonly messaging: MessagingService,
     private readonly clock: Clock,
   ) {}
 
@@ -37,9 +36,8 @@ export class ResponsesController {
   @ApiBody({ schema: { example: { status: 'Completed' } } })
   async report(@Param('linkId', linkId) id: string, @Body(new ZodPipe(responseReport)) body: ResponseReport) {
     const at = body.occurredAt ? new Date(body.occurredAt) : this.clock.now();
-    const out = await this.outbox.transaction((em) => this.responses.report(em, id, body.status, at));
+    const out = await this.uow.run((em) => this.responses.report(em, id, body.status, at));
     if (out.state === 'unknown_link') throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
-    if (out.state === 'moved') this.messaging.wakeRelay();
     return {
       linkId: id,
       status: out.state === 'unchanged' ? out.current : body.status,

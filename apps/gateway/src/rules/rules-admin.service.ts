@@ -17,6 +17,7 @@ import {
 } from '@fg/rules-core';
 import { AccessService } from '../auth/access.service';
 import { Principal } from '../auth/api-key.service';
+import { UnitOfWork } from '@fg/messaging';
 
 export const dryRunRequest = z
   .object({
@@ -84,6 +85,7 @@ interface VersionRow {
 @Injectable()
 export class RulesAdminService {
   constructor(
+    private readonly uow: UnitOfWork,
     private readonly ds: DataSource,
     private readonly clock: Clock,
     private readonly surveys: SurveyStateRepository,
@@ -129,7 +131,7 @@ export class RulesAdminService {
 
   async create(def: RuleDefinition, by: Principal) {
     const id = newId();
-    await this.ds.transaction(async (em) => {
+    await this.uow.run(async (em) => {
       await this.checkReferences(em, def);
       await this.rules.insert({ id, version: 1, ...def }, em);
       await this.recordVersion(em, id, 1, def, by.name);
@@ -138,7 +140,7 @@ export class RulesAdminService {
   }
 
   async update(id: string, def: RuleDefinition, by: Principal) {
-    await this.ds.transaction(async (em) => {
+    await this.uow.run(async (em) => {
       const current = await this.lock(em, id);
       await this.checkReferences(em, def);
       const version = current.version + 1;
@@ -149,7 +151,7 @@ export class RulesAdminService {
   }
 
   async setEnabled(id: string, enabled: boolean, by: Principal) {
-    await this.ds.transaction(async (em) => {
+    await this.uow.run(async (em) => {
       const current = await this.lock(em, id);
       if (current.enabled === enabled) return;
       const def = { ...definitionOf(current), enabled };

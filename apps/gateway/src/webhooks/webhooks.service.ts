@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { validateRequest } from 'twilio';
-import { DataSource } from 'typeorm';
+
 import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode } from '@fg/common';
 import { SuppressionService } from '@fg/invites';
 import { DeliveryReceipt, ReceiptEvent, receiptEvent } from '@fg/contracts';
-import { MessagingService, OutboxService } from '@fg/messaging';
+import { OutboxService, UnitOfWork } from '@fg/messaging';
 import { SendGridSignatureVerifier } from './sendgrid-signature';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,11 +49,10 @@ export class WebhooksService {
   private readonly sendgrid?: SendGridSignatureVerifier;
 
   constructor(
+    private readonly uow: UnitOfWork,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly outbox: OutboxService,
-    private readonly messaging: MessagingService,
     private readonly suppressions: SuppressionService,
-    private readonly ds: DataSource,
     private readonly clock: Clock,
   ) {
     if (cfg.SENDGRID_WEBHOOK_PUBLIC_KEY)
@@ -136,7 +135,7 @@ export class WebhooksService {
     const now = this.clock.now();
     if (!from) return twiml();
     if (STOP_WORDS.has(word)) {
-      await this.ds.transaction((em) =>
+      await this.uow.run((em) =>
         this.suppressions.suppress(
           em,
           [{ channel, address: from, reason: `replied ${word}`, source: `inbound ${channel}` }],
@@ -147,7 +146,7 @@ export class WebhooksService {
       return twiml("You won't receive more survey messages. Reply START to receive them again.");
     }
     if (START_WORDS.has(word)) {
-      await this.ds.transaction((em) =>
+      await this.uow.run((em) =>
         this.suppressions.lift(em, channel, from, `inbound ${channel} ${word}`, now),
       );
       this.log.log(`${channel} number resubscribed after ${word}`, { from });
@@ -176,10 +175,9 @@ export class WebhooksService {
 
   private async publish(receipts: DeliveryReceipt[]) {
     if (!receipts.length) return;
-    await this.outbox.transaction(async (em) => {
+    await this.uow.run(async (em) => {
       for (const r of receipts) this.outbox.add(em, { topic: 'deliveryReceipts', key: r.inviteId, data: r });
     });
-    this.messaging.wakeRelay();
     this.log.log(`accepted ${receipts.length} receipts`);
   }
 }

@@ -27,4 +27,28 @@ export class DistributionRepository {
       order: { createdAt: 'ASC' },
     });
   }
+
+  /**
+   * A copy of a distribution as a new draft: every column is copied (read from the entity, which a medium test
+   * keeps equal to the table), except the id, the name, the status and the timestamps.
+   */
+  async clone(em: EntityManager, from: string, to: string, name: string): Promise<void> {
+    const columns = em
+      .getRepository(DistributionEntity)
+      .metadata.columns.map((c) => c.databaseName)
+      .filter((c) => !['id', 'name', 'status', 'created_at', 'updated_at'].includes(c));
+    await em.query(
+      `INSERT INTO distributions (id, name, status, ${columns.join(', ')})
+       SELECT $2, $3, 'draft', ${columns.join(', ')} FROM distributions WHERE id = $1`,
+      [from, to, name],
+    );
+  }
+
+  /** Replaces the sender accounts and fallback channels. */
+  async setChannels(em: EntityManager, id: string, accounts: unknown, fallback: unknown): Promise<void> {
+    await em.query(
+      `UPDATE distributions SET accounts = $2::jsonb, fallback = $3::jsonb, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(accounts), JSON.stringify(fallback)],
+    );
+  }
 }

@@ -7,6 +7,7 @@ import { RuleRepository } from './rule.repository';
 import { SandboxMessageRepository } from './sandbox-message.repository';
 import { SurveyLinkRepository } from './survey-link.repository';
 import { SurveyRepository } from './survey.repository';
+import { TemplateRepository } from './template.repository';
 
 export {
   ApiKeyRepository,
@@ -18,9 +19,11 @@ export {
   SandboxMessageRepository,
   SurveyLinkRepository,
   SurveyRepository,
+  TemplateRepository,
 };
 export type { NewApiKey } from './api-key.repository';
 export type { Answers, ResponseRow } from './response.repository';
+export type { TemplateContent, TemplateKey } from './template.repository';
 
 /** Every table's repository: provided once, globally, by the PersistenceModule. */
 export const REPOSITORIES = [
@@ -33,4 +36,5 @@ export const REPOSITORIES = [
   SandboxMessageRepository,
   SurveyLinkRepository,
   SurveyRepository,
+  TemplateRepository,
 ];

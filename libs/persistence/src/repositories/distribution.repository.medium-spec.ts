@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { mediumDataSource } from '../../../../test/support/medium';
+import { DistributionRepository } from './distribution.repository';
+import { TemplateRepository } from './template.repository';
+
+/** The columns of a table as the migrations made it (not as the entity says). */
+async function columnsOf(ds: DataSource, table: string): Promise<string[]> {
+  const rows: { column_name: string }[] = await ds.query(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`,
+    [table],
+  );
+  return rows.map((r) => r.column_name);
+}
+
+describe('cloning a distribution', () => {
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    ds = await mediumDataSource(2);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+  });
+
+  it('copies every column of the distribution and of each template, compared column by column', async () => {
+    const surveyId = randomUUID();
+    const source = randomUUID();
+    await ds.query(`INSERT INTO surveys (id, name, questions) VALUES ($1, 'CSAT', '[]')`, [surveyId]);
+    // Every setting away from its default, so a column the clone forgets shows up as a difference.
+    await ds.query(
+      `INSERT INTO distributions (id, survey_id, name, description, format, status, starts_at, expiry, accounts, tags,
+                                  default_language, fallback, submission_limit, hosting)
+       VALUES ($1, $2, 'Resolved', 'after resolution', 'conversational', 'active', '2026-01-01T00:00:00Z',
+               '{"mode":"dynamic","amount":7,"unit":"days"}', '{"email":{"fromEmail":"s@acme.test"},"sms":{"from":"+15555550100"}}',
+               '{"program":"csat"}', 'fr', '{"whatsapp":"sms"}', '{"allowed":2,"reset":{"amount":1,"unit":"months"}}',
+               '{"mode":"external","url":"https://tool.example.com/x"}')`,
+      [source, surveyId],
+    );
+    for (const [channel, kind, language] of [
+      ['email', 'invitation', 'fr'],
+      ['whatsapp', 'reminder', 'en'],
+    ])
+      await ds.query(
+        `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, html, text, content_sid, content_variables)
+         VALUES ($1, $2, $3, $4, $5, 'Sujet', '<p>{{survey_link}}</p>', 'Texte {{survey_link}}', 'HX' || repeat('a', 32), '{"1":"{{survey_link}}"}')`,
+        [randomUUID(), source, channel, kind, language],
+      );
+    const copy = randomUUID();
+    await ds.transaction(async (em) => {
+      await new DistributionRepository(ds).clone(em, source, copy, 'Copy');
+      await new TemplateRepository(ds).copyAll(em, source, copy);
+    });
+
+    const own = ['id', 'name', 'status', 'created_at', 'updated_at'];
+    const [a] = await ds.query(`SELECT * FROM distributions WHERE id = $1`, [source]);
+    const [b] = await ds.query(`SELECT * FROM distributions WHERE id = $1`, [copy]);
+    for (const column of await columnsOf(ds, 'distributions'))
+      if (!own.includes(column)) expect({ column, value: b[column] }).toEqual({ column, value: a[column] });
+    expect(b).toMatchObject({ name: 'Copy', status: 'draft' });
+
+    const order = `ORDER BY channel, kind, language`;
+    const ta = await ds.query(`SELECT * FROM templates WHERE distribution_id = $1 ${order}`, [source]);
+    const tb = await ds.query(`SELECT * FROM templates WHERE distribution_id = $1 ${order}`, [copy]);
+    expect(tb).toHaveLength(ta.length);
+    for (const column of await columnsOf(ds, 'templates'))
+      if (column !== 'id' && column !== 'distribution_id')
+        expect({ column, values: tb.map((t: Record<string, unknown>) => t[column]) }).toEqual({
+          column,
+          values: ta.map((t: Record<string, unknown>) => t[column]),
+        });
+  });
+});
