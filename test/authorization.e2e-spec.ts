@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ApiKeyRepository } from '@fg/persistence';
 import { ApiKeyService } from '@fg/gateway';
-import { ExternalRefs } from '@fg/invites';
+import { ExternalRefs } from '@fg/links';
 import { runKeysCli } from '../apps/gateway/src/auth/keys.cli';
 import { Pipeline, testConfig } from './support/pipeline';
 

@@ -152,6 +152,34 @@ describe('personalized links', () => {
         actions: [{ type: 'issue_link', distributionId: d.id, linkField: 'survey_link' }],
       })
       .expect(201);
+
+    // The API, twelve times at once for the same case, contact and data: one link, created once.
+    const apiCase = `case-${randomUUID()}`;
+    const ada = { id: `c-${randomUUID()}`, name: 'Ada Lovelace', email: 'ada@example.com' };
+    const viaApi = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        link(d.id, { caseId: apiCase, contact: ada, transactionData: { o: '1' } }),
+      ),
+    );
+    expect(new Set(viaApi.map((r) => r.body.linkId as string)).size).toBe(1);
+    expect(viaApi.map((r) => r.status).sort((x, y) => x - y)).toEqual([...Array(11).fill(200), 201]);
+    // The expiry is an absolute UTC instant computed by the server and returned with the link.
+    const expiresAt = new Date(viaApi[0].body.expiresAt as string);
+    expect(Math.abs(expiresAt.getTime() - (clock.now().getTime() + 2 * HOUR))).toBeLessThan(60_000);
+    expect(viaApi[0].body.expiresAt).toMatch(/Z$/);
+    // Short enough for SMS; the token is not stored.
+    expect(pathOf(viaApi[0].body.url as string).length).toBeLessThanOrEqual(30);
+    // Another contact, or other data, for a case that has its link: a 409 that says so (was: the old link
+    // with the new contact's id, the new data silently dropped).
+    const other = await link(d.id, { caseId: apiCase, transactionData: { o: '1' } }).expect(409);
+    expect(other.body.error.message).toContain('another contact');
+    expect(other.body.error.details.linkId).toBe(viaApi[0].body.linkId);
+    const changed = await link(d.id, { caseId: apiCase, contact: ada, transactionData: { o: '2' } }).expect(
+      409,
+    );
+    expect(changed.body.error.message).toContain('other data');
+
+    // A rule, for a case whose event arrives twice: one link, written to the case field.
     const caseId = `case-${randomUUID()}`;
     const ev = (name: string) =>
       structuredEvent(caseId, 'case.updated', {
@@ -160,30 +188,22 @@ describe('personalized links', () => {
         customFields: { program: d.id },
         contact: { name, email: 'a@example.com' },
       });
-    const [viaApi] = await Promise.all([
-      Promise.all(Array.from({ length: 12 }, () => link(d.id, { caseId }))),
-      kafka.produce(topic('caseEvents'), [ev('Ada Lovelace'), ev('Ada Lovelace')]),
-    ]);
-    const ids = new Set(viaApi.map((r) => r.body.linkId as string));
-    expect(ids.size).toBe(1);
-    expect(viaApi.filter((r) => r.status === 201).length).toBeLessThanOrEqual(1);
+    await kafka.produce(topic('caseEvents'), [ev('Ada Lovelace'), ev('Ada Lovelace')]);
     const [kase] = await eventually(async () => {
       const rows = await pipeline.ds.query(`SELECT custom_fields FROM cases WHERE id = $1`, [caseId]);
       expect(rows[0]?.custom_fields.survey_link).toBeDefined();
       return rows;
     });
-    expect(kase.custom_fields.survey_link).toBe(viaApi[0].body.url);
     const rows = await pipeline.ds.query(
-      `SELECT id, transaction_data, expires_at FROM survey_links WHERE case_id = $1`,
+      `SELECT id, transaction_data, expires_at, expires_after_seconds FROM survey_links WHERE case_id = $1`,
       [caseId],
     );
     expect(rows).toHaveLength(1);
-    // The expiry is an absolute UTC instant computed by the server and returned with the link.
-    const expiresAt = new Date(viaApi[0].body.expiresAt as string);
-    expect(Math.abs(expiresAt.getTime() - (clock.now().getTime() + 2 * HOUR))).toBeLessThan(60_000);
-    expect(viaApi[0].body.expiresAt).toMatch(/Z$/);
-    // Short enough for SMS; the token is not stored.
-    expect(pathOf(viaApi[0].body.url as string).length).toBeLessThanOrEqual(30);
+    expect(kase.custom_fields.survey_link).toMatch(/^https:\/\/surveys\.example\.test\/s\//);
+    // Issued but not sent: its two hours start at the first send.
+    expect(rows[0]).toMatchObject({ expires_at: null, expires_after_seconds: 2 * 3600 });
+    // The API can't take over the rule's link with a contact of its own.
+    await link(d.id, { caseId }).expect(409);
     // Later case edits don't change the data bound to the link.
     await kafka.produce(topic('caseEvents'), [ev('Somebody Else')]);
     await eventually(async () => {

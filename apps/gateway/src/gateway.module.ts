@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InvitesModule } from '@fg/invites';
+import { LinksModule } from '@fg/links';
 import { ResponsesModule } from '@fg/responses';
 import { SurveyStateRepository } from '@fg/rules-core';
 import { AccessService } from './auth/access.service';
@@ -15,7 +16,6 @@ import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer'
 import { ChannelToolsService } from './channels/channel-tools.service';
 import { DistributionChannelsController, SuppressionsController } from './channels/channels.controller';
 import { DistributionsController } from './distributions/distributions.controller';
-import { ContactLinksService } from './links/contact-links.service';
 import { IdempotencyService } from './links/idempotency.service';
 import { LinksController } from './links/links.controller';
 import { ResponsesController } from './responses/responses.controller';
@@ -26,7 +26,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
 
 /** Ops REST, provider webhooks, public link pages, and the consumer that turns receipts into invite statuses. */
 @Module({
-  imports: [InvitesModule, ResponsesModule],
+  imports: [InvitesModule, LinksModule, ResponsesModule],
   controllers: [
     ApiKeysController,
     OpsController,
@@ -48,7 +48,6 @@ import { WebhooksService } from './webhooks/webhooks.service';
     RulesAdminService,
     SurveyStateRepository,
     ChannelToolsService,
-    ContactLinksService,
     IdempotencyService,
     LandingService,
     WebhooksService,

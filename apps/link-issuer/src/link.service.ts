@@ -1,13 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
-import { APP_CONFIG, AppConfig, Clock, newId } from '@fg/common';
+import { Clock } from '@fg/common';
 import type { Scalar } from '@fg/contracts';
-import { CaseEntity, DistributionEntity, SurveyLinkEntity } from '@fg/persistence';
-import { LinkTokens, expiryFrom, transactionData } from '@fg/invites';
+import { CaseEntity, DistributionEntity } from '@fg/persistence';
+import { LinkIssuer, boundData, whyNoLinks } from '@fg/links';
 import { OutboxService } from '@fg/messaging';
 
 export interface IssuedLink {
-  link: SurveyLinkEntity;
+  link: { id: string; language: string; transactionData: Record<string, Scalar>; expiresAt: Date | null };
   url: string;
   created: boolean;
 }
@@ -19,31 +19,15 @@ export interface LinkRequest {
   correlationId: string;
 }
 
-interface LinkRow {
-  id: string;
-  distribution_id: string;
-  case_id: string;
-  token_nonce: Buffer;
-  transaction_data: Record<string, Scalar>;
-  language: string;
-  starts_at: Date | null;
-  expires_at: Date | null;
-  created_at: Date;
-}
-
 export const pairKey = (distributionId: string, caseId: string) => `${distributionId}|${caseId}`;
 
 @Injectable()
 export class LinkService {
-  private readonly tokens: LinkTokens;
-
   constructor(
-    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly clock: Clock,
     private readonly outbox: OutboxService,
-  ) {
-    this.tokens = new LinkTokens(cfg.LINK_SIGNING_SECRET);
-  }
+    private readonly issuer: LinkIssuer,
+  ) {}
 
   async loadDistributions(em: EntityManager, ids: string[]): Promise<Map<string, DistributionEntity>> {
     const rows = await em.getRepository(DistributionEntity).findBy({ id: In(ids) });
@@ -66,89 +50,53 @@ export class LinkService {
     return new Map(rows.map((r) => [r.case_id, r.language]));
   }
 
-  /** Why an action can't be done for this distribution, or null. */
-  static unusable(d: DistributionEntity | undefined, id: string): string | null {
-    if (!d) return `DISTRIBUTION_NOT_FOUND: distribution ${id} does not exist`;
-    if (d.status === 'failed' || d.status === 'expired')
-      return `DISTRIBUTION_${d.status.toUpperCase()}: distribution ${id} is ${d.status}; no links are issued for it`;
-    return null;
+  /** Why an action can't be done for this distribution now (its lifecycle on the injected clock), or null. */
+  unusable(d: DistributionEntity | undefined, id: string): string | null {
+    return whyNoLinks(d, id, this.clock.now());
   }
 
   /**
-   * The one link of each (distribution, case): created on first request, the same link on every later or
-   * concurrent one (the unique index decides; losers read the winner's row). Case data is bound to it now.
+   * The one link of each (distribution, case), from the one link issuer: created on first request, the same link
+   * on every later or concurrent one. The case's data is bound to it now.
    */
   async ensureLinks(em: EntityManager, requests: LinkRequest[]): Promise<Map<string, IssuedLink>> {
-    const now = this.clock.now();
-    const unique = new Map<string, LinkRequest>();
+    const byDistribution = new Map<string, Map<string, LinkRequest>>();
     for (const r of requests) {
-      const k = pairKey(r.distribution.id, r.kase.id);
-      if (!unique.has(k)) unique.set(k, r);
+      const group = byDistribution.get(r.distribution.id) ?? new Map<string, LinkRequest>();
+      if (!group.has(r.kase.id)) group.set(r.kase.id, r);
+      byDistribution.set(r.distribution.id, group);
     }
-    const inserts = [...unique.values()].map(({ distribution: d, kase, language }) => {
-      const nonce = this.tokens.newNonce();
-      return {
-        id: newId(),
-        distribution_id: d.id,
-        case_id: kase.id,
-        token_hash: this.tokens.hash(this.tokens.tokenFor(nonce)),
-        nonce: nonce.toString('hex'),
-        transaction_data: transactionData(kase, d),
-        language: language ?? kase.contact?.language ?? str(kase.fields.language) ?? d.defaultLanguage,
-        starts_at: d.startsAt,
-        expires_at: expiryFrom(d.expiry, now),
-        submission_limit: d.submissionLimit,
-        created_at: now,
-      };
-    });
-    const inserted: { id: string }[] = await em.query(
-      `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language,
-                                 starts_at, expires_at, submission_limit, created_at)
-       SELECT x.id, x.distribution_id, x.case_id, x.token_hash, decode(x.nonce, 'hex'), x.transaction_data,
-              x.language, x.starts_at, x.expires_at, x.submission_limit, x.created_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, distribution_id uuid, case_id text, token_hash text,
-            nonce text, transaction_data jsonb, language text, starts_at timestamptz, expires_at timestamptz,
-            submission_limit jsonb, created_at timestamptz)
-       ON CONFLICT (distribution_id, case_id) WHERE case_id IS NOT NULL DO NOTHING RETURNING id`,
-      [JSON.stringify(inserts)],
-    );
-    const created = new Set(inserted.map((r) => r.id));
-    const rows: LinkRow[] = await em.query(
-      `SELECT l.id, l.distribution_id, l.case_id, l.token_nonce, l.transaction_data, l.language, l.starts_at,
-              l.expires_at, l.created_at
-       FROM survey_links l JOIN unnest($1::uuid[], $2::text[]) AS p(d, c) ON l.distribution_id = p.d AND l.case_id = p.c`,
-      [inserts.map((i) => i.distribution_id), inserts.map((i) => i.case_id)],
-    );
     const out = new Map<string, IssuedLink>();
-    for (const row of rows) {
-      const link = Object.assign(new SurveyLinkEntity(), {
-        id: row.id,
-        distributionId: row.distribution_id,
-        caseId: row.case_id,
-        tokenNonce: row.token_nonce,
-        transactionData: row.transaction_data,
-        language: row.language,
-        startsAt: row.starts_at,
-        expiresAt: row.expires_at,
-        createdAt: row.created_at,
-      });
-      const url = this.tokens.url(this.cfg.PUBLIC_BASE_URL, this.tokens.tokenFor(row.token_nonce));
-      const k = pairKey(row.distribution_id, row.case_id);
-      out.set(k, { link, url, created: created.has(row.id) });
-      if (created.has(row.id)) {
-        this.outbox.add(em, {
-          topic: 'linkIssued',
-          key: row.case_id,
-          correlationId: unique.get(k)!.correlationId,
-          data: {
-            linkId: row.id,
-            caseId: row.case_id,
-            distributionId: row.distribution_id,
-            url,
-            expiresAt: row.expires_at?.toISOString() ?? null,
-          },
-        });
-      }
+    for (const group of byDistribution.values()) {
+      const wanted = [...group.values()];
+      const dist = wanted[0].distribution;
+      const issued = await this.issuer.issue(
+        em,
+        dist,
+        'rule',
+        wanted.map(({ kase, language, correlationId }) => ({
+          caseId: kase.id,
+          data: boundData(
+            {
+              caseId: kase.id,
+              caseNumber: kase.caseNumber,
+              fields: kase.fields,
+              customFields: kase.customFields,
+              contact: kase.contact,
+            },
+            dist,
+          ),
+          language: language ?? kase.contact?.language ?? str(kase.fields.language) ?? dist.defaultLanguage,
+          correlationId,
+        })),
+      );
+      issued.forEach((l, i) =>
+        out.set(pairKey(dist.id, wanted[i].kase.id), {
+          link: { id: l.linkId, language: l.language, transactionData: l.data, expiresAt: l.expiresAt },
+          url: l.url,
+          created: l.created,
+        }),
+      );
     }
     return out;
   }

@@ -54,7 +54,7 @@ export class SurveyActionsConsumer implements EventHandler<'surveyActions'>, OnM
       const reason =
         a.kind !== 'issue_link' && !a.channel
           ? `NO_CHANNEL: a ${a.kind} action needs a channel (email, sms or whatsapp)`
-          : (LinkService.unusable(dists.get(a.distributionId), a.distributionId) ??
+          : (this.links.unusable(dists.get(a.distributionId), a.distributionId) ??
             (cases.has(a.caseId) ? null : `CASE_UNKNOWN: case ${a.caseId} is unknown`));
       if (reason) {
         outcomes.set(e, { outcome: 'failed', reason });

@@ -62,7 +62,7 @@ export class ResponseService {
       tags: distribution.tags,
       transactionData: link.transactionData,
       language: link.language,
-      source: 'hosted',
+      source: link.source === 'test' ? 'test' : 'hosted',
       at,
     });
     return this.move(em, link.id, status, at);
@@ -90,7 +90,7 @@ export class ResponseService {
       tags: distribution.tags,
       transactionData: link.transactionData,
       language: link.language,
-      source: 'external',
+      source: link.source === 'test' ? 'test' : 'external',
       at,
     });
     return outcome;

@@ -10,7 +10,7 @@ import {
   dispatchTopicFor,
   encodeCloudEvent,
 } from '@fg/contracts';
-import { DistributionEntity, TemplateEntity, returnedRows } from '@fg/persistence';
+import { DistributionEntity, SurveyLinkRepository, TemplateEntity, returnedRows } from '@fg/persistence';
 import {
   InviteRow,
   InviteStatusService,
@@ -44,7 +44,7 @@ interface Outcome {
   fail: (e: unknown) => void;
 }
 
-type ClaimedRow = InviteRow & { recipient: string; contact_key: string | null };
+type ClaimedRow = InviteRow & { recipient: string; contact_key: string | null; link_id: string };
 
 /**
  * One sender per channel. In the consumer's transaction: claim the invites (pending → sending), drop the ones
@@ -78,6 +78,7 @@ export class ChannelSenderService {
     private readonly names: TopicNames,
     private readonly metrics: Metrics,
     private readonly clock: Clock,
+    private readonly links: SurveyLinkRepository,
   ) {
     this.log = new Logger(`Sender:${channel}`);
     this.ratePerSecond = {
@@ -94,7 +95,7 @@ export class ChannelSenderService {
         `UPDATE invites SET delivery_status = 'sending', attempted_at = $2
          WHERE id = ANY($1::uuid[]) AND delivery_status = 'pending'
          RETURNING id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason,
-                   provider_message_id, sent_at, recipient, contact_key`,
+                   provider_message_id, sent_at, recipient, contact_key, link_id`,
         [items.map((i) => i.event.data.inviteId), now],
       ),
     );
@@ -111,6 +112,20 @@ export class ChannelSenderService {
       claimed
         .filter((r) => r.kind === 'invitation')
         .map((r) => ({ inviteId: r.id, contactKey: r.contact_key })),
+      now,
+    );
+    // The first send starts a dynamic expiry ("valid N days after sending"); every message shows the real one.
+    const expiries = await this.links.startExpiry(
+      em,
+      [
+        ...new Set(
+          claimed
+            .filter(
+              (r) => !quarantined.has(r.id) && !suppressed.has(normalizeAddress(this.channel, r.recipient)),
+            )
+            .map((r) => r.link_id),
+        ),
+      ],
       now,
     );
     const dists = new Map(
@@ -181,7 +196,11 @@ export class ChannelSenderService {
       }
       let message: OutgoingMessage;
       try {
-        message = composeMessage(this.channel, template, dist, d);
+        const expiresAt = expiries.get(row.link_id);
+        message = composeMessage(this.channel, template, dist, {
+          ...d,
+          link: { ...d.link, expiresAt: expiresAt ? expiresAt.toISOString() : d.link.expiresAt },
+        });
       } catch (e) {
         if (e instanceof DomainError) {
           await fail(e.message);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode } from '@fg/common';
-import { ExternalRefs } from '@fg/invites';
+import { ExternalRefs } from '@fg/links';
 import {
   DistributionRepository,
   InviteRepository,

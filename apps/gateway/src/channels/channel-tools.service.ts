@@ -9,7 +9,8 @@ import {
   TemplateEntity,
   TemplateRepository,
 } from '@fg/persistence';
-import { LinkTokens, TemplateResolver, normalizeAddress, transactionData } from '@fg/invites';
+import { TemplateResolver, normalizeAddress } from '@fg/invites';
+import { LinkIssuer, LinkTokens, boundData } from '@fg/links';
 import { OutboxService, UnitOfWork } from '@fg/messaging';
 import { composeMessage, smsSegments } from '@fg/senders';
 import { TemplateRenderer } from '@fg/templates';
@@ -130,17 +131,12 @@ const renderer = new TemplateRenderer();
 /** What a sample case binds, exactly as a real link would. */
 function sampleVariables(c: z.infer<typeof sampleCase>, dist: DistributionEntity) {
   const { caseId, caseNumber, contact: person, ...rest } = c;
-  return transactionData(
-    { id: caseId, caseNumber: caseNumber ?? null, ...rest, contact: person ?? null },
-    dist,
-  );
+  return boundData({ caseId, caseNumber: caseNumber ?? null, ...rest, contact: person ?? null }, dist);
 }
 
 /** Templates, preview, test send, clone, sender accounts and fallback of a distribution. */
 @Injectable()
 export class ChannelToolsService {
-  private readonly tokens: LinkTokens;
-
   constructor(
     private readonly uow: UnitOfWork,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
@@ -149,9 +145,8 @@ export class ChannelToolsService {
     private readonly distributions: DistributionRepository,
     private readonly templateRows: TemplateRepository,
     private readonly resolver: TemplateResolver,
-  ) {
-    this.tokens = new LinkTokens(cfg.LINK_SIGNING_SECRET);
-  }
+    private readonly issuer: LinkIssuer,
+  ) {}
 
   private async distribution(em: EntityManager | undefined, id: string): Promise<DistributionEntity> {
     const d = await this.distributions.findById(id, em);
@@ -240,24 +235,12 @@ export class ChannelToolsService {
     const caseId = `test-send:${newId()}`;
     const result = await this.uow.run(async (em) => {
       const dist = await this.distribution(em, id);
-      const nonce = this.tokens.newNonce();
-      const token = this.tokens.tokenFor(nonce);
-      const linkId = newId();
       const variables = sampleVariables(body.case, dist);
-      await em.query(
-        `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language, created_at, source)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'test')`,
-        [
-          linkId,
-          id,
-          caseId,
-          this.tokens.hash(token),
-          nonce,
-          JSON.stringify(variables),
-          body.language,
-          this.clock.now(),
-        ],
-      );
+      // A test link: marked as one (left out of stats and exports), valid for a day at most.
+      const [link] = await this.issuer.issue(em, dist, 'test', [
+        { caseId, data: variables, language: body.language },
+      ]);
+      const linkId = link.linkId;
       const inviteId = newId();
       await em.query(
         `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient, status, delivery_status)
@@ -275,7 +258,7 @@ export class ChannelToolsService {
           channel: body.channel,
           language: body.language,
           recipient: to,
-          link: { url: this.tokens.url(this.cfg.PUBLIC_BASE_URL, token), expiresAt: null },
+          link: { url: link.url, expiresAt: link.expiresAt?.toISOString() ?? null },
           variables,
         },
       });

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, Post, Put, UseGuards } from '@nestjs/comm
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { DomainError, ErrorCode, newId } from '@fg/common';
+import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
+import { distributionState } from '@fg/links';
 import { DistributionEntity, SurveyEntity } from '@fg/persistence';
 import { UnitOfWork } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
@@ -122,14 +123,15 @@ export const distributionBody = z
 type DistributionBody = z.infer<typeof distributionBody>;
 
 /** How the API says whether a distribution is live, and why not. */
-function present(d: DistributionEntity) {
+function present(d: DistributionEntity, now: Date) {
+  const status = distributionState(d, now);
   const activation =
-    d.status === 'draft'
+    status === 'draft'
       ? 'draft: becomes active when an enabled rule references it'
-      : d.status === 'active'
+      : status === 'active'
         ? 'active: referenced by a rule'
-        : `${d.status}: rules can't reference it`;
-  return { ...d, activation };
+        : `${status}: no links are issued and rules can't reference it`;
+  return { ...d, status, activation };
 }
 
 /** Surveys and their trigger-based personalized-link distributions. */
@@ -141,6 +143,7 @@ export class DistributionsController {
   constructor(
     private readonly ds: DataSource,
     private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
   ) {}
 
   @Post('surveys')
@@ -195,7 +198,7 @@ export class DistributionsController {
       await this.requireSurvey(em, b.surveyId);
       const id = newId();
       await em.getRepository(DistributionEntity).insert({ id, ...b, status: 'draft' });
-      return present(await em.getRepository(DistributionEntity).findOneByOrFail({ id }));
+      return present(await em.getRepository(DistributionEntity).findOneByOrFail({ id }), this.clock.now());
     });
   }
 
@@ -214,11 +217,11 @@ export class DistributionsController {
         throw new DomainError(ErrorCode.VALIDATION, 'surveyId: a distribution stays with its survey', {
           fields: [{ field: 'surveyId', message: 'a distribution stays with its survey' }],
         });
-      const expired = b.expiry.mode === 'static' && Date.parse(b.expiry.at) <= Date.now();
+      const expired = b.expiry.mode === 'static' && Date.parse(b.expiry.at) <= this.clock.now().getTime();
       await em
         .getRepository(DistributionEntity)
         .update(id, { ...b, status: expired ? 'expired' : d.status === 'expired' ? 'draft' : d.status });
-      return present(await em.getRepository(DistributionEntity).findOneByOrFail({ id }));
+      return present(await em.getRepository(DistributionEntity).findOneByOrFail({ id }), this.clock.now());
     });
   }
 
@@ -228,7 +231,7 @@ export class DistributionsController {
   async get(@Param('id', uuid) id: string) {
     const d = await this.ds.getRepository(DistributionEntity).findOneBy({ id });
     if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
-    return present(d);
+    return present(d, this.clock.now());
   }
 
   private async requireSurvey(em: EntityManager, id: string) {

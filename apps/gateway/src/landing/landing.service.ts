@@ -12,7 +12,7 @@ import {
   SurveyQuestion,
   SurveyRepository,
 } from '@fg/persistence';
-import { ExternalRefs, LinkTokens } from '@fg/invites';
+import { ExternalRefs, LinkTokens } from '@fg/links';
 import { UnitOfWork } from '@fg/messaging';
 import { ResponseService, usedUp } from '@fg/responses';
 

@@ -13,19 +13,21 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { ResponseStatusReported, contact, responseStatusReported, scalar } from '@fg/contracts';
 import {
-  DistributionEntity,
+  ContactRepository,
+  ContactRow,
   DistributionRepository,
+  NewContact,
+  SegmentRepository,
   InviteRepository,
   ResponseRepository,
   SurveyLinkRepository,
   SurveyRepository,
 } from '@fg/persistence';
-import { expiryFrom } from '@fg/invites';
+import { LinkIssuer, boundData } from '@fg/links';
 import { ResponseService } from '@fg/responses';
 import { UnitOfWork } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
@@ -33,7 +35,6 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequireAccess, target } from '../auth/permissions';
 import { LandingService } from '../landing/landing.service';
-import { ContactLinksService, ContactRow } from './contact-links.service';
 import { IdempotencyService } from './idempotency.service';
 
 const uuid = (what: string) => new ZodPipe(z.string().uuid(`${what} ids are UUIDs`));
@@ -103,35 +104,29 @@ const responsesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-const CONTACT_COLUMNS: Record<string, string> = {
-  email: 'email',
-  phone: 'phone',
-  language: 'language',
-  first_name: 'first_name',
-  last_name: 'last_name',
-  custom_id: 'custom_id',
-};
-
-/** SQL for a segment filter over contacts; values are bound parameters. */
-function filterSql(f: unknown, params: unknown[]): string {
-  const node = f as { all?: unknown[]; any?: unknown[]; attribute?: string; op?: string; value?: unknown };
-  if (node.all) return `(${node.all.map((x) => filterSql(x, params)).join(' AND ')})`;
-  if (node.any) return `(${node.any.map((x) => filterSql(x, params)).join(' OR ')})`;
-  const name = node.attribute!.replace(/^attributes\./, '');
-  const column = CONTACT_COLUMNS[name]
-    ? `to_jsonb(${CONTACT_COLUMNS[name]})`
-    : `attributes -> $${params.push(name)}`;
-  switch (node.op) {
-    case 'exists':
-      return `(${column} IS NOT NULL AND ${column} <> 'null'::jsonb)`;
-    case 'in':
-      return `(${column} IN (SELECT jsonb_array_elements($${params.push(JSON.stringify(node.value))}::jsonb)))`;
-    case 'not_equals':
-      return `(${column} IS DISTINCT FROM $${params.push(JSON.stringify(node.value))}::jsonb)`;
-    default:
-      return `(${column} = $${params.push(JSON.stringify(node.value))}::jsonb)`;
-  }
+/** A contact as the contact store keeps it: first and last name from `name` when not given apart. */
+function contactRow(c: ContactInput): NewContact {
+  const [first, ...rest] = (c.name ?? '').trim().split(/\s+/);
+  return {
+    custom_id: c.id ?? null,
+    first_name: c.firstName ?? (first || null),
+    last_name: c.lastName ?? (rest.join(' ') || null),
+    email: c.email ?? null,
+    phone: c.phone ?? null,
+    language: c.language ?? null,
+    attributes: c.attributes,
+  };
 }
+
+/** What a stored contact binds to its links (`customer_id` is your id when you gave one). */
+const subjectOf = (c: ContactRow) => ({
+  id: c.custom_id ?? c.id,
+  firstName: c.first_name,
+  lastName: c.last_name,
+  email: c.email,
+  phone: c.phone,
+  attributes: c.attributes,
+});
 
 const csv = (v: string | number | boolean | object | null | undefined) => {
   const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -146,8 +141,9 @@ const csv = (v: string | number | boolean | object | null | undefined) => {
 export class LinksController {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly ds: DataSource,
-    private readonly links: ContactLinksService,
+    private readonly issuer: LinkIssuer,
+    private readonly contactRows: ContactRepository,
+    private readonly segments: SegmentRepository,
     private readonly idempotency: IdempotencyService,
     private readonly responses: ResponseService,
     private readonly linkRows: SurveyLinkRepository,
@@ -183,23 +179,26 @@ export class LinksController {
     @Res() res: Response,
   ) {
     const out = await this.idempotency.run(req.principal!.keyId, key, b, async (em) => {
-      const dist = await this.usable(em, b.distributionId);
-      const contact = await this.upsertContacts(em, [b.contact]);
-      const [link] = await this.links.issue(em, dist, contact, {
-        source: 'api',
-        caseId: b.caseId,
-        expiresAt: expiryFrom(dist.expiry, this.clock.now()),
-        singleUse: false,
-        language: b.language,
-        data: b.transactionData,
-      });
+      const dist = this.issuer.requireUsable(
+        await this.distributions.findById(b.distributionId, em),
+        b.distributionId,
+      );
+      const [contact] = await this.contactRows.upsert(em, [contactRow(b.contact)]);
+      const [link] = await this.issuer.issue(em, dist, 'api', [
+        {
+          caseId: b.caseId,
+          contactId: contact.id,
+          data: boundData({ caseId: b.caseId, contact: subjectOf(contact) }, dist, b.transactionData),
+          language: b.language ?? contact.language ?? dist.defaultLanguage,
+        },
+      ]);
       return {
         status: link.created ? 201 : 200,
         body: {
           linkId: link.linkId,
           url: link.url,
           expiresAt: link.expiresAt?.toISOString() ?? null,
-          contactId: contact[0].id,
+          contactId: contact.id,
           distributionId: dist.id,
         },
       };
@@ -263,7 +262,7 @@ export class LinksController {
       contacts: ContactInput[];
     },
   ) {
-    const rows = await this.uow.run((em) => this.upsertContacts(em, b.contacts));
+    const rows = await this.uow.run((em) => this.contactRows.upsert(em, b.contacts.map(contactRow)));
     return { upserted: rows.length };
   }
 
@@ -274,18 +273,9 @@ export class LinksController {
   })
   async segment(@Body(new ZodPipe(segmentBody)) b: z.infer<typeof segmentBody>) {
     const id = newId();
-    const params: unknown[] = [];
-    const where = filterSql(b.filter, params);
-    const [{ n }]: { n: string }[] = await this.ds.query(
-      `SELECT count(*) AS n FROM contacts WHERE ${where}`,
-      params,
-    );
-    await this.ds.query(`INSERT INTO segments (id, name, filter) VALUES ($1, $2, $3::jsonb)`, [
-      id,
-      b.name,
-      JSON.stringify(b.filter),
-    ]);
-    return { id, name: b.name, filter: b.filter, contacts: Number(n) };
+    const contacts = await this.contactRows.countMatching(b.filter);
+    await this.segments.insert({ id, name: b.name, filter: b.filter });
+    return { id, name: b.name, filter: b.filter, contacts };
   }
 
   /**
@@ -301,18 +291,13 @@ export class LinksController {
     @Body(new ZodPipe(bulkRequest)) b: z.infer<typeof bulkRequest>,
     @Res() res: Response,
   ) {
-    const [segment]: { filter: unknown }[] = await this.ds.query(
-      `SELECT filter FROM segments WHERE id = $1`,
-      [b.segmentId],
-    );
-    if (!segment)
+    const filter = await this.segments.filterOf(b.segmentId);
+    if (!filter)
       throw new DomainError(ErrorCode.VALIDATION, `segmentId: segment ${b.segmentId} does not exist`, {
         fields: [{ field: 'segmentId', message: `segment ${b.segmentId} does not exist` }],
       });
-    const dist = await this.usable(this.ds.manager, id);
-    const expiresAt = b.expiresOn
-      ? new Date(Date.parse(`${b.expiresOn}T00:00:00Z`) + 86_400_000)
-      : expiryFrom(dist.expiry, this.clock.now());
+    const dist = this.issuer.requireUsable(await this.distributions.findById(id), id);
+    const expiresAt = b.expiresOn ? new Date(Date.parse(`${b.expiresOn}T00:00:00Z`) + 86_400_000) : undefined;
     if (expiresAt && expiresAt <= this.clock.now())
       throw new DomainError(ErrorCode.VALIDATION, 'expiresOn: that day is over', {
         fields: [{ field: 'expiresOn', message: 'that day is over' }],
@@ -321,21 +306,21 @@ export class LinksController {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="links-${id}.csv"`);
     res.write('contact id,custom id,first name,last name,email,personal link\r\n');
-    const params: unknown[] = [];
-    const where = filterSql(segment.filter, params);
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const page = await this.uow.run(async (em) => {
-        const contacts: ContactRow[] = await em.query(
-          `SELECT id, custom_id, first_name, last_name, email, phone, language, attributes FROM contacts
-           WHERE ${where} AND id > $${params.length + 1} ORDER BY id LIMIT 1000`,
-          [...params, after],
+        const contacts = await this.contactRows.pageMatching(em, filter, after, 1000);
+        const links = await this.issuer.issue(
+          em,
+          dist,
+          'bulk',
+          contacts.map((c) => ({
+            contactId: c.id,
+            data: boundData({ contact: subjectOf(c) }, dist),
+            language: c.language ?? dist.defaultLanguage,
+          })),
+          { singleUse: b.singleUse, ...(expiresAt ? { expiresAt } : {}) },
         );
-        const links = await this.links.issue(em, dist, contacts, {
-          source: 'bulk',
-          expiresAt,
-          singleUse: b.singleUse,
-        });
         return { contacts, urls: new Map(links.map((l) => [l.contactId, l.url])) };
       });
       if (!page.contacts.length) break;
@@ -459,48 +444,5 @@ export class LinksController {
       after = rows[rows.length - 1].id;
     }
     res.end();
-  }
-
-  private async usable(em: EntityManager, id: string): Promise<DistributionEntity> {
-    const d = await em.getRepository(DistributionEntity).findOneBy({ id });
-    if (!d)
-      throw new DomainError(ErrorCode.VALIDATION, `distributionId: distribution ${id} does not exist`, {
-        fields: [{ field: 'distributionId', message: `distribution ${id} does not exist` }],
-      });
-    if (d.status === 'failed' || d.status === 'expired')
-      throw new DomainError(
-        ErrorCode.CONFLICT,
-        `distribution ${id} is ${d.status}; no links are issued for it`,
-      );
-    return d;
-  }
-
-  /** Contacts by your id (updated in place) or new. */
-  private async upsertContacts(em: EntityManager, input: ContactInput[]): Promise<ContactRow[]> {
-    const rows = input.map((c) => {
-      const [first, ...rest] = (c.name ?? '').trim().split(/\s+/);
-      return {
-        id: newId(),
-        custom_id: c.id ?? null,
-        first_name: c.firstName ?? (first || null),
-        last_name: c.lastName ?? (rest.join(' ') || null),
-        email: c.email ?? null,
-        phone: c.phone ?? null,
-        language: c.language ?? null,
-        attributes: c.attributes,
-      };
-    });
-    return em.query(
-      `INSERT INTO contacts (id, custom_id, first_name, last_name, email, phone, language, attributes)
-       SELECT x.id, x.custom_id, x.first_name, x.last_name, x.email, x.phone, x.language, x.attributes
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, custom_id text, first_name text, last_name text, email text,
-            phone text, language text, attributes jsonb)
-       ON CONFLICT (custom_id) DO UPDATE SET first_name = COALESCE(excluded.first_name, contacts.first_name),
-         last_name = COALESCE(excluded.last_name, contacts.last_name), email = COALESCE(excluded.email, contacts.email),
-         phone = COALESCE(excluded.phone, contacts.phone), language = COALESCE(excluded.language, contacts.language),
-         attributes = contacts.attributes || excluded.attributes
-       RETURNING id, custom_id, first_name, last_name, email, phone, language, attributes`,
-      [JSON.stringify(rows)],
-    );
   }
 }

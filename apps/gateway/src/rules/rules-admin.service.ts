@@ -17,6 +17,7 @@ import {
 } from '@fg/rules-core';
 import { AccessService } from '../auth/access.service';
 import { Principal } from '../auth/api-key.service';
+import { distributionState } from '@fg/links';
 import { UnitOfWork } from '@fg/messaging';
 
 export const dryRunRequest = z
@@ -273,8 +274,11 @@ export class RulesAdminService {
       const d = found.get(ref.distributionId);
       const field = `${ref.path}.distributionId`;
       if (!d) fields.push({ field, message: `distribution ${ref.distributionId} does not exist` });
-      else if (d.status === 'failed' || d.status === 'expired')
-        fields.push({ field, message: `distribution ${d.id} is ${d.status}; rules can't reference it` });
+      else if (['failed', 'expired'].includes(distributionState(d, this.clock.now())))
+        fields.push({
+          field,
+          message: `distribution ${d.id} is ${distributionState(d, this.clock.now())}; rules can't reference it`,
+        });
       else if (d.type !== 'trigger_personalized_link')
         fields.push({ field, message: `distribution ${d.id} is not trigger-based (${String(d.type)})` });
       else if (ref.surveyId && ref.surveyId !== d.surveyId)

@@ -21,6 +21,12 @@ export class SurveyLinkEntity {
   @Column('text', { name: 'response_status', default: 'Not Started' }) responseStatus: ResponseStatus;
   @Column('timestamptz', { name: 'opened_at', nullable: true }) openedAt: Date | null;
   @Column('uuid', { name: 'contact_id', nullable: true }) contactId: string | null;
+  /** Who issued it: a rule (`rule`), the one-call API (`api`), a segment (`bulk`), a test send (`test`). */
+  @Column('text', { default: 'rule' }) source: 'rule' | 'api' | 'bulk' | 'test';
+  /** A dynamic expiry waiting for the first send (then `expires_at` = send time + this). */
+  @Column('int', { name: 'expires_after_seconds', nullable: true }) expiresAfterSeconds: number | null;
+  @Column('timestamptz', { name: 'reported_sent_at', nullable: true }) reportedSentAt: Date | null;
+  @Column('text', { name: 'reported_sent_channel', nullable: true }) reportedSentChannel: string | null;
   /** Submissions counted against the distribution's limit in the current window. */
   @Column('int', { default: 0 }) submissions: number;
   @Column('timestamptz', { name: 'window_started_at', nullable: true }) windowStartedAt: Date | null;

@@ -4,6 +4,7 @@ import { Channels1764000000000 } from './1764000000000-channels';
 import { LinksAndResponses1764100000000 } from './1764100000000-links-and-responses';
 import { ApiKeysAndAccess1764200000000 } from './1764200000000-api-keys-and-access';
 import { ResponsesOnePath1764300000000 } from './1764300000000-responses-one-path';
+import { OneLinkIssuer1764400000000 } from './1764400000000-one-link-issuer';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   LinksAndResponses1764100000000,
   ApiKeysAndAccess1764200000000,
   ResponsesOnePath1764300000000,
+  OneLinkIssuer1764400000000,
 ];

@@ -1,10 +1,12 @@
 import { ApiKeyRepository } from './api-key.repository';
 import { CaseRepository } from './case.repository';
+import { ContactRepository } from './contact.repository';
 import { DistributionRepository } from './distribution.repository';
 import { InviteRepository } from './invite.repository';
 import { ResponseRepository } from './response.repository';
 import { RuleRepository } from './rule.repository';
 import { SandboxMessageRepository } from './sandbox-message.repository';
+import { SegmentRepository } from './segment.repository';
 import { SurveyLinkRepository } from './survey-link.repository';
 import { SurveyRepository } from './survey.repository';
 import { TemplateRepository } from './template.repository';
@@ -12,28 +14,34 @@ import { TemplateRepository } from './template.repository';
 export {
   ApiKeyRepository,
   CaseRepository,
+  ContactRepository,
   DistributionRepository,
   InviteRepository,
   ResponseRepository,
   RuleRepository,
   SandboxMessageRepository,
+  SegmentRepository,
   SurveyLinkRepository,
   SurveyRepository,
   TemplateRepository,
 };
 export type { NewApiKey } from './api-key.repository';
+export type { ContactRow, NewContact } from './contact.repository';
 export type { Answers, ResponseRow } from './response.repository';
 export type { TemplateContent, TemplateKey } from './template.repository';
+export type { NewLinkRow, StoredLinkRow } from './survey-link.repository';
 
 /** Every table's repository: provided once, globally, by the PersistenceModule. */
 export const REPOSITORIES = [
   ApiKeyRepository,
   CaseRepository,
+  ContactRepository,
   DistributionRepository,
   InviteRepository,
   ResponseRepository,
   RuleRepository,
   SandboxMessageRepository,
+  SegmentRepository,
   SurveyLinkRepository,
   SurveyRepository,
   TemplateRepository,

@@ -46,7 +46,8 @@ export class ResponseRepository {
       tags: Record<string, string>;
       transactionData: Record<string, Scalar>;
       language: string;
-      source: 'hosted' | 'external';
+      /** `test`: a test send's link; left out of counts and exports. */
+      source: 'hosted' | 'external' | 'test';
       at: Date;
     },
   ): Promise<void> {
@@ -85,9 +86,10 @@ export class ResponseRepository {
 
   countCompleted(distributionId: string): Promise<number> {
     return this.ds
-      .query(`SELECT count(*)::int AS n FROM responses WHERE distribution_id = $1 AND status = 'Completed'`, [
-        distributionId,
-      ])
+      .query(
+        `SELECT count(*)::int AS n FROM responses WHERE distribution_id = $1 AND status = 'Completed' AND source <> 'test'`,
+        [distributionId],
+      )
       .then((rows: { n: number }[]) => rows[0].n);
   }
 
@@ -95,7 +97,8 @@ export class ResponseRepository {
   page(distributionId: string, q: { after: string; status?: string; limit: number }): Promise<ResponseRow[]> {
     return this.ds.query(
       `SELECT id, link_id, case_id, status, source, submitted_at, tags, answers, transaction_data FROM responses
-       WHERE distribution_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT $4`,
+       WHERE distribution_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) AND source <> 'test'
+       ORDER BY id LIMIT $4`,
       [distributionId, q.after, q.status ?? null, q.limit],
     );
   }

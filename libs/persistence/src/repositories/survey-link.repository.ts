@@ -11,6 +11,41 @@ const WINDOW_DUE = `(s.submission_limit->'reset' IS NOT NULL AND s.submission_li
        + ((s.submission_limit->'reset'->>'amount') || ' ' || (s.submission_limit->'reset'->>'unit'))::interval
       ) AT TIME ZONE 'UTC' <= $2::timestamptz)`;
 
+export interface NewLinkRow {
+  id: string;
+  distribution_id: string;
+  case_id: string | null;
+  contact_id: string | null;
+  source: 'rule' | 'api' | 'bulk' | 'test';
+  token_hash: string;
+  /** hex */
+  nonce: string;
+  transaction_data: Record<string, unknown>;
+  language: string;
+  starts_at: Date | null;
+  expires_at: Date | null;
+  expires_after_seconds: number | null;
+  submission_limit: unknown;
+  created_at: Date;
+}
+
+export interface StoredLinkRow {
+  id: string;
+  distribution_id: string;
+  case_id: string | null;
+  contact_id: string | null;
+  source: string;
+  token_nonce: Buffer;
+  transaction_data: Record<string, unknown>;
+  language: string;
+  starts_at: Date | null;
+  expires_at: Date | null;
+  created_at: Date;
+}
+
+const STORED = `id, distribution_id, case_id, contact_id, source, token_nonce, transaction_data, language, starts_at,
+  expires_at, created_at`;
+
 /** The only SQL for `survey_links`. */
 @Injectable()
 export class SurveyLinkRepository {
@@ -22,6 +57,70 @@ export class SurveyLinkRepository {
 
   findByTokenHash(tokenHash: string, em: EntityManager = this.ds.manager): Promise<SurveyLinkEntity | null> {
     return em.getRepository(SurveyLinkEntity).findOneBy({ tokenHash });
+  }
+
+  /**
+   * Inserts links in one statement; a row that would be a second link where there may be only one (one per
+   * (distribution, case), one bulk link per (distribution, contact)) is skipped. Returns the ids inserted.
+   */
+  async insertMany(em: EntityManager, rows: NewLinkRow[]): Promise<Set<string>> {
+    if (!rows.length) return new Set();
+    const inserted: { id: string }[] = await em.query(
+      `INSERT INTO survey_links (id, distribution_id, case_id, contact_id, source, token_hash, token_nonce,
+                                 transaction_data, language, starts_at, expires_at, expires_after_seconds,
+                                 submission_limit, created_at)
+       SELECT x.id, x.distribution_id, x.case_id, x.contact_id, x.source, x.token_hash, decode(x.nonce, 'hex'),
+              x.transaction_data, x.language, x.starts_at, x.expires_at, x.expires_after_seconds, x.submission_limit,
+              x.created_at
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, distribution_id uuid, case_id text, contact_id uuid,
+            source text, token_hash text, nonce text, transaction_data jsonb, language text, starts_at timestamptz,
+            expires_at timestamptz, expires_after_seconds int, submission_limit jsonb, created_at timestamptz)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [JSON.stringify(rows)],
+    );
+    return new Set(inserted.map((r) => r.id));
+  }
+
+  findManyById(em: EntityManager, ids: string[]): Promise<StoredLinkRow[]> {
+    return em.query(`SELECT ${STORED} FROM survey_links WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /** The one link of each (distribution, case). */
+  findForCases(
+    em: EntityManager,
+    pairs: { distributionId: string; caseId: string }[],
+  ): Promise<StoredLinkRow[]> {
+    return em.query(
+      `SELECT ${STORED.replace(/(^|, *\n? *)(\w+)/g, '$1l.$2')} FROM survey_links l
+       JOIN unnest($1::uuid[], $2::text[]) AS p(d, c) ON l.distribution_id = p.d AND l.case_id = p.c`,
+      [pairs.map((p) => p.distributionId), pairs.map((p) => p.caseId)],
+    );
+  }
+
+  /** The bulk link of each contact in a distribution. */
+  findBulk(em: EntityManager, distributionId: string, contactIds: string[]): Promise<StoredLinkRow[]> {
+    return em.query(
+      `SELECT ${STORED} FROM survey_links WHERE distribution_id = $1 AND source = 'bulk' AND contact_id = ANY($2::uuid[])`,
+      [distributionId, contactIds],
+    );
+  }
+
+  /**
+   * The first send starts a dynamic expiry: links still waiting for it get `now + expires_after_seconds`. Returns
+   * every given link's expiry after that (null: it never expires).
+   */
+  async startExpiry(em: EntityManager, linkIds: string[], now: Date): Promise<Map<string, Date | null>> {
+    if (!linkIds.length) return new Map();
+    await em.query(
+      `UPDATE survey_links SET expires_at = $2::timestamptz + make_interval(secs => expires_after_seconds)
+       WHERE id = ANY($1::uuid[]) AND expires_at IS NULL AND expires_after_seconds IS NOT NULL`,
+      [linkIds, now],
+    );
+    const rows: { id: string; expires_at: Date | null }[] = await em.query(
+      `SELECT id, expires_at FROM survey_links WHERE id = ANY($1::uuid[])`,
+      [linkIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.expires_at]));
   }
 
   /** The distribution of each link that exists. */
