@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Channel, Scalar, SurveyActionRequested, SurveyActionResult, dispatchTopicFor } from '@fg/contracts';
 import { newId } from '@fg/common';
-import { CaseEntity, InviteEntity } from '@fg/persistence';
+import { CaseEntity, InviteEntity, InviteRepository } from '@fg/persistence';
 import { InviteStatusService, normalizeAddress } from '@fg/invites';
 import { OutboxService } from '@fg/messaging';
 import { IssuedLink, pairKey } from './link.service';
@@ -38,6 +38,7 @@ export class InviteService {
   constructor(
     private readonly outbox: OutboxService,
     private readonly statuses: InviteStatusService,
+    private readonly inviteRows: InviteRepository,
   ) {}
 
   /**
@@ -47,11 +48,10 @@ export class InviteService {
    */
   async createAndDispatch(em: EntityManager, requests: InviteRequest[]): Promise<InviteOutcome[]> {
     if (!requests.length) return [];
-    const known: { id: string; action_id: string }[] = await em.query(
-      `SELECT id, action_id FROM invites WHERE action_id = ANY($1::uuid[])`,
-      [requests.map((r) => r.action.actionId)],
+    const existing = await this.inviteRows.byActions(
+      em,
+      requests.map((r) => r.action.actionId),
     );
-    const existing = new Map(known.map((r) => [r.action_id, r.id]));
     const reminders = await this.reminderCounts(em, requests);
     const outcomes: InviteOutcome[] = [];
     const rows: {
@@ -109,20 +109,7 @@ export class InviteService {
             : null,
       });
     });
-    const inserted: { id: string }[] = rows.length
-      ? await em.query(
-          `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
-                                use_distribution_account, contact_key, status, delivery_status)
-           SELECT x.id, x.action_id, x.link_id, x.distribution_id, x.case_id, x.channel, x.kind, x.language, x.recipient,
-                  x.use_distribution_account, x.contact_key, 'Pending', 'pending'
-           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, action_id uuid, link_id uuid, distribution_id uuid,
-                case_id text, channel text, kind text, language text, recipient text, use_distribution_account boolean,
-                contact_key text)
-           ON CONFLICT DO NOTHING RETURNING id`,
-          [JSON.stringify(rows)],
-        )
-      : [];
-    const created = new Set(inserted.map((r) => r.id));
+    const created = await this.inviteRows.insertMany(em, rows);
     for (const row of rows) {
       const { action, issued, correlationId } = requests[row.i];
       if (!created.has(row.id)) {
@@ -185,14 +172,8 @@ export class InviteService {
           .filter((r) => r.action.kind === 'reminder')
           .map((r) => [pairKey(r.action.distributionId, r.kase.id), r]),
       ).values(),
-    ];
-    if (!pairs.length) return new Map();
-    const rows: { distribution_id: string; case_id: string; n: string }[] = await em.query(
-      `SELECT i.distribution_id, i.case_id, count(*) AS n FROM invites i
-       JOIN unnest($1::uuid[], $2::text[]) AS p(d, c) ON i.distribution_id = p.d AND i.case_id = p.c
-       WHERE i.kind = 'reminder' GROUP BY i.distribution_id, i.case_id`,
-      [pairs.map((r) => r.action.distributionId), pairs.map((r) => r.kase.id)],
-    );
-    return new Map(rows.map((r) => [pairKey(r.distribution_id, r.case_id), Number(r.n)]));
+    ].map((r) => ({ distributionId: r.action.distributionId, caseId: r.kase.id }));
+    const counts = await this.inviteRows.reminderCounts(em, pairs);
+    return new Map(counts.map((c) => [pairKey(c.distributionId, c.caseId), c.n]));
   }
 }

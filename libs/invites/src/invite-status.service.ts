@@ -2,25 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { DeliveryReceipt } from '@fg/contracts';
 import { Clock, newId } from '@fg/common';
-import { InviteEntity } from '@fg/persistence';
+import { InviteEntity, InviteRepository } from '@fg/persistence';
 import { OutboxService } from '@fg/messaging';
 import { InviteState, nextInviteState } from './invite-status-machine';
 import { Suppression, SuppressionService } from './suppression.service';
-
-export interface InviteRow {
-  id: string;
-  action_id: string;
-  case_id: string;
-  distribution_id: string;
-  channel: InviteEntity['channel'];
-  kind: InviteEntity['kind'];
-  status: InviteEntity['status'];
-  delivery_status: InviteEntity['deliveryStatus'];
-  reason: string | null;
-  provider_message_id: string | null;
-  sent_at: Date | null;
-  recipient?: string;
-}
 
 /** Receipts that put the address on the suppression list, and why. */
 const SUPPRESSING: Partial<Record<DeliveryReceipt['event'], string>> = {
@@ -39,6 +24,7 @@ export class InviteStatusService {
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
     private readonly suppressions: SuppressionService,
+    private readonly invites: InviteRepository,
   ) {}
 
   applyReceipt(em: EntityManager, r: DeliveryReceipt, correlationId?: string): Promise<void> {
@@ -73,14 +59,14 @@ export class InviteStatusService {
       [JSON.stringify(rows)],
     );
     const fresh = new Set(kept.map((k) => k.id));
-    const invites = await this.lock(em, [...new Set(items.map((i) => i.receipt.inviteId))]);
+    const locked = await this.invites.lockMany(em, [...new Set(items.map((i) => i.receipt.inviteId))]);
     const now = this.clock.now();
     const touched = new Set<InviteEntity>();
     const suppress: Suppression[] = [];
     const lift: InviteEntity[] = [];
     items.forEach(({ receipt: r, correlationId }, i) => {
       if (!fresh.has(rows[i].id)) return;
-      const invite = invites.get(r.inviteId);
+      const invite = locked.get(r.inviteId);
       if (!invite) {
         this.log.warn(`receipt for unknown invite ${r.inviteId} ignored`);
         return;
@@ -107,7 +93,7 @@ export class InviteStatusService {
       this.announce(em, invite, next, now, correlationId);
       touched.add(invite);
     });
-    await this.save(em, [...touched], now);
+    await this.invites.saveStatuses(em, [...touched], now);
     await this.suppressions.suppress(em, suppress, now);
     for (const invite of lift)
       await this.suppressions.lift(
@@ -128,7 +114,7 @@ export class InviteStatusService {
   ): Promise<void> {
     const now = this.clock.now();
     this.announce(em, invite, next, now, correlationId);
-    await this.save(em, [invite], now);
+    await this.invites.saveStatuses(em, [invite], now);
   }
 
   private announce(
@@ -160,58 +146,4 @@ export class InviteStatusService {
       },
     });
   }
-
-  private async lock(em: EntityManager, ids: string[]): Promise<Map<string, InviteEntity>> {
-    const rows: InviteRow[] = await em.query(
-      `SELECT id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id, sent_at,
-              recipient
-       FROM invites WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.id, inviteFromRow(r)]));
-  }
-
-  private async save(em: EntityManager, invites: InviteEntity[], now: Date) {
-    if (!invites.length) return;
-    await em.query(
-      `UPDATE invites i SET status = x.status, delivery_status = x.delivery_status, reason = x.reason,
-              status_changed_at = COALESCE(x.status_changed_at, i.status_changed_at),
-              sent_at = COALESCE(i.sent_at, x.sent_at),
-              provider_message_id = COALESCE(i.provider_message_id, x.provider_message_id)
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, delivery_status text, reason text,
-            status_changed_at timestamptz, sent_at timestamptz, provider_message_id text)
-       WHERE i.id = x.id`,
-      [
-        JSON.stringify(
-          invites.map((i) => ({
-            id: i.id,
-            status: i.status,
-            delivery_status: i.deliveryStatus,
-            reason: i.reason,
-            status_changed_at: i.statusChangedAt ?? now,
-            sent_at: i.sentAt,
-            provider_message_id: i.providerMessageId,
-          })),
-        ),
-      ],
-    );
-  }
-}
-
-/** An invite from a raw row (set-based queries return rows, not entities). */
-export function inviteFromRow(r: Partial<InviteRow> & Pick<InviteRow, 'id'>): InviteEntity {
-  return Object.assign(new InviteEntity(), {
-    id: r.id,
-    actionId: r.action_id,
-    caseId: r.case_id,
-    distributionId: r.distribution_id,
-    channel: r.channel,
-    kind: r.kind,
-    status: r.status,
-    deliveryStatus: r.delivery_status,
-    reason: r.reason ?? null,
-    providerMessageId: r.provider_message_id ?? null,
-    sentAt: r.sent_at ?? null,
-    ...(r.recipient !== undefined ? { recipient: r.recipient } : {}),
-  });
 }

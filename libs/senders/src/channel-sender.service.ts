@@ -10,14 +10,18 @@ import {
   dispatchTopicFor,
   encodeCloudEvent,
 } from '@fg/contracts';
-import { DistributionEntity, SurveyLinkRepository, TemplateEntity, returnedRows } from '@fg/persistence';
 import {
-  InviteRow,
+  DistributionEntity,
+  InviteRepository,
+  SurveyLinkRepository,
+  TemplateEntity,
+  inviteFromRow,
+} from '@fg/persistence';
+import {
   InviteStatusService,
   QuarantineService,
   SuppressionService,
   TemplateResolver,
-  inviteFromRow,
   normalizeAddress,
 } from '@fg/invites';
 import { MessageTransport, OutboxService, TopicNames, UnitOfWork } from '@fg/messaging';
@@ -43,8 +47,6 @@ interface Outcome {
   done: () => void;
   fail: (e: unknown) => void;
 }
-
-type ClaimedRow = InviteRow & { recipient: string; contact_key: string | null; link_id: string };
 
 /**
  * One sender per channel. In the consumer's transaction: claim the invites (pending → sending), drop the ones
@@ -79,6 +81,7 @@ export class ChannelSenderService {
     private readonly metrics: Metrics,
     private readonly clock: Clock,
     private readonly links: SurveyLinkRepository,
+    private readonly invites: InviteRepository,
   ) {
     this.log = new Logger(`Sender:${channel}`);
     this.ratePerSecond = {
@@ -90,14 +93,10 @@ export class ChannelSenderService {
 
   async prepare(em: EntityManager, items: Dispatch[], afterCommit: (fn: () => Promise<void>) => void) {
     const now = this.clock.now();
-    const claimed = returnedRows<ClaimedRow>(
-      await em.query(
-        `UPDATE invites SET delivery_status = 'sending', attempted_at = $2
-         WHERE id = ANY($1::uuid[]) AND delivery_status = 'pending'
-         RETURNING id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason,
-                   provider_message_id, sent_at, recipient, contact_key, link_id`,
-        [items.map((i) => i.event.data.inviteId), now],
-      ),
+    const claimed = await this.invites.claim(
+      em,
+      items.map((i) => i.event.data.inviteId),
+      now,
     );
     const rows = new Map(claimed.map((r) => [r.id, r]));
     const invites = new Map(claimed.map((r) => [r.id, inviteFromRow(r)]));
@@ -352,45 +351,15 @@ export class ChannelSenderService {
       const next = dist?.fallback?.[this.channel];
       if (!next || next === this.channel) continue;
       const d = dispatch.event.data;
-      const [row]: {
-        contact: { email?: string; phone?: string } | null;
-        action_id: string;
-        link_id: string;
-        language: string;
-        contact_key: string | null;
-      }[] = await em.query(
-        `SELECT c.contact, i.action_id, i.link_id, i.language, i.contact_key FROM invites i
-           LEFT JOIN cases c ON c.id = i.case_id WHERE i.id = $1`,
-        [d.inviteId],
-      );
-      const to = next === 'email' ? row?.contact?.email : row?.contact?.phone;
-      if (!row || !to) {
+      const contact = await this.invites.contactOf(em, d.inviteId);
+      const to = next === 'email' ? contact?.email : contact?.phone;
+      if (!to) {
         this.log.warn(`no ${next} address to fall back to for invite ${d.inviteId}`);
         continue;
       }
       const id = newId();
-      const inserted = returnedRows<{ id: string }>(
-        await em.query(
-          `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
-                                contact_key, fallback_of, status, delivery_status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'Pending', 'pending')
-           ON CONFLICT DO NOTHING RETURNING id`,
-          [
-            id,
-            row.action_id,
-            row.link_id,
-            d.distributionId,
-            d.caseId,
-            next,
-            d.kind,
-            row.language,
-            to,
-            row.contact_key,
-            d.inviteId,
-          ],
-        ),
-      );
-      if (!inserted.length) continue;
+      if (!(await this.invites.insertFallback(em, d.inviteId, { id, channel: next, recipient: to })))
+        continue;
       this.outbox.add(em, {
         topic: dispatchTopicFor[next],
         key: d.caseId,

@@ -11,9 +11,9 @@ import {
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock } from '@fg/common';
 import { Channel, CloudEvent, DispatchRequested, dispatchTopicFor } from '@fg/contracts';
-import { InviteStatusService, InvitesModule, inviteFromRow, InviteRow } from '@fg/invites';
+import { InviteStatusService, InvitesModule } from '@fg/invites';
+import { InviteRepository, inviteFromRow } from '@fg/persistence';
 import { BatchContext, EventHandler, HandlerContext, MessagingService, UnitOfWork } from '@fg/messaging';
-import { returnedRows } from '@fg/persistence';
 import { ChannelSenderService, SENDER_CHANNEL } from './channel-sender.service';
 import { ChannelProvider } from './messages';
 import { SandboxProvider } from './providers/sandbox.provider';
@@ -68,6 +68,7 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private running?: Promise<number>;
 
   constructor(
+    private readonly invites: InviteRepository,
     private readonly uow: UnitOfWork,
     @Inject(SENDER_CHANNEL) private readonly channel: Channel,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
@@ -95,15 +96,7 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   async reconcile(): Promise<number> {
     const before = new Date(this.clock.now().getTime() - this.cfg.SEND_RECONCILE_AFTER_MINUTES * 60_000);
     const n = await this.uow.run(async (em) => {
-      const rows = returnedRows<InviteRow>(
-        await em.query(
-          `SELECT id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason,
-                  provider_message_id, sent_at
-           FROM invites WHERE channel = $1 AND delivery_status = 'sending' AND status = 'Pending' AND attempted_at < $2
-           ORDER BY attempted_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
-          [this.channel, before],
-        ),
-      );
+      const rows = await this.invites.unconfirmed(em, this.channel, before);
       for (const r of rows)
         await this.statuses.transition(em, inviteFromRow(r), {
           status: 'Failed',

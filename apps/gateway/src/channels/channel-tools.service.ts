@@ -6,6 +6,7 @@ import { Channel, channel, contact, dispatchTopicFor, caseEventData } from '@fg/
 import {
   DistributionEntity,
   DistributionRepository,
+  InviteRepository,
   TemplateEntity,
   TemplateRepository,
 } from '@fg/persistence';
@@ -146,6 +147,7 @@ export class ChannelToolsService {
     private readonly templateRows: TemplateRepository,
     private readonly resolver: TemplateResolver,
     private readonly issuer: LinkIssuer,
+    private readonly inviteRows: InviteRepository,
   ) {}
 
   private async distribution(em: EntityManager | undefined, id: string): Promise<DistributionEntity> {
@@ -242,11 +244,21 @@ export class ChannelToolsService {
       ]);
       const linkId = link.linkId;
       const inviteId = newId();
-      await em.query(
-        `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient, status, delivery_status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'Pending', 'pending')`,
-        [inviteId, newId(), linkId, id, caseId, body.channel, body.kind, body.language, to],
-      );
+      await this.inviteRows.insertMany(em, [
+        {
+          id: inviteId,
+          action_id: newId(),
+          link_id: linkId,
+          distribution_id: id,
+          case_id: caseId,
+          channel: body.channel,
+          kind: body.kind,
+          language: body.language,
+          recipient: to,
+          use_distribution_account: true,
+          contact_key: null,
+        },
+      ]);
       this.outbox.add(em, {
         topic: dispatchTopicFor[body.channel],
         key: caseId,

@@ -30,6 +30,8 @@ export type { ContactRow, NewContact } from './contact.repository';
 export type { Answers, ResponseRow } from './response.repository';
 export type { TemplateContent, TemplateKey } from './template.repository';
 export type { NewLinkRow, StoredLinkRow } from './survey-link.repository';
+export type { ClaimedInviteRow, InviteRow, NewInviteRow } from './invite.repository';
+export { inviteFromRow } from './invite.repository';
 
 /** Every table's repository: provided once, globally, by the PersistenceModule. */
 export const REPOSITORIES = [

@@ -1,11 +1,202 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
+import type { Contact } from '@fg/contracts';
 import { InviteEntity } from '../entities/invite.entity';
+import { returnedRows } from '../transaction';
 
-/** The only SQL for `invites`. */
+/** An invite as set-based statements return it. */
+export interface InviteRow {
+  id: string;
+  action_id: string;
+  case_id: string;
+  distribution_id: string;
+  channel: InviteEntity['channel'];
+  kind: InviteEntity['kind'];
+  status: InviteEntity['status'];
+  delivery_status: InviteEntity['deliveryStatus'];
+  reason: string | null;
+  provider_message_id: string | null;
+  sent_at: Date | null;
+  recipient?: string;
+}
+
+/** What the sender needs of an invite it claimed. */
+export type ClaimedInviteRow = InviteRow & { recipient: string; contact_key: string | null; link_id: string };
+
+/** A new invite; every one starts Pending / pending. */
+export interface NewInviteRow {
+  id: string;
+  action_id: string;
+  link_id: string;
+  distribution_id: string;
+  case_id: string;
+  channel: InviteEntity['channel'];
+  kind: InviteEntity['kind'];
+  language: string;
+  recipient: string | null;
+  use_distribution_account: boolean;
+  /** Who the contact-frequency (quarantine) rules count it for. */
+  contact_key: string | null;
+}
+
+/** An invite from a raw row (set-based queries return rows, not entities). */
+export function inviteFromRow(r: Partial<InviteRow> & Pick<InviteRow, 'id'>): InviteEntity {
+  return Object.assign(new InviteEntity(), {
+    id: r.id,
+    actionId: r.action_id,
+    caseId: r.case_id,
+    distributionId: r.distribution_id,
+    channel: r.channel,
+    kind: r.kind,
+    status: r.status,
+    deliveryStatus: r.delivery_status,
+    reason: r.reason ?? null,
+    providerMessageId: r.provider_message_id ?? null,
+    sentAt: r.sent_at ?? null,
+    ...(r.recipient !== undefined ? { recipient: r.recipient } : {}),
+  });
+}
+
+const ROW = `id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id,
+  sent_at`;
+
+/** The only SQL that writes `invites`. */
 @Injectable()
 export class InviteRepository {
   constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Inserts invites in one statement; one that would break a one-per rule (one invitation and one thank-you per
+   * (distribution, case), one invite per rule action) is skipped. Returns the ids inserted.
+   */
+  async insertMany(em: EntityManager, rows: NewInviteRow[]): Promise<Set<string>> {
+    if (!rows.length) return new Set();
+    const inserted: { id: string }[] = await em.query(
+      `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
+                            use_distribution_account, contact_key, status, delivery_status)
+       SELECT x.id, x.action_id, x.link_id, x.distribution_id, x.case_id, x.channel, x.kind, x.language, x.recipient,
+              x.use_distribution_account, x.contact_key, 'Pending', 'pending'
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, action_id uuid, link_id uuid, distribution_id uuid,
+            case_id text, channel text, kind text, language text, recipient text, use_distribution_account boolean,
+            contact_key text)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [JSON.stringify(rows)],
+    );
+    return new Set(inserted.map((r) => r.id));
+  }
+
+  /** The invite each rule action already made (a replayed action finds it instead of making a second one). */
+  async byActions(em: EntityManager, actionIds: string[]): Promise<Map<string, string>> {
+    const rows: { id: string; action_id: string }[] = await em.query(
+      `SELECT id, action_id FROM invites WHERE action_id = ANY($1::uuid[])`,
+      [actionIds],
+    );
+    return new Map(rows.map((r) => [r.action_id, r.id]));
+  }
+
+  /** Reminders already made for each (distribution, case). */
+  async reminderCounts(
+    em: EntityManager,
+    pairs: { distributionId: string; caseId: string }[],
+  ): Promise<{ distributionId: string; caseId: string; n: number }[]> {
+    if (!pairs.length) return [];
+    const rows: { distribution_id: string; case_id: string; n: number }[] = await em.query(
+      `SELECT i.distribution_id, i.case_id, count(*)::int AS n FROM invites i
+       JOIN unnest($1::uuid[], $2::text[]) AS p(d, c) ON i.distribution_id = p.d AND i.case_id = p.c
+       WHERE i.kind = 'reminder' GROUP BY i.distribution_id, i.case_id`,
+      [pairs.map((p) => p.distributionId), pairs.map((p) => p.caseId)],
+    );
+    return rows.map((r) => ({ distributionId: r.distribution_id, caseId: r.case_id, n: r.n }));
+  }
+
+  /**
+   * The fallback of a failed invite on another channel: a copy of it (the same rule action, link, language,
+   * account choice and contact) to another address; one per invite. False when it exists already.
+   */
+  async insertFallback(
+    em: EntityManager,
+    originalId: string,
+    f: { id: string; channel: InviteEntity['channel']; recipient: string },
+  ): Promise<boolean> {
+    const rows = returnedRows<{ id: string }>(
+      await em.query(
+        `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
+                              use_distribution_account, contact_key, fallback_of, status, delivery_status)
+         SELECT $2, action_id, link_id, distribution_id, case_id, $3, kind, language, $4, use_distribution_account,
+                contact_key, id, 'Pending', 'pending'
+         FROM invites WHERE id = $1
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [originalId, f.id, f.channel, f.recipient],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  /** The case's contact of an invite (for a fallback address). */
+  async contactOf(em: EntityManager, inviteId: string): Promise<Contact | null | undefined> {
+    const [row]: { contact: Contact | null }[] = await em.query(
+      `SELECT c.contact FROM invites i LEFT JOIN cases c ON c.id = i.case_id WHERE i.id = $1`,
+      [inviteId],
+    );
+    return row ? row.contact : undefined;
+  }
+
+  /** Claims pending invites for sending (pending → sending): a redelivered dispatch finds nothing to claim. */
+  claim(em: EntityManager, ids: string[], now: Date): Promise<ClaimedInviteRow[]> {
+    return em
+      .query(
+        `UPDATE invites SET delivery_status = 'sending', attempted_at = $2
+         WHERE id = ANY($1::uuid[]) AND delivery_status = 'pending'
+         RETURNING ${ROW}, recipient, contact_key, link_id`,
+        [ids, now],
+      )
+      .then((r) => returnedRows<ClaimedInviteRow>(r));
+  }
+
+  /** Sends of a channel attempted before `before` whose provider answer was never recorded (a crash), locked. */
+  unconfirmed(em: EntityManager, channel: string, before: Date): Promise<InviteRow[]> {
+    return em.query(
+      `SELECT ${ROW} FROM invites WHERE channel = $1 AND delivery_status = 'sending' AND status = 'Pending'
+         AND attempted_at < $2 ORDER BY attempted_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
+      [channel, before],
+    );
+  }
+
+  /** Locks invites for a status change, in id order (no deadlocks between batches). */
+  async lockMany(em: EntityManager, ids: string[]): Promise<Map<string, InviteEntity>> {
+    const rows: InviteRow[] = await em.query(
+      `SELECT ${ROW}, recipient FROM invites WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, inviteFromRow(r)]));
+  }
+
+  /** Saves statuses; the first send time and provider message id, once known, are kept. */
+  async saveStatuses(em: EntityManager, invites: InviteEntity[], now: Date): Promise<void> {
+    if (!invites.length) return;
+    await em.query(
+      `UPDATE invites i SET status = x.status, delivery_status = x.delivery_status, reason = x.reason,
+              status_changed_at = COALESCE(x.status_changed_at, i.status_changed_at),
+              sent_at = COALESCE(i.sent_at, x.sent_at),
+              provider_message_id = COALESCE(i.provider_message_id, x.provider_message_id)
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, delivery_status text, reason text,
+            status_changed_at timestamptz, sent_at timestamptz, provider_message_id text)
+       WHERE i.id = x.id`,
+      [
+        JSON.stringify(
+          invites.map((i) => ({
+            id: i.id,
+            status: i.status,
+            delivery_status: i.deliveryStatus,
+            reason: i.reason,
+            status_changed_at: i.statusChangedAt ?? now,
+            sent_at: i.sentAt,
+            provider_message_id: i.providerMessageId,
+          })),
+        ),
+      ],
+    );
+  }
 
   /** The distribution of each invite that exists. */
   async distributionsOf(ids: string[], em: EntityManager = this.ds.manager): Promise<Map<string, string>> {
