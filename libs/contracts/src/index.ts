@@ -1,3 +1,4 @@
 export * from './schemas';
 export * from './topics';
 export * from './cloudevents';
+export * from './reasons';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reasonCode } from './reasons';
 
 /** Values a case field may hold. */
 export const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -147,9 +148,12 @@ export const deliveryReceipt = z
     providerMessageId: z.string().nullable(),
     event: receiptEvent,
     occurredAt: z.string().datetime(),
+    /** `CODE: detail` for failures and unsubscribes (see REASON_CODES), as the provider adapter coded it. */
     reason: z.string().nullable(),
     /** Provider's own id of this receipt, when it has one (SendGrid sg_event_id). */
     providerEventId: z.string().nullable(),
+    /** Why the address must go on the suppression list, when this receipt means it must (the adapter decides). */
+    suppress: z.string().nullable().default(null),
   })
   .strict();
 export type DeliveryReceipt = z.infer<typeof deliveryReceipt>;
@@ -187,7 +191,10 @@ export const inviteStatusChanged = z
     status: inviteStatus,
     previousStatus: inviteStatus,
     deliveryStatus,
+    /** `CODE: detail` (see REASON_CODES), or null. */
     reason: z.string().nullable(),
+    /** The code `reason` starts with, on its own. */
+    reasonCode: reasonCode.nullable().optional(),
     occurredAt: z.string().datetime(),
     /** The rule action that asked for this invite. */
     actionId: z.string().uuid().optional(),

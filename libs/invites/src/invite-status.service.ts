@@ -1,19 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { DeliveryReceipt } from '@fg/contracts';
+import { DeliveryReceipt, reasonOf } from '@fg/contracts';
 import { Clock, newId } from '@fg/common';
 import { InviteEntity, InviteRepository } from '@fg/persistence';
 import { OutboxService } from '@fg/messaging';
 import { InviteState, nextInviteState } from './invite-status-machine';
 import { Suppression, SuppressionService } from './suppression.service';
-
-/** Receipts that put the address on the suppression list, and why. */
-const SUPPRESSING: Partial<Record<DeliveryReceipt['event'], string>> = {
-  bounce: 'hard bounce',
-  spamreport: 'spam report',
-  unsubscribe: 'unsubscribed',
-  group_unsubscribe: 'unsubscribed from the group',
-};
 
 /** Applies receipts and send outcomes to invites, and publishes each change for the rules. */
 @Injectable()
@@ -71,11 +63,8 @@ export class InviteStatusService {
         this.log.warn(`receipt for unknown invite ${r.inviteId} ignored`);
         return;
       }
-      const why =
-        SUPPRESSING[r.event] ??
-        (r.provider === 'twilio' && /\b21610\b/.test(r.reason ?? '')
-          ? 'replied STOP (Twilio 21610)'
-          : undefined);
+      // The provider adapter decided what the receipt means for the address (bounce, spam report, 21610, …).
+      const why = r.suppress;
       if (why && invite.recipient)
         suppress.push({
           channel: invite.channel,
@@ -141,6 +130,7 @@ export class InviteStatusService {
         previousStatus,
         deliveryStatus: next.deliveryStatus,
         reason: next.reason,
+        reasonCode: reasonOf(next.reason)?.code ?? null,
         occurredAt: now.toISOString(),
         ...(invite.actionId ? { actionId: invite.actionId } : {}),
       },

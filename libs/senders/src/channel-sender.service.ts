@@ -281,6 +281,8 @@ export class ChannelSenderService {
           occurredAt: this.clock.now().toISOString(),
           reason: o.failure ?? null,
           providerEventId: null,
+          // A rejection's suppression (Twilio 21610 on send) is applied by the sender below, with its source.
+          suppress: null,
         },
         correlationId: item.correlationId,
         fallback: o.fallback ? item : undefined,

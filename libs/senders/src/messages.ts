@@ -1,4 +1,4 @@
-import type { Channel } from '@fg/contracts';
+import type { Channel, DeliveryReceipt } from '@fg/contracts';
 
 export interface EmailMessage {
   channel: 'email';
@@ -55,11 +55,46 @@ export class ProviderError extends Error {
   }
 }
 
-/** One adapter per provider and channel. */
+/** A provider's webhook call as it arrived: the raw bytes, the headers, the full public URL and form fields. */
+export interface WebhookRequest {
+  rawBody?: Buffer;
+  headers: Record<string, string | undefined>;
+  /** The URL the provider called, as the public saw it (`PUBLIC_BASE_URL` + path and query). */
+  url: string;
+  /** Form fields (Twilio posts application/x-www-form-urlencoded). */
+  params: Record<string, string>;
+}
+
+/** A receipt in our vocabulary, with why the address must be suppressed when the provider says so. */
+export type NormalizedReceipt = DeliveryReceipt;
+
+/** What an inbound message asks for (Twilio STOP/START/HELP keywords). */
+export interface InboundKeyword {
+  channel: Exclude<Channel, 'email'>;
+  from: string;
+  word: string;
+  intent: 'stop' | 'start' | 'help' | null;
+}
+
+/**
+ * One adapter per provider and channel, owning both directions (after Novu's provider classes): sending, and
+ * verifying then parsing the provider's webhooks into normalized receipts. What a provider's codes mean (Twilio
+ * 21610, SendGrid's bounce) is decided here and nowhere else.
+ */
 export abstract class ChannelProvider {
   abstract readonly name: 'sendgrid' | 'twilio' | 'sandbox';
   abstract readonly channel: Channel;
   abstract send(message: OutgoingMessage): Promise<SendResult>;
+
+  /** Whether a webhook call is genuinely the provider's (signature over the raw request). */
+  verifyWebhook(_req: WebhookRequest): boolean {
+    return false;
+  }
+
+  /** The receipts in a verified webhook call that concern our invites (others are ignored). */
+  parseReceipts(_req: WebhookRequest): NormalizedReceipt[] {
+    return [];
+  }
 }
 
 /** The account a message goes out through: what per-account rate limits are keyed by. */

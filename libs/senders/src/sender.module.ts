@@ -114,10 +114,11 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
 
 function providerFor(channel: Channel, cfg: AppConfig, ds: DataSource): ChannelProvider {
   if (cfg.CHANNEL_PROVIDERS === 'sandbox') return new SandboxProvider(channel, ds);
-  if (channel === 'email') return new SendGridEmailProvider(cfg.SENDGRID_API_KEY!, cfg.SENDGRID_API_BASE_URL);
+  if (channel === 'email')
+    return new SendGridEmailProvider({ apiKey: cfg.SENDGRID_API_KEY, baseUrl: cfg.SENDGRID_API_BASE_URL });
   return new TwilioProvider(channel, {
-    accountSid: cfg.TWILIO_ACCOUNT_SID!,
-    authToken: cfg.TWILIO_AUTH_TOKEN!,
+    accountSid: cfg.TWILIO_ACCOUNT_SID,
+    authToken: cfg.TWILIO_AUTH_TOKEN,
     baseUrl: cfg.TWILIO_API_BASE_URL,
     statusCallbackBase: cfg.PUBLIC_BASE_URL,
   });

@@ -1,9 +1,12 @@
-import { Body, Controller, Header, Headers, HttpCode, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { WebhooksService } from './webhooks.service';
 
-/** Authenticated by the provider's signature, never by nothing. */
+const headersOf = (req: Request) =>
+  Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+
+/** Authenticated by the provider's signature (verified by its adapter), never by nothing. */
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksController {
@@ -12,23 +15,17 @@ export class WebhooksController {
   @Post('sendgrid')
   @HttpCode(200)
   @ApiExcludeEndpoint()
-  async sendgrid(
-    @Req() req: RawBodyRequest<Request>,
-    @Headers('x-twilio-email-event-webhook-signature') signature?: string,
-    @Headers('x-twilio-email-event-webhook-timestamp') timestamp?: string,
-  ) {
-    return { accepted: await this.webhooks.sendgridEvents(req.rawBody, signature, timestamp) };
+  async sendgrid(@Req() req: RawBodyRequest<Request>) {
+    const r = this.webhooks.request(req.originalUrl, headersOf(req), {}, req.rawBody);
+    return { accepted: await this.webhooks.receipts('sendgrid', r) };
   }
 
   @Post('twilio/status')
   @HttpCode(200)
   @ApiExcludeEndpoint()
-  async twilioStatus(
-    @Req() req: Request,
-    @Body() params: Record<string, string>,
-    @Headers('x-twilio-signature') signature?: string,
-  ) {
-    return { accepted: await this.webhooks.twilioStatus(req.originalUrl, params ?? {}, signature) };
+  async twilioStatus(@Req() req: Request, @Body() params: Record<string, string>) {
+    const r = this.webhooks.request(req.originalUrl, headersOf(req), params ?? {});
+    return { accepted: await this.webhooks.receipts('twilio', r) };
   }
 
   /** Inbound SMS / WhatsApp (the number's "A message comes in" webhook): STOP, START and HELP keywords. */
@@ -36,11 +33,7 @@ export class WebhooksController {
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
   @ApiExcludeEndpoint()
-  twilioInbound(
-    @Req() req: Request,
-    @Body() params: Record<string, string>,
-    @Headers('x-twilio-signature') signature?: string,
-  ) {
-    return this.webhooks.twilioInbound(req.originalUrl, params ?? {}, signature);
+  twilioInbound(@Req() req: Request, @Body() params: Record<string, string>) {
+    return this.webhooks.twilioInbound(this.webhooks.request(req.originalUrl, headersOf(req), params ?? {}));
   }
 }

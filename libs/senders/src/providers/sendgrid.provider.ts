@@ -1,6 +1,39 @@
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
-import { ChannelProvider, OutgoingMessage, ProviderError, SendResult } from '../messages';
+import { ReceiptEvent, receiptEvent } from '@fg/contracts';
+import {
+  ChannelProvider,
+  NormalizedReceipt,
+  OutgoingMessage,
+  ProviderError,
+  SendResult,
+  WebhookRequest,
+} from '../messages';
+import { SendGridSignatureVerifier } from './sendgrid-signature';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One event of SendGrid's event webhook (the fields we read). */
+interface SendGridEvent {
+  event?: string;
+  type?: string;
+  invite_id?: string;
+  sg_event_id?: string;
+  sg_message_id?: string;
+  timestamp?: number;
+  reason?: string;
+  response?: string;
+}
+
+/** What SendGrid's events mean for the invite (reason code) and for the address (suppression). */
+const MEANING: Partial<Record<ReceiptEvent, { code: string; suppress?: string }>> = {
+  bounce: { code: 'BOUNCED', suppress: 'hard bounce' },
+  blocked: { code: 'BLOCKED' },
+  dropped: { code: 'DROPPED' },
+  spamreport: { code: 'SPAM_REPORT', suppress: 'spam report' },
+  unsubscribe: { code: 'UNSUBSCRIBED', suppress: 'unsubscribed' },
+  group_unsubscribe: { code: 'UNSUBSCRIBED', suppress: 'unsubscribed from the group' },
+};
 
 interface SendGridError {
   code?: number | string;
@@ -13,18 +46,66 @@ export class SendGridEmailProvider extends ChannelProvider {
   readonly name = 'sendgrid' as const;
   readonly channel = 'email' as const;
   private readonly mail = new MailService();
+  private readonly verifier?: SendGridSignatureVerifier;
 
-  constructor(apiKey: string, baseUrl: string, timeoutMs = 10_000) {
+  /** `apiKey` to send; `webhookPublicKey` (base64 DER, from SendGrid's Mail Settings) to accept its events. */
+  constructor(o: { apiKey?: string; baseUrl: string; webhookPublicKey?: string; timeoutMs?: number }) {
     super();
-    const client = new Client();
-    this.mail.setClient(client);
-    this.mail.setApiKey(apiKey);
-    // setApiKey resets the base URL; set ours (regional or a local stub) afterwards.
-    client.setDefaultRequest('baseUrl', baseUrl);
-    this.mail.setTimeout(timeoutMs);
+    if (o.apiKey) {
+      const client = new Client();
+      this.mail.setClient(client);
+      this.mail.setApiKey(o.apiKey);
+      // setApiKey resets the base URL; set ours (regional or a local stub) afterwards.
+      client.setDefaultRequest('baseUrl', o.baseUrl);
+      this.mail.setTimeout(o.timeoutMs ?? 10_000);
+    }
+    if (o.webhookPublicKey) this.verifier = new SendGridSignatureVerifier(o.webhookPublicKey);
+    this.canSend = !!o.apiKey;
+  }
+
+  private readonly canSend: boolean;
+
+  /** ECDSA over timestamp + the raw body: re-serialised JSON would not verify. */
+  override verifyWebhook(req: WebhookRequest): boolean {
+    return (
+      !!this.verifier &&
+      !!req.rawBody &&
+      this.verifier.verify(
+        req.rawBody,
+        req.headers['x-twilio-email-event-webhook-signature'],
+        req.headers['x-twilio-email-event-webhook-timestamp'],
+      )
+    );
+  }
+
+  /** Events correlate through `personalizations[].custom_args.invite_id`; others are not ours. */
+  override parseReceipts(req: WebhookRequest): NormalizedReceipt[] {
+    const parsed: unknown = JSON.parse(req.rawBody?.toString('utf8') ?? '');
+    if (!Array.isArray(parsed)) throw new SyntaxError('expected a JSON array of events');
+    const out: NormalizedReceipt[] = [];
+    for (const e of parsed as SendGridEvent[]) {
+      const name = e.event === 'bounce' && e.type === 'blocked' ? 'blocked' : e.event;
+      const ev = receiptEvent.safeParse(name);
+      if (!ev.success || !e.invite_id || !UUID.test(e.invite_id)) continue;
+      const meaning = MEANING[ev.data];
+      const said = e.reason ?? e.response;
+      out.push({
+        provider: 'sendgrid',
+        channel: 'email',
+        inviteId: e.invite_id,
+        providerMessageId: e.sg_message_id?.split('.')[0] ?? null,
+        event: ev.data,
+        occurredAt: new Date((e.timestamp ?? Date.now() / 1000) * 1000).toISOString(),
+        reason: meaning ? `${meaning.code}: ${said ? `${said} ` : ''}(sendgrid ${ev.data})` : (said ?? null),
+        providerEventId: e.sg_event_id ?? null,
+        suppress: meaning?.suppress ?? null,
+      });
+    }
+    return out;
   }
 
   async send(m: OutgoingMessage): Promise<SendResult> {
+    if (!this.canSend) throw new ProviderError('SendGrid: no API key configured', true, 'NO_API_KEY');
     if (m.channel !== 'email')
       throw new ProviderError(`SendGrid sends email, not ${m.channel}`, true, 'WRONG_CHANNEL');
     try {

@@ -1,11 +1,25 @@
-import twilio from 'twilio';
+import twilio, { validateRequest } from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
-import type { Channel } from '@fg/contracts';
-import { ChannelProvider, OutgoingMessage, ProviderError, SendResult } from '../messages';
+import type { Channel, ReceiptEvent } from '@fg/contracts';
+import {
+  ChannelProvider,
+  InboundKeyword,
+  NormalizedReceipt,
+  OutgoingMessage,
+  ProviderError,
+  SendResult,
+  WebhookRequest,
+} from '../messages';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Twilio 21610: the recipient replied STOP to this sender; the number goes on the suppression list. */
+const OPTED_OUT = 21610;
+const OPTED_OUT_SUPPRESS = 'replied STOP (Twilio 21610)';
 
 /** Twilio error codes that must not be retried, and what each means for the address. */
 const PERMANENT: Record<number, { reason: string; suppress?: string }> = {
-  21610: { reason: 'RECIPIENT_OPTED_OUT', suppress: 'replied STOP (Twilio 21610)' },
+  [OPTED_OUT]: { reason: 'RECIPIENT_OPTED_OUT', suppress: OPTED_OUT_SUPPRESS },
   21211: { reason: 'INVALID_NUMBER' },
   21614: { reason: 'NOT_A_MOBILE_NUMBER' },
   21408: { reason: 'REGION_NOT_ENABLED' },
@@ -49,36 +63,119 @@ class TwilioTransport extends RequestClient {
   }
 }
 
-/** SMS and WhatsApp through Twilio's Messages API with the official `twilio` client. */
+/** Twilio's message statuses in our receipt vocabulary. */
+const STATUSES: Record<string, ReceiptEvent> = {
+  queued: 'queued',
+  accepted: 'accepted',
+  sending: 'queued',
+  sent: 'sent',
+  delivered: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+  read: 'read',
+};
+
+const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
+const START_WORDS = new Set(['START', 'YES', 'UNSTOP', 'OPTIN']);
+const HELP_WORDS = new Set(['HELP', 'INFO']);
+
+/**
+ * SMS and WhatsApp through Twilio's Messages API with the official `twilio` client, and Twilio's webhooks: the
+ * status callback (its URL carries our invite id: built in `send`, read in `parseReceipts`), inbound STOP/START/
+ * HELP, and X-Twilio-Signature over the public URL.
+ */
 export class TwilioProvider extends ChannelProvider {
   readonly name = 'twilio' as const;
-  private readonly client: twilio.Twilio;
+  private readonly client?: twilio.Twilio;
+  private readonly callbackBase: string;
 
+  /** `accountSid` + `authToken` to send; `authToken` alone to verify webhooks. */
   constructor(
     readonly channel: Exclude<Channel, 'email'>,
-    opts: {
-      accountSid: string;
-      authToken: string;
+    private readonly opts: {
+      accountSid?: string;
+      authToken?: string;
       baseUrl?: string;
       statusCallbackBase: string;
       timeoutMs?: number;
     },
   ) {
     super();
-    this.client = twilio(opts.accountSid, opts.authToken, {
-      httpClient: new TwilioTransport(opts.baseUrl, opts.timeoutMs ?? 10_000),
-    });
+    if (opts.accountSid && opts.authToken)
+      this.client = twilio(opts.accountSid, opts.authToken, {
+        httpClient: new TwilioTransport(opts.baseUrl, opts.timeoutMs ?? 10_000),
+      });
     this.callbackBase = `${opts.statusCallbackBase.replace(/\/+$/, '')}/webhooks/twilio/status`;
   }
 
-  private readonly callbackBase: string;
+  /** Where Twilio reports this message's statuses: our invite id rides on the URL, so receipts need no lookup. */
+  statusCallbackUrl(inviteId: string): string {
+    return `${this.callbackBase}?inviteId=${inviteId}`;
+  }
+
+  override verifyWebhook(req: WebhookRequest): boolean {
+    const signature = req.headers['x-twilio-signature'];
+    return (
+      !!this.opts.authToken &&
+      !!signature &&
+      validateRequest(this.opts.authToken, signature, req.url, req.params)
+    );
+  }
+
+  /** A status callback: one receipt for the invite its URL names; 21610 and friends coded, 21610 suppresses. */
+  override parseReceipts(req: WebhookRequest): NormalizedReceipt[] {
+    const inviteId = new URL(req.url).searchParams.get('inviteId');
+    const p = req.params;
+    const event = STATUSES[p.MessageStatus ?? ''];
+    if (!inviteId || !UUID.test(inviteId) || !event) return [];
+    const code = p.ErrorCode ? Number(p.ErrorCode) : undefined;
+    const failed = event === 'undelivered' || event === 'failed';
+    const known = code !== undefined ? PERMANENT[code] : undefined;
+    return [
+      {
+        provider: 'twilio',
+        channel: (p.From ?? p.To ?? '').startsWith('whatsapp:') ? 'whatsapp' : 'sms',
+        inviteId,
+        providerMessageId: p.MessageSid ?? null,
+        event,
+        occurredAt: new Date().toISOString(),
+        reason: failed
+          ? `${known?.reason ?? (event === 'undelivered' ? 'UNDELIVERED' : 'DELIVERY_FAILED')}: ${code !== undefined ? `twilio ${code}` : `twilio ${event}`}`
+          : code !== undefined
+            ? `twilio ${code}`
+            : null,
+        providerEventId: p.MessageSid ? `${p.MessageSid}:${p.MessageStatus}` : null,
+        suppress: code === OPTED_OUT ? OPTED_OUT_SUPPRESS : null,
+      },
+    ];
+  }
+
+  /** An inbound message's keyword: STOP and its synonyms, START, HELP (Twilio's own opt-out words). */
+  parseInbound(req: WebhookRequest): InboundKeyword | null {
+    const from = req.params.From ?? '';
+    if (!from) return null;
+    const word = (req.params.Body ?? '').trim().toUpperCase();
+    return {
+      channel: from.startsWith('whatsapp:') ? 'whatsapp' : 'sms',
+      from,
+      word,
+      intent: STOP_WORDS.has(word)
+        ? 'stop'
+        : START_WORDS.has(word)
+          ? 'start'
+          : HELP_WORDS.has(word)
+            ? 'help'
+            : null,
+    };
+  }
 
   async send(m: OutgoingMessage): Promise<SendResult> {
+    if (!this.client)
+      throw new ProviderError('Twilio: no account SID and auth token configured', true, 'NO_CREDENTIALS');
     if (m.channel === 'email')
       throw new ProviderError('Twilio sends SMS and WhatsApp, not email', true, 'WRONG_CHANNEL');
     const wa = (n: string) => (m.channel === 'whatsapp' && !n.startsWith('whatsapp:') ? `whatsapp:${n}` : n);
-    // Our invite id rides on the status-callback URL: every receipt correlates without a lookup.
-    const statusCallback = `${this.callbackBase}?inviteId=${m.inviteId}`;
+    const statusCallback = this.statusCallbackUrl(m.inviteId);
     const params =
       m.channel === 'sms'
         ? {
