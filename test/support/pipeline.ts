@@ -2,7 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig, Clock, loadConfig } from '@fg/common';
-import { createApp } from '@fg/platform';
+import { createApp, initApp } from '@fg/platform';
 import { GatewayModule } from '@fg/gateway';
 import { LinkIssuerModule } from '@fg/link-issuer';
 import { RulesModule } from '@fg/rules';
@@ -62,7 +62,7 @@ export class Pipeline {
       openapi: name === 'gateway',
       logger: process.env.TEST_LOG_LEVEL ? undefined : false,
     });
-    await app.init();
+    await initApp(app);
     this.apps.set(name, app);
     return app;
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { AppConfig, freePort, loadConfig } from '@fg/common';
 import { InProcessTransport, UnitOfWork } from '@fg/messaging';
-import { createApp } from '@fg/platform';
+import { createApp, initApp } from '@fg/platform';
 import { ApiKeyService, GatewayModule, PERMISSIONS } from '@fg/gateway';
 import { LinkIssuerModule } from '@fg/link-issuer';
 import { RulesModule } from '@fg/rules';
@@ -79,7 +79,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     ],
   });
   try {
-    await app.init();
+    await initApp(app);
     await seedDemoData(app.get(UnitOfWork));
     await app
       .get(ApiKeyService)

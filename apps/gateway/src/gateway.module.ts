@@ -28,6 +28,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
 @Module({
   imports: [InvitesModule, LinksModule, ResponsesModule],
   controllers: [
+    DeliveryReceiptsConsumer,
+    ResponseReportsConsumer,
     ApiKeysController,
     OpsController,
     RulesController,
@@ -51,8 +53,6 @@ import { WebhooksService } from './webhooks/webhooks.service';
     IdempotencyService,
     LandingService,
     WebhooksService,
-    DeliveryReceiptsConsumer,
-    ResponseReportsConsumer,
   ],
   exports: [ApiKeyService],
 })

@@ -8,7 +8,8 @@ import { SurveyActionsConsumer } from './survey-actions.consumer';
 /** Issues the one personalized link per (distribution, case), writes it to the case, asks senders to deliver. */
 @Module({
   imports: [InvitesModule, LinksModule],
-  providers: [LinkService, InviteService, SurveyActionsConsumer],
+  controllers: [SurveyActionsConsumer],
+  providers: [LinkService, InviteService],
   exports: [LinkService],
 })
 export class LinkIssuerModule {}

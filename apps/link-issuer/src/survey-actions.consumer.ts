@@ -1,35 +1,29 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EntityManager } from 'typeorm';
 import { CloudEvent, SurveyActionRequested, SurveyActionResult } from '@fg/contracts';
 import { Clock } from '@fg/common';
-import { BatchContext, EventHandler, HandlerContext, MessagingService, OutboxService } from '@fg/messaging';
+import { BatchContext, OutboxService } from '@fg/messaging';
 import { InviteRequest, InviteService } from './invite.service';
 import { LinkRequest, LinkService, pairKey } from './link.service';
 
 type Outcome = Pick<SurveyActionResult, 'outcome' | 'reason'> &
   Partial<Pick<SurveyActionResult, 'linkId' | 'inviteId'>>;
 
-@Injectable()
-export class SurveyActionsConsumer implements EventHandler<'surveyActions'>, OnModuleInit {
-  readonly topic = 'surveyActions' as const;
-
+@Controller()
+export class SurveyActionsConsumer {
   constructor(
-    private readonly messaging: MessagingService,
     private readonly links: LinkService,
     private readonly invites: InviteService,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
   ) {}
 
-  onModuleInit() {
-    this.messaging.register('link-issuer', this);
-  }
-
-  handle(event: CloudEvent<SurveyActionRequested>, { em }: HandlerContext): Promise<void> {
-    return this.issue(em, [event]);
-  }
-
-  handleBatch(events: CloudEvent<SurveyActionRequested>[], { em }: BatchContext): Promise<void> {
+  @EventPattern('surveyActions', { consumer: 'link-issuer' })
+  actions(
+    @Payload() events: CloudEvent<SurveyActionRequested>[],
+    @Ctx() { em }: BatchContext,
+  ): Promise<void> {
     return this.issue(em, events);
   }
 

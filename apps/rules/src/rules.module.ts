@@ -1,10 +1,5 @@
 import { Module } from '@nestjs/common';
-import {
-  ActionResultsConsumer,
-  CaseEventsConsumer,
-  InviteStatusConsumer,
-  ResponseStatusConsumer,
-} from './consumers';
+import { RulesConsumers } from './consumers';
 import { CaseRepository } from './case.repository';
 import { RuleCatalog } from './rule-catalog';
 import { RuleRunsService } from './rule-runs.service';
@@ -17,6 +12,7 @@ import { SurveyStateRepository } from '@fg/rules-core';
  * rule's actions in order; fires time-based re-evaluations.
  */
 @Module({
+  controllers: [RulesConsumers],
   providers: [
     CaseRepository,
     RuleCatalog,
@@ -24,10 +20,6 @@ import { SurveyStateRepository } from '@fg/rules-core';
     RuleRunsService,
     RulesService,
     RuleTimersService,
-    CaseEventsConsumer,
-    InviteStatusConsumer,
-    ResponseStatusConsumer,
-    ActionResultsConsumer,
   ],
   exports: [RulesService, RuleTimersService],
 })

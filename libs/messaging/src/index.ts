@@ -8,3 +8,4 @@ export * from './consumer-runner';
 export * from './messaging.module';
 export * from './inbox-pruner';
 export * from './unit-of-work';
+export * from './messaging.strategy';

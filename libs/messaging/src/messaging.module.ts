@@ -5,7 +5,6 @@ import {
   Injectable,
   Logger,
   Module,
-  OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -22,11 +21,11 @@ import { MessageTransport } from './transport';
 import { UnitOfWork } from './unit-of-work';
 
 /**
- * Where apps register their handlers (in `onModuleInit`). Subscriptions start at application bootstrap,
- * after every module has registered, followed by the outbox relay.
+ * Runs the app's consumers (registered by the MessagingStrategy from its `@EventPattern` handlers), the outbox
+ * relay and the inbox pruner.
  */
 @Injectable()
-export class MessagingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MessagingService implements OnApplicationShutdown {
   private readonly log = new Logger('Messaging');
   private readonly handlers: { consumer: string; handler: EventHandler }[] = [];
 
@@ -50,7 +49,11 @@ export class MessagingService implements OnApplicationBootstrap, OnApplicationSh
     this.relay.wake();
   }
 
-  async onApplicationBootstrap() {
+  /**
+   * Creates the topics, subscribes every registered consumer and starts the outbox relay and the inbox pruner.
+   * Called by the MessagingStrategy once Nest has registered the app's `@EventPattern` handlers.
+   */
+  async start() {
     await this.transport.ensureTopics(this.names.all());
     for (const { consumer, handler } of this.handlers) {
       const runner = new ConsumerRunner(

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig, Clock, CoreModule, JsonLogger } from '@fg/common';
-import { MessageTransport, MessagingModule } from '@fg/messaging';
+import { MessageTransport, MessagingModule, MessagingService, MessagingStrategy } from '@fg/messaging';
 import { PersistenceModule } from '@fg/persistence';
 import { DomainErrorFilter } from './domain-error.filter';
 
@@ -24,7 +24,10 @@ export interface AppSpec {
 @Module({})
 class RootModule {}
 
-/** Builds an app: core (config, metrics, health), Postgres with migrations, messaging, and its feature modules. */
+/**
+ * Builds an app: core (config, metrics, health), Postgres with migrations, messaging, and its feature modules.
+ * Start it with `initApp` (or `initApp` then `listen`): `app.init()` alone starts no consumers.
+ */
 export async function createApp(spec: AppSpec): Promise<INestApplication> {
   const root: DynamicModule = {
     module: RootModule,
@@ -52,6 +55,19 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
     (app as NestExpressApplication).set('trust proxy', /^\d+$/.test(t) ? Number(t) : t === 'true' ? true : t);
   }
   if (spec.openapi) setupOpenApi(app);
+  // Each app is also a Nest microservice: its `@EventPattern` handlers are served by our transport strategy.
+  // It shares the app's global filter (DomainErrorFilter rethrows to handlers, so dead letters keep the reason).
+  app.connectMicroservice(
+    { strategy: new MessagingStrategy(app.get(MessagingService)) },
+    { inheritAppConfig: true },
+  );
+  return app;
+}
+
+/** Initializes an app (migrations, modules), then starts its consumers, relay and pruner. */
+export async function initApp(app: INestApplication): Promise<INestApplication> {
+  await app.init();
+  await app.startAllMicroservices();
   return app;
 }
 

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { throwError } from 'rxjs';
 import { DomainError, ErrorCode } from '@fg/common';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -17,12 +18,15 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.UNPROCESSABLE]: 422,
 };
 
-/** Maps domain errors to HTTP at the edge: `{ error: { code, message, details } }`. */
+/** Maps domain errors to HTTP at the edge (`{ error: { code, message, details } }`); rethrows them to Kafka handlers. */
 @Catch()
 export class DomainErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('Http');
 
   catch(err: unknown, host: ArgumentsHost) {
+    // Kafka handlers (the microservice context): the consumer runner needs the error as thrown, so a DomainError
+    // keeps its code and `retryable` (retry or dead-letter with the reason) instead of a generic RPC error.
+    if (host.getType() === 'rpc') return throwError(() => err);
     const res = host.switchToHttp().getResponse<Response>();
     if (err instanceof DomainError) {
       res

@@ -1,6 +1,6 @@
 import { Logger, Type } from '@nestjs/common';
 import { ConfigError, ConfigRequirements, loadConfig } from '@fg/common';
-import { createApp } from './create-app';
+import { createApp, initApp } from './create-app';
 
 /** The `main.ts` of each production app: config from the environment only, validated before anything starts. */
 export async function runApp(opts: {
@@ -19,7 +19,9 @@ export async function runApp(opts: {
     }
     throw e;
   }
-  const app = await createApp({ app: opts.app, config, features: opts.features, openapi: opts.openapi });
+  const app = await initApp(
+    await createApp({ app: opts.app, config, features: opts.features, openapi: opts.openapi }),
+  );
   await app.listen(config.PORT, '0.0.0.0');
   // Graceful stop: the outbox relay finishes its batch, consumers leave their groups, the pool closes.
   let stopping = false;

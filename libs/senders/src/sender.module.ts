@@ -1,4 +1,5 @@
 import {
+  Controller,
   DynamicModule,
   Inject,
   Injectable,
@@ -6,53 +7,50 @@ import {
   Module,
   OnApplicationBootstrap,
   OnModuleDestroy,
-  OnModuleInit,
+  Type,
 } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock } from '@fg/common';
 import { Channel, CloudEvent, DispatchRequested, dispatchTopicFor } from '@fg/contracts';
 import { InviteStatusService, InvitesModule } from '@fg/invites';
 import { InviteRepository, inviteFromRow } from '@fg/persistence';
-import { BatchContext, EventHandler, HandlerContext, MessagingService, UnitOfWork } from '@fg/messaging';
+import { BatchContext, UnitOfWork } from '@fg/messaging';
 import { ChannelSenderService, SENDER_CHANNEL } from './channel-sender.service';
 import { ChannelProvider } from './messages';
 import { SandboxProvider } from './providers/sandbox.provider';
 import { SendGridEmailProvider } from './providers/sendgrid.provider';
 import { TwilioProvider } from './providers/twilio.provider';
 
-/** Consumes `dispatch.<channel>`: a thin adapter onto the channel's sender. */
-@Injectable()
-export class DispatchConsumer implements EventHandler<(typeof dispatchTopicFor)[Channel]>, OnModuleInit {
-  readonly topic: (typeof dispatchTopicFor)[Channel];
+/**
+ * Consumes `dispatch.<channel>`: a thin adapter onto the channel's sender. One controller class per channel (an
+ * `@EventPattern` names its topic when the class is declared), made once.
+ */
+const dispatchConsumers = new Map<Channel, Type<unknown>>();
+export function dispatchConsumerFor(channel: Channel): Type<unknown> {
+  let consumer = dispatchConsumers.get(channel);
+  if (!consumer) {
+    @Controller()
+    class DispatchConsumer {
+      constructor(private readonly sender: ChannelSenderService) {}
 
-  constructor(
-    @Inject(SENDER_CHANNEL) private readonly channel: Channel,
-    private readonly messaging: MessagingService,
-    private readonly sender: ChannelSenderService,
-  ) {
-    this.topic = dispatchTopicFor[channel];
+      @EventPattern(topicKeyOf(channel), { consumer: `sender-${channel}` })
+      async dispatch(@Payload() events: CloudEvent<DispatchRequested>[], @Ctx() ctx: BatchContext) {
+        await this.sender.prepare(
+          ctx.em,
+          events.map((event) => ({ event, correlationId: event.correlationid ?? event.id })),
+          ctx.afterCommit,
+        );
+      }
+    }
+    Object.defineProperty(DispatchConsumer, 'name', { value: `DispatchConsumer_${channel}` });
+    consumer = DispatchConsumer;
+    dispatchConsumers.set(channel, consumer);
   }
-
-  onModuleInit() {
-    this.messaging.register(`sender-${this.channel}`, this);
-  }
-
-  async handle(event: CloudEvent<DispatchRequested>, ctx: HandlerContext): Promise<void> {
-    await this.sender.prepare(
-      ctx.em,
-      [{ event, correlationId: event.correlationid ?? event.id }],
-      ctx.afterCommit,
-    );
-  }
-
-  async handleBatch(events: CloudEvent<DispatchRequested>[], ctx: BatchContext): Promise<void> {
-    await this.sender.prepare(
-      ctx.em,
-      events.map((event) => ({ event, correlationId: event.correlationid ?? event.id })),
-      ctx.afterCommit,
-    );
-  }
+  return consumer;
 }
+
+const topicKeyOf = (channel: Channel): string => dispatchTopicFor[channel];
 
 /**
  * An invite claimed for sending whose provider call never reported back (the process died between the claim
@@ -73,7 +71,6 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(SENDER_CHANNEL) private readonly channel: Channel,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly statuses: InviteStatusService,
-    private readonly messaging: MessagingService,
     private readonly clock: Clock,
   ) {}
 
@@ -131,6 +128,7 @@ export class SenderModule {
     return {
       module: SenderModule,
       imports: [InvitesModule],
+      controllers: [dispatchConsumerFor(channel)],
       providers: [
         { provide: SENDER_CHANNEL, useValue: channel },
         {
@@ -139,7 +137,6 @@ export class SenderModule {
           useFactory: (cfg: AppConfig, ds: DataSource) => providerFor(channel, cfg, ds),
         },
         ChannelSenderService,
-        DispatchConsumer,
         SendReconciler,
       ],
       exports: [ChannelSenderService, SendReconciler],

@@ -1,29 +1,18 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CloudEvent, DeliveryReceipt } from '@fg/contracts';
 import { InviteStatusService } from '@fg/invites';
-import { BatchContext, EventHandler, HandlerContext, MessagingService } from '@fg/messaging';
+import { BatchContext } from '@fg/messaging';
 
 /** Applies receipts to invites; each status change is published on `invite.status`. */
-@Injectable()
-export class DeliveryReceiptsConsumer implements EventHandler<'deliveryReceipts'>, OnModuleInit {
-  readonly topic = 'deliveryReceipts' as const;
+@Controller()
+export class DeliveryReceiptsConsumer {
+  constructor(private readonly statuses: InviteStatusService) {}
 
-  constructor(
-    private readonly messaging: MessagingService,
-    private readonly statuses: InviteStatusService,
-  ) {}
-
-  onModuleInit() {
-    this.messaging.register('gateway-receipts', this);
-  }
-
-  async handle(event: CloudEvent<DeliveryReceipt>, ctx: HandlerContext): Promise<void> {
-    await this.statuses.applyReceipt(ctx.em, event.data, event.correlationid);
-  }
-
-  async handleBatch(events: CloudEvent<DeliveryReceipt>[], ctx: BatchContext): Promise<void> {
+  @EventPattern('deliveryReceipts', { consumer: 'gateway-receipts' })
+  async receipts(@Payload() events: CloudEvent<DeliveryReceipt>[], @Ctx() { em }: BatchContext) {
     await this.statuses.applyReceipts(
-      ctx.em,
+      em,
       events.map((e) => ({ receipt: e.data, correlationId: e.correlationid ?? e.id })),
     );
   }
