@@ -1,23 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Channel } from '@fg/contracts';
-
-interface RuleRow {
-  id: string;
-  name: string;
-  channel: Channel | null;
-  max_invites: number;
-  period_amount: number;
-  period_unit: 'hours' | 'days' | 'weeks' | 'months' | 'years';
-}
-
-const INTERVAL: Record<RuleRow['period_unit'], string> = {
-  hours: 'hours',
-  days: 'days',
-  weeks: 'weeks',
-  months: 'months',
-  years: 'years',
-};
+import { InviteRepository, QuarantineRuleRepository } from '@fg/persistence';
 
 /**
  * Contact frequency ("at most 1 survey invitation per contact per 30 days", across surveys). Only invitations
@@ -27,6 +11,11 @@ const INTERVAL: Record<RuleRow['period_unit'], string> = {
  */
 @Injectable()
 export class QuarantineService {
+  constructor(
+    private readonly rulesRepo: QuarantineRuleRepository,
+    private readonly invites: InviteRepository,
+  ) {}
+
   /** The invitations among these that break a rule, with the reason naming the rule. */
   async check(
     em: EntityManager,
@@ -37,27 +26,18 @@ export class QuarantineService {
     const out = new Map<string, string>();
     const keyed = candidates.filter((c) => c.contactKey);
     if (!keyed.length) return out;
-    const rules: RuleRow[] = await em.query(
-      `SELECT id, name, channel, max_invites, period_amount, period_unit FROM quarantine_rules
-       WHERE enabled AND (channel IS NULL OR channel = $1) ORDER BY created_at`,
-      [channel],
-    );
+    const rules = await this.rulesRepo.enabledFor(em, channel);
     if (!rules.length) return out;
     const keys = [...new Set(keyed.map((c) => c.contactKey!))].sort();
-    await em.query(
-      `SELECT pg_advisory_xact_lock(hashtext('quarantine:' || k)) FROM unnest($1::text[]) AS k`,
-      [keys],
-    );
+    await this.invites.lockContacts(em, keys);
     const admitted = new Map<string, { at: Date; channel: Channel }[]>();
     for (const rule of rules) {
-      const rows: { contact_key: string; sent: Date; channel: Channel }[] = await em.query(
-        `SELECT contact_key, COALESCE(sent_at, attempted_at) AS sent, channel FROM invites
-         WHERE contact_key = ANY($1::text[]) AND kind = 'invitation' AND id <> ALL($2::uuid[])
-           AND ($3::text IS NULL OR channel = $3)
-           AND (sent_at IS NOT NULL OR delivery_status = 'sending')
-           AND COALESCE(sent_at, attempted_at) > $4::timestamptz - ($5 || ' ${INTERVAL[rule.period_unit]}')::interval`,
-        [keys, keyed.map((c) => c.inviteId), rule.channel, now, String(rule.period_amount)],
-      );
+      const rows = await this.invites.recentInvitations(em, {
+        contactKeys: keys,
+        except: keyed.map((c) => c.inviteId),
+        channel: rule.channel,
+        since: { now, amount: rule.period_amount, unit: rule.period_unit },
+      });
       for (const r of rows) {
         const list = admitted.get(`${rule.id}|${r.contact_key}`) ?? [];
         list.push({ at: r.sent, channel: r.channel });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Channel } from '@fg/contracts';
+import { SuppressionRepository } from '@fg/persistence';
 
 export interface Suppression {
   channel: Channel;
@@ -22,35 +23,34 @@ export function normalizeAddress(channel: Channel, address: string): string {
  */
 @Injectable()
 export class SuppressionService {
+  constructor(private readonly rows: SuppressionRepository) {}
+
   async suppress(em: EntityManager, entries: Suppression[], at: Date): Promise<void> {
-    if (!entries.length) return;
-    await em.query(
-      `INSERT INTO suppressions (channel, address, reason, source, suppressed_at)
-       SELECT DISTINCT ON (x.channel, x.address) x.channel, x.address, x.reason, x.source, $2
-       FROM jsonb_to_recordset($1::jsonb) AS x(channel text, address text, reason text, source text)
-       ON CONFLICT (channel, address) DO UPDATE SET reason = excluded.reason, source = excluded.source,
-         suppressed_at = excluded.suppressed_at, lifted_at = NULL, lifted_by = NULL`,
-      [JSON.stringify(entries.map((e) => ({ ...e, address: normalizeAddress(e.channel, e.address) }))), at],
+    await this.rows.upsert(
+      em,
+      entries.map((e) => ({ ...e, address: normalizeAddress(e.channel, e.address) })),
+      at,
     );
   }
 
-  async lift(em: EntityManager, channel: Channel, address: string, by: string, at: Date): Promise<boolean> {
-    const [, n]: [unknown, number] = await em.query(
-      `UPDATE suppressions SET lifted_at = $3, lifted_by = $4
-       WHERE channel = $1 AND address = $2 AND lifted_at IS NULL`,
-      [channel, normalizeAddress(channel, address), at, by],
-    );
-    return n > 0;
+  lift(em: EntityManager, channel: Channel, address: string, by: string, at: Date): Promise<boolean> {
+    return this.rows.lift(em, channel, normalizeAddress(channel, address), by, at);
   }
 
   /** The active suppressions among these addresses, by normalised address. */
   async active(em: EntityManager, channel: Channel, addresses: string[]): Promise<Map<string, Suppression>> {
     if (!addresses.length) return new Map();
-    const rows: Suppression[] = await em.query(
-      `SELECT channel, address, reason, source FROM suppressions
-       WHERE channel = $1 AND address = ANY($2::text[]) AND lifted_at IS NULL`,
-      [channel, [...new Set(addresses.map((a) => normalizeAddress(channel, a)))]],
-    );
+    const rows = await this.rows.active(em, channel, [
+      ...new Set(addresses.map((a) => normalizeAddress(channel, a))),
+    ]);
     return new Map(rows.map((r) => [r.address, r]));
+  }
+
+  /** The ops list (the address normalised like the list keeps it). */
+  list(q: { channel?: Channel; address?: string; activeOnly: boolean; limit: number }) {
+    return this.rows.list({
+      ...q,
+      address: q.address ? normalizeAddress(q.channel ?? 'email', q.address) : undefined,
+    });
   }
 }

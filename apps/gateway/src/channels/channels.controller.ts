@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { channel } from '@fg/contracts';
 import { SuppressionService, normalizeAddress } from '@fg/invites';
+import { QuarantineRuleRepository } from '@fg/persistence';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
@@ -147,8 +147,8 @@ type QuarantineRule = z.infer<typeof quarantineRule>;
 export class SuppressionsController {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly ds: DataSource,
     private readonly suppressions: SuppressionService,
+    private readonly quarantineRules: QuarantineRuleRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -159,15 +159,12 @@ export class SuppressionsController {
   @ApiQuery({ name: 'address', required: false })
   @ApiQuery({ name: 'active', required: false })
   list(@Query(new ZodPipe(suppressionQuery)) q: z.infer<typeof suppressionQuery>) {
-    const params: unknown[] = [];
-    const where = [q.active === 'true' ? 'lifted_at IS NULL' : 'TRUE'];
-    if (q.channel) where.push(`channel = $${params.push(q.channel)}`);
-    if (q.address) where.push(`address = $${params.push(normalizeAddress(q.channel ?? 'email', q.address))}`);
-    return this.ds.query(
-      `SELECT channel, address, reason, source, suppressed_at AS "suppressedAt", lifted_at AS "liftedAt", lifted_by AS "liftedBy"
-       FROM suppressions WHERE ${where.join(' AND ')} ORDER BY suppressed_at DESC LIMIT ${q.limit}`,
-      params,
-    );
+    return this.suppressions.list({
+      channel: q.channel,
+      address: q.address,
+      activeOnly: q.active === 'true',
+      limit: q.limit,
+    });
   }
 
   @Post('suppressions')
@@ -200,10 +197,7 @@ export class SuppressionsController {
   @RequireAccess('distribution:view', 'all-surveys')
   @ApiOperation({ summary: 'Contact-frequency rules' })
   rules() {
-    return this.ds.query(
-      `SELECT id, name, channel, max_invites AS "maxInvites", json_build_object('amount', period_amount, 'unit', period_unit) AS period, enabled
-       FROM quarantine_rules ORDER BY created_at`,
-    );
+    return this.quarantineRules.list();
   }
 
   @Post('quarantine-rules')
@@ -216,10 +210,7 @@ export class SuppressionsController {
   })
   async addRule(@Body(new ZodPipe(quarantineRule)) r: QuarantineRule) {
     const id = newId();
-    await this.ds.query(
-      `INSERT INTO quarantine_rules (id, name, channel, max_invites, period_amount, period_unit, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [id, r.name, r.channel, r.maxInvites, r.period.amount, r.period.unit, r.enabled],
-    );
+    await this.quarantineRules.insert(id, r);
     return { id, ...r };
   }
 
@@ -230,12 +221,8 @@ export class SuppressionsController {
     @Param('ruleId', uuid('rule')) id: string,
     @Body(new ZodPipe(quarantineRule)) r: QuarantineRule,
   ) {
-    const [, n]: [unknown, number] = await this.ds.query(
-      `UPDATE quarantine_rules SET name = $2, channel = $3, max_invites = $4, period_amount = $5, period_unit = $6, enabled = $7
-       WHERE id = $1`,
-      [id, r.name, r.channel, r.maxInvites, r.period.amount, r.period.unit, r.enabled],
-    );
-    if (!n) throw new DomainError(ErrorCode.NOT_FOUND, `quarantine rule ${id} does not exist`);
+    if (!(await this.quarantineRules.update(id, r)))
+      throw new DomainError(ErrorCode.NOT_FOUND, `quarantine rule ${id} does not exist`);
     return { id, ...r };
   }
 }

@@ -1,10 +1,9 @@
 import { Body, Controller, Get, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { distributionState } from '@fg/links';
-import { DistributionEntity, SurveyEntity } from '@fg/persistence';
+import { DistributionEntity, DistributionRepository, SurveyRepository } from '@fg/persistence';
 import { UnitOfWork } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -141,7 +140,8 @@ function present(d: DistributionEntity, now: Date) {
 @Controller('ops')
 export class DistributionsController {
   constructor(
-    private readonly ds: DataSource,
+    private readonly surveys: SurveyRepository,
+    private readonly distributions: DistributionRepository,
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
   ) {}
@@ -151,10 +151,8 @@ export class DistributionsController {
   @ApiOperation({
     summary: 'Create a survey (hosted questions: nps, rating, single_choice, free_text; labels per language)',
   })
-  async createSurvey(@Body(new ZodPipe(surveyBody)) s: z.infer<typeof surveyBody>) {
-    const id = newId();
-    await this.ds.getRepository(SurveyEntity).insert({ id, ...s });
-    return this.ds.getRepository(SurveyEntity).findOneByOrFail({ id });
+  createSurvey(@Body(new ZodPipe(surveyBody)) s: z.infer<typeof surveyBody>) {
+    return this.surveys.insert({ id: newId(), ...s });
   }
 
   @Put('surveys/:id')
@@ -164,15 +162,15 @@ export class DistributionsController {
     @Param('id', uuid) id: string,
     @Body(new ZodPipe(surveyBody)) s: z.infer<typeof surveyBody>,
   ) {
-    const r = await this.ds.getRepository(SurveyEntity).update(id, s);
-    if (!r.affected) throw new DomainError(ErrorCode.NOT_FOUND, `survey ${id} does not exist`);
-    return this.ds.getRepository(SurveyEntity).findOneByOrFail({ id });
+    const survey = await this.surveys.update(id, s);
+    if (!survey) throw new DomainError(ErrorCode.NOT_FOUND, `survey ${id} does not exist`);
+    return survey;
   }
 
   @Get('surveys/:id')
   @RequireAccess('distribution:view', [target.survey('params.id')])
   async survey(@Param('id', uuid) id: string) {
-    const s = await this.ds.getRepository(SurveyEntity).findOneBy({ id });
+    const s = await this.surveys.findById(id);
     if (!s) throw new DomainError(ErrorCode.NOT_FOUND, `survey ${id} does not exist`);
     return s;
   }
@@ -195,10 +193,14 @@ export class DistributionsController {
   })
   async create(@Body(new ZodPipe(distributionBody)) b: DistributionBody) {
     return this.uow.run(async (em) => {
-      await this.requireSurvey(em, b.surveyId);
-      const id = newId();
-      await em.getRepository(DistributionEntity).insert({ id, ...b, status: 'draft' });
-      return present(await em.getRepository(DistributionEntity).findOneByOrFail({ id }), this.clock.now());
+      if (!(await this.surveys.exists(b.surveyId, em)))
+        throw new DomainError(ErrorCode.VALIDATION, `surveyId: survey ${b.surveyId} does not exist`, {
+          fields: [{ field: 'surveyId', message: `survey ${b.surveyId} does not exist` }],
+        });
+      return present(
+        await this.distributions.insert({ id: newId(), ...b, status: 'draft' }, em),
+        this.clock.now(),
+      );
     });
   }
 
@@ -209,19 +211,15 @@ export class DistributionsController {
   })
   async update(@Param('id', uuid) id: string, @Body(new ZodPipe(distributionBody)) b: DistributionBody) {
     return this.uow.run(async (em) => {
-      const d = await em
-        .getRepository(DistributionEntity)
-        .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const d = await this.distributions.findForUpdate(id, em);
       if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
       if (b.surveyId !== d.surveyId)
         throw new DomainError(ErrorCode.VALIDATION, 'surveyId: a distribution stays with its survey', {
           fields: [{ field: 'surveyId', message: 'a distribution stays with its survey' }],
         });
-      const expired = b.expiry.mode === 'static' && Date.parse(b.expiry.at) <= this.clock.now().getTime();
-      await em
-        .getRepository(DistributionEntity)
-        .update(id, { ...b, status: expired ? 'expired' : d.status === 'expired' ? 'draft' : d.status });
-      return present(await em.getRepository(DistributionEntity).findOneByOrFail({ id }), this.clock.now());
+      // The stored status keeps draft/active; an expiry moved into the future makes an expired one a draft again.
+      const status = d.status === 'expired' ? 'draft' : d.status;
+      return present(await this.distributions.update(id, { ...b, status }, em), this.clock.now());
     });
   }
 
@@ -229,15 +227,8 @@ export class DistributionsController {
   @RequireAccess('distribution:view', [target.distribution('params.id')])
   @ApiOperation({ summary: 'A distribution, with whether it is active and why not' })
   async get(@Param('id', uuid) id: string) {
-    const d = await this.ds.getRepository(DistributionEntity).findOneBy({ id });
+    const d = await this.distributions.findById(id);
     if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
     return present(d, this.clock.now());
-  }
-
-  private async requireSurvey(em: EntityManager, id: string) {
-    if (!(await em.getRepository(SurveyEntity).existsBy({ id })))
-      throw new DomainError(ErrorCode.VALIDATION, `surveyId: survey ${id} does not exist`, {
-        fields: [{ field: 'surveyId', message: `survey ${id} does not exist` }],
-      });
   }
 }

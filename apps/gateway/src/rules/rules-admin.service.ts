@@ -3,7 +3,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { caseEventData, channel, inviteStatus, responseStatus } from '@fg/contracts';
-import { DistributionEntity, RuleEntity, RuleRepository } from '@fg/persistence';
+import { DistributionEntity, DistributionRepository, RuleEntity, RuleRepository } from '@fg/persistence';
 import {
   ConditionTrace,
   RuleDefinition,
@@ -91,6 +91,7 @@ export class RulesAdminService {
     private readonly clock: Clock,
     private readonly surveys: SurveyStateRepository,
     private readonly rules: RuleRepository,
+    private readonly distributions: DistributionRepository,
     private readonly access: AccessService,
   ) {}
 
@@ -291,11 +292,7 @@ export class RulesAdminService {
       throw new DomainError(ErrorCode.VALIDATION, fields.map((f) => `${f.field}: ${f.message}`).join('; '), {
         fields,
       });
-    if (def.enabled)
-      await em.query(
-        `UPDATE distributions SET status = 'active', updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'draft'`,
-        [[...found.keys()]],
-      );
+    if (def.enabled) await this.distributions.activateDrafts([...found.keys()], em);
   }
 
   private async recordVersion(

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DistributionEntity } from '../entities/distribution.entity';
 
 /** The only SQL for `distributions`. */
@@ -9,6 +10,32 @@ export class DistributionRepository {
 
   findById(id: string, em: EntityManager = this.ds.manager): Promise<DistributionEntity | null> {
     return em.getRepository(DistributionEntity).findOneBy({ id });
+  }
+
+  /** Locks the distribution's row for the rest of the transaction. */
+  findForUpdate(id: string, em: EntityManager): Promise<DistributionEntity | null> {
+    return em
+      .getRepository(DistributionEntity)
+      .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async insert(d: QueryDeepPartialEntity<DistributionEntity> & { id: string }, em: EntityManager) {
+    await em.getRepository(DistributionEntity).insert(d);
+    return em.getRepository(DistributionEntity).findOneByOrFail({ id: d.id });
+  }
+
+  async update(id: string, d: QueryDeepPartialEntity<DistributionEntity>, em: EntityManager) {
+    await em.getRepository(DistributionEntity).update(id, d);
+    return em.getRepository(DistributionEntity).findOneByOrFail({ id });
+  }
+
+  /** Saving an enabled rule that references draft distributions makes them active. */
+  async activateDrafts(ids: string[], em: EntityManager): Promise<void> {
+    if (!ids.length) return;
+    await em.query(
+      `UPDATE distributions SET status = 'active', updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'draft'`,
+      [ids],
+    );
   }
 
   /** The survey of each distribution that exists. */

@@ -3,10 +3,12 @@ import { CaseRepository } from './case.repository';
 import { ContactRepository } from './contact.repository';
 import { DistributionRepository } from './distribution.repository';
 import { InviteRepository } from './invite.repository';
+import { QuarantineRuleRepository } from './quarantine-rule.repository';
 import { ResponseRepository } from './response.repository';
 import { RuleRepository } from './rule.repository';
 import { SandboxMessageRepository } from './sandbox-message.repository';
 import { SegmentRepository } from './segment.repository';
+import { SuppressionRepository } from './suppression.repository';
 import { SurveyLinkRepository } from './survey-link.repository';
 import { SurveyRepository } from './survey.repository';
 import { TemplateRepository } from './template.repository';
@@ -17,16 +19,20 @@ export {
   ContactRepository,
   DistributionRepository,
   InviteRepository,
+  QuarantineRuleRepository,
   ResponseRepository,
   RuleRepository,
   SandboxMessageRepository,
   SegmentRepository,
+  SuppressionRepository,
   SurveyLinkRepository,
   SurveyRepository,
   TemplateRepository,
 };
 export type { NewApiKey } from './api-key.repository';
 export type { ContactRow, NewContact } from './contact.repository';
+export type { QuarantineRuleInput, QuarantineRuleRow } from './quarantine-rule.repository';
+export type { SuppressionRow } from './suppression.repository';
 export type { Answers, ResponseRow } from './response.repository';
 export type { TemplateContent, TemplateKey } from './template.repository';
 export type { NewLinkRow, StoredLinkRow } from './survey-link.repository';
@@ -40,10 +46,12 @@ export const REPOSITORIES = [
   ContactRepository,
   DistributionRepository,
   InviteRepository,
+  QuarantineRuleRepository,
   ResponseRepository,
   RuleRepository,
   SandboxMessageRepository,
   SegmentRepository,
+  SuppressionRepository,
   SurveyLinkRepository,
   SurveyRepository,
   TemplateRepository,

@@ -85,6 +85,36 @@ export class InviteRepository {
     return new Set(inserted.map((r) => r.id));
   }
 
+  /** Serializes contact-frequency checks per contact (two senders can't both let one invitation through). */
+  async lockContacts(em: EntityManager, contactKeys: string[]): Promise<void> {
+    await em.query(
+      `SELECT pg_advisory_xact_lock(hashtext('quarantine:' || k)) FROM unnest($1::text[]) AS k`,
+      [contactKeys],
+    );
+  }
+
+  /** Invitations to these contacts sent (or being sent) within a period before `now`, on a channel or any. */
+  recentInvitations(
+    em: EntityManager,
+    q: {
+      contactKeys: string[];
+      except: string[];
+      channel: string | null;
+      since: { now: Date; amount: number; unit: 'hours' | 'days' | 'weeks' | 'months' | 'years' };
+    },
+  ): Promise<{ contact_key: string; sent: Date; channel: InviteEntity['channel'] }[]> {
+    return em.query(
+      `SELECT contact_key, COALESCE(sent_at, attempted_at) AS sent, channel FROM invites
+       WHERE contact_key = ANY($1::text[]) AND kind = 'invitation' AND id <> ALL($2::uuid[])
+         AND ($3::text IS NULL OR channel = $3)
+         AND (sent_at IS NOT NULL OR delivery_status = 'sending')
+         AND COALESCE(sent_at, attempted_at) > $4::timestamptz - make_interval(${
+           { hours: 'hours', days: 'days', weeks: 'weeks', months: 'months', years: 'years' }[q.since.unit]
+         } => $5)`,
+      [q.contactKeys, q.except, q.channel, q.since.now, q.since.amount],
+    );
+  }
+
   /** The invite each rule action already made (a replayed action finds it instead of making a second one). */
   async byActions(em: EntityManager, actionIds: string[]): Promise<Map<string, string>> {
     const rows: { id: string; action_id: string }[] = await em.query(

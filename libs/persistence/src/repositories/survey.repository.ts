@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { SurveyEntity } from '../entities/survey.entity';
 
 /** The only SQL for `surveys`. */
@@ -9,5 +10,23 @@ export class SurveyRepository {
 
   findById(id: string, em: EntityManager = this.ds.manager): Promise<SurveyEntity | null> {
     return em.getRepository(SurveyEntity).findOneBy({ id });
+  }
+
+  async insert(
+    s: QueryDeepPartialEntity<SurveyEntity> & { id: string },
+    em: EntityManager = this.ds.manager,
+  ) {
+    await em.getRepository(SurveyEntity).insert(s);
+    return em.getRepository(SurveyEntity).findOneByOrFail({ id: s.id });
+  }
+
+  /** Replaces a survey's settings; null when there is no such survey. */
+  async update(id: string, s: QueryDeepPartialEntity<SurveyEntity>, em: EntityManager = this.ds.manager) {
+    const r = await em.getRepository(SurveyEntity).update(id, s);
+    return r.affected ? em.getRepository(SurveyEntity).findOneByOrFail({ id }) : null;
+  }
+
+  exists(id: string, em: EntityManager = this.ds.manager): Promise<boolean> {
+    return em.getRepository(SurveyEntity).existsBy({ id });
   }
 }
