@@ -1,4 +1,11 @@
+import { INestApplicationContext } from '@nestjs/common';
 import { UnitOfWork } from '@fg/messaging';
+import {
+  DistributionRepository,
+  RuleRepository,
+  SurveyRepository,
+  TemplateRepository,
+} from '@fg/persistence';
 
 /** Fixed ids so the demo seed is idempotent and the README's curl commands stay true. */
 export const DEMO = {
@@ -14,14 +21,20 @@ export const DEMO = {
  * recommended three rules: invite on Resolved; one reminder 48 h after it unless Completed, Failed, Suppressed
  * or Unsubscribed; thank-you on Completed.
  */
-export async function seedDemoData(uow: UnitOfWork): Promise<void> {
-  await uow.run(async (em) => {
-    await em.query(
-      `INSERT INTO surveys (id, name, questions, languages) VALUES ($1, $2, $3::jsonb, '{en,fr}') ON CONFLICT DO NOTHING`,
-      [
-        DEMO.surveyId,
-        'Customer satisfaction',
-        JSON.stringify([
+export async function seedDemoData(app: INestApplicationContext): Promise<void> {
+  const surveys = app.get(SurveyRepository);
+  const distributions = app.get(DistributionRepository);
+  const templateRows = app.get(TemplateRepository);
+  const rules = app.get(RuleRepository);
+  await app.get(UnitOfWork).run(async (em) => {
+    // Seeded in one transaction: when the survey is there, so is the rest (and edits to it are kept).
+    if (await surveys.exists(DEMO.surveyId, em)) return;
+    await surveys.insert(
+      {
+        id: DEMO.surveyId,
+        name: 'Customer satisfaction',
+        languages: ['en', 'fr'],
+        questions: [
           {
             id: 'nps',
             type: 'nps',
@@ -36,21 +49,22 @@ export async function seedDemoData(uow: UnitOfWork): Promise<void> {
             type: 'free_text',
             label: { en: 'Anything we could do better?', fr: 'Que pourrions-nous améliorer ?' },
           },
-        ]),
-      ],
+        ],
+      },
+      em,
     );
-    await em.query(
-      `INSERT INTO distributions (id, survey_id, name, description, status, expiry, accounts, tags)
-       VALUES ($1, $2, $3, $4, 'active', $5::jsonb, $6::jsonb, $7::jsonb) ON CONFLICT DO NOTHING`,
-      [
-        DEMO.distributionId,
-        DEMO.surveyId,
-        'Resolved cases (email)',
-        'Sent when a case is resolved; the link is valid for 7 days after sending.',
-        JSON.stringify({ mode: 'dynamic', amount: 7, unit: 'days' }),
-        JSON.stringify({ email: { fromEmail: 'surveys@example.com', fromName: 'Support team' } }),
-        JSON.stringify({ program: 'support-csat' }),
-      ],
+    await distributions.insert(
+      {
+        id: DEMO.distributionId,
+        surveyId: DEMO.surveyId,
+        name: 'Resolved cases (email)',
+        description: 'Sent when a case is resolved; the link is valid for 7 days after sending.',
+        status: 'active',
+        expiry: { mode: 'dynamic', amount: 7, unit: 'days' },
+        accounts: { email: { fromEmail: 'surveys@example.com', fromName: 'Support team' } },
+        tags: { program: 'support-csat' },
+      },
+      em,
     );
     const templates: [string, string, string, string, string][] = [
       [
@@ -96,40 +110,26 @@ export async function seedDemoData(uow: UnitOfWork): Promise<void> {
         'Merci, {{customer_name}}. Vos réponses nous aident à progresser.',
       ],
     ];
-    for (const [i, [kind, language, subject, html, text]] of templates.entries()) {
-      await em.query(
-        `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, html, text)
-         VALUES ($1, $2, 'email', $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [
-          `7e570000-0000-4000-8000-00000000000${i + 1}`,
-          DEMO.distributionId,
-          kind,
-          language,
-          subject,
-          html,
-          text,
-        ],
-      );
-    }
-    await em.query(
-      `INSERT INTO rules (id, name, trigger, conditions, actions) VALUES ($1, $2, 'case.updated', $3::jsonb, $4::jsonb)
-       ON CONFLICT DO NOTHING`,
+    for (const [kind, language, subject, html, text] of templates)
+      await templateRows.upsert(em, DEMO.distributionId, {
+        channel: 'email',
+        kind: kind as 'invitation' | 'reminder' | 'thank_you',
+        language,
+        subject,
+        html,
+        text,
+        contentSid: null,
+        contentVariables: null,
+      });
+    const d = DEMO.distributionId;
+    const all: [string, string, 'case.updated' | 'response.status.changed', object, object[]][] = [
       [
         DEMO.ruleId,
         'Survey resolved cases',
-        JSON.stringify({ field: 'status', op: 'changed_to', value: 'Resolved' }),
-        JSON.stringify([
-          {
-            type: 'send_invitation',
-            distributionId: DEMO.distributionId,
-            channel: 'email',
-            linkField: 'survey_link',
-          },
-        ]),
+        'case.updated',
+        { field: 'status', op: 'changed_to', value: 'Resolved' },
+        [{ type: 'send_invitation', distributionId: d, channel: 'email', linkField: 'survey_link' }],
       ],
-    );
-    const d = DEMO.distributionId;
-    const more: [string, string, string, unknown, unknown][] = [
       [
         DEMO.reminderRuleId,
         'Remind after 48 h unless answered or undeliverable',
@@ -157,18 +157,10 @@ export async function seedDemoData(uow: UnitOfWork): Promise<void> {
         [{ type: 'send_thank_you', distributionId: d, channel: 'email' }],
       ],
     ];
-    for (const [id, name, trigger, conditions, actions] of more)
-      await em.query(
-        `INSERT INTO rules (id, name, trigger, conditions, actions) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)
-         ON CONFLICT DO NOTHING`,
-        [id, name, trigger, JSON.stringify(conditions), JSON.stringify(actions)],
-      );
-    await em.query(
-      `INSERT INTO rule_versions (rule_id, version, definition)
-       SELECT id, version, jsonb_build_object('name', name, 'trigger', trigger, 'enabled', enabled,
-              'priority', priority, 'conditions', conditions, 'actions', actions)
-       FROM rules WHERE id = ANY($1::uuid[]) ON CONFLICT DO NOTHING`,
-      [[DEMO.ruleId, DEMO.reminderRuleId, DEMO.thankYouRuleId]],
-    );
+    for (const [id, name, trigger, conditions, actions] of all) {
+      const definition = { name, trigger, enabled: true, priority: 100, conditions, actions };
+      await rules.insert({ id, version: 1, ...definition }, em);
+      await rules.recordVersion(em, id, 1, definition, 'embedded demo data');
+    }
   });
 }

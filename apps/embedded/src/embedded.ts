@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { AppConfig, freePort, loadConfig } from '@fg/common';
-import { InProcessTransport, UnitOfWork } from '@fg/messaging';
+import { InProcessTransport } from '@fg/messaging';
 import { createApp, initApp } from '@fg/platform';
 import { ApiKeyService, GatewayModule, PERMISSIONS } from '@fg/gateway';
 import { LinkIssuerModule } from '@fg/link-issuer';
@@ -80,7 +80,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   });
   try {
     await initApp(app);
-    await seedDemoData(app.get(UnitOfWork));
+    await seedDemoData(app);
     await app
       .get(ApiKeyService)
       .ensure('00000000-0000-4000-8000-00000000de00', 'embedded demo key', secrets.demoApiKey, PERMISSIONS);

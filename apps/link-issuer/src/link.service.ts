@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { Clock } from '@fg/common';
 import type { Scalar } from '@fg/contracts';
-import { CaseEntity, DistributionEntity } from '@fg/persistence';
+import { CaseEntity, CaseRepository, DistributionEntity } from '@fg/persistence';
 import { LinkIssuer, boundData, whyNoLinks } from '@fg/links';
 import { OutboxService } from '@fg/messaging';
 
@@ -27,6 +27,7 @@ export class LinkService {
     private readonly clock: Clock,
     private readonly outbox: OutboxService,
     private readonly issuer: LinkIssuer,
+    private readonly caseRows: CaseRepository,
   ) {}
 
   async loadDistributions(em: EntityManager, ids: string[]): Promise<Map<string, DistributionEntity>> {
@@ -118,11 +119,9 @@ export class LinkService {
         data: { caseId: w.kase.id, field: w.field, value: w.url, reason: 'survey_link_issued' },
       });
     }
-    if (!patches.size) return;
-    await em.query(
-      `UPDATE cases c SET custom_fields = c.custom_fields || x.patch, updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb) AS x(id text, patch jsonb) WHERE c.id = x.id`,
-      [JSON.stringify([...patches].map(([id, patch]) => ({ id, patch })))],
+    await this.caseRows.patchCustomFields(
+      em,
+      [...patches].map(([id, patch]) => ({ id, patch })),
     );
   }
 }

@@ -4,7 +4,7 @@ import type { InviteStatusChanged, SurveyActionKind, SurveyActionResult } from '
 import { Clock, deterministicUuid, withCorrelation } from '@fg/common';
 import { OutboxService } from '@fg/messaging';
 import { RuleAction, SurveyRuleAction, isSurveyAction } from '@fg/rules-core';
-import { CaseRepository } from './case.repository';
+import { CaseFieldsService } from './case-fields.service';
 
 export type StepStatus =
   'pending' | 'requested' | 'dispatched' | 'completed' | 'skipped' | 'failed' | 'not_run';
@@ -70,7 +70,7 @@ export class RuleRunsService {
 
   constructor(
     private readonly outbox: OutboxService,
-    private readonly cases: CaseRepository,
+    private readonly cases: CaseFieldsService,
     private readonly clock: Clock,
   ) {}
 

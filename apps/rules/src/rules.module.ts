@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RulesConsumers } from './consumers';
-import { CaseRepository } from './case.repository';
+import { CaseFieldsService } from './case-fields.service';
 import { RuleCatalog } from './rule-catalog';
 import { RuleRunsService } from './rule-runs.service';
 import { RuleTimersService } from './rule-timers.service';
@@ -14,7 +14,7 @@ import { SurveyStateRepository } from '@fg/rules-core';
 @Module({
   controllers: [RulesConsumers],
   providers: [
-    CaseRepository,
+    CaseFieldsService,
     RuleCatalog,
     SurveyStateRepository,
     RuleRunsService,

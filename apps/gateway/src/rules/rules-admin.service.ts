@@ -106,10 +106,7 @@ export class RulesAdminService {
   async get(id: string) {
     const rule = await this.rules.findById(id);
     if (!rule) throw new DomainError(ErrorCode.NOT_FOUND, `rule ${id} does not exist`);
-    const versions: VersionRow[] = await this.ds.query(
-      `SELECT version, created_by, created_at FROM rule_versions WHERE rule_id = $1 ORDER BY version DESC`,
-      [id],
-    );
+    const versions: VersionRow[] = await this.rules.versions(id);
     return {
       ...rule,
       versions: versions.map((v) => ({
@@ -122,11 +119,7 @@ export class RulesAdminService {
 
   /** One saved version of a rule, exactly as it was saved. */
   async version(id: string, version: number) {
-    const [row]: { definition: RuleDefinition; created_by: string | null; created_at: Date }[] =
-      await this.ds.query(
-        `SELECT definition, created_by, created_at FROM rule_versions WHERE rule_id = $1 AND version = $2`,
-        [id, version],
-      );
+    const row = await this.rules.version(id, version);
     if (!row) throw new DomainError(ErrorCode.NOT_FOUND, `rule ${id} has no version ${version}`);
     return { id, version, ...row.definition, createdBy: row.created_by, createdAt: row.created_at };
   }
@@ -302,10 +295,7 @@ export class RulesAdminService {
     def: RuleDefinition,
     by: string,
   ) {
-    await em.query(
-      `INSERT INTO rule_versions (rule_id, version, definition, created_by) VALUES ($1, $2, $3::jsonb, $4)`,
-      [id, version, JSON.stringify(def), by],
-    );
+    await this.rules.recordVersion(em, id, version, def, by);
   }
 }
 

@@ -30,6 +30,7 @@ export {
   TemplateRepository,
 };
 export type { NewApiKey } from './api-key.repository';
+export type { CaseSnapshot } from './case.repository';
 export type { ContactRow, NewContact } from './contact.repository';
 export type { QuarantineRuleInput, QuarantineRuleRow } from './quarantine-rule.repository';
 export type { SuppressionRow } from './suppression.repository';

@@ -3,7 +3,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RuleEntity } from '../entities/rule.entity';
 
-/** The only SQL for `rules`. */
+/** The only SQL for `rules` and their saved versions (`rule_versions`). */
 @Injectable()
 export class RuleRepository {
   constructor(private readonly ds: DataSource) {}
@@ -39,5 +39,42 @@ export class RuleRepository {
 
   async update(id: string, patch: QueryDeepPartialEntity<RuleEntity>, em: EntityManager): Promise<void> {
     await em.getRepository(RuleEntity).update(id, patch);
+  }
+
+  /** Saves a version of a rule exactly as it was saved (every save is a new version). */
+  async recordVersion(
+    em: EntityManager,
+    id: string,
+    version: number,
+    definition: unknown,
+    by: string | null,
+  ) {
+    await em.query(
+      `INSERT INTO rule_versions (rule_id, version, definition, created_by) VALUES ($1, $2, $3::jsonb, $4)`,
+      [id, version, JSON.stringify(definition), by],
+    );
+  }
+
+  /** A rule's versions, newest first. */
+  versions(id: string): Promise<{ version: number; created_by: string | null; created_at: Date }[]> {
+    return this.ds.query(
+      `SELECT version, created_by, created_at FROM rule_versions WHERE rule_id = $1 ORDER BY version DESC`,
+      [id],
+    );
+  }
+
+  async version(
+    id: string,
+    version: number,
+  ): Promise<
+    { definition: Record<string, unknown>; created_by: string | null; created_at: Date } | undefined
+  > {
+    const [row] = await this.ds.query<
+      { definition: Record<string, unknown>; created_by: string | null; created_at: Date }[]
+    >(`SELECT definition, created_by, created_at FROM rule_versions WHERE rule_id = $1 AND version = $2`, [
+      id,
+      version,
+    ]);
+    return row;
   }
 }
