@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { caseEventData, channel, inviteStatus, responseStatus } from '@fg/contracts';
-import { DistributionEntity, DistributionRepository, RuleEntity, RuleRepository } from '@fg/persistence';
+import { DistributionRepository, RuleEntity, RuleRepository } from '@fg/persistence';
 import {
   ConditionTrace,
   RuleDefinition,
@@ -257,11 +257,10 @@ export class RulesAdminService {
     const refs = distributionRefs(def);
     if (!refs.length) return;
     const found = new Map(
-      (
-        await em
-          .getRepository(DistributionEntity)
-          .findBy({ id: In([...new Set(refs.map((r) => r.distributionId))]) })
-      ).map((d) => [d.id, d]),
+      (await this.distributions.findMany([...new Set(refs.map((r) => r.distributionId))], em)).map((d) => [
+        d.id,
+        d,
+      ]),
     );
     const fields: { field: string; message: string }[] = [];
     for (const ref of refs) {

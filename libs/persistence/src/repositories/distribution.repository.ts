@@ -12,6 +12,11 @@ export class DistributionRepository {
     return em.getRepository(DistributionEntity).findOneBy({ id });
   }
 
+  findMany(ids: string[], em: EntityManager = this.ds.manager): Promise<DistributionEntity[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return em.getRepository(DistributionEntity).findBy({ id: In(ids) });
+  }
+
   /** Locks the distribution's row for the rest of the transaction. */
   findForUpdate(id: string, em: EntityManager): Promise<DistributionEntity | null> {
     return em
