@@ -55,6 +55,9 @@ export class ProviderError extends Error {
   }
 }
 
+/** Our invite ids as providers echo them back. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A provider's webhook call as it arrived: the raw bytes, the headers, the full public URL and form fields. */
 export interface WebhookRequest {
   rawBody?: Buffer;

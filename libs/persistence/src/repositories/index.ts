@@ -13,32 +13,20 @@ import { SurveyLinkRepository } from './survey-link.repository';
 import { SurveyRepository } from './survey.repository';
 import { TemplateRepository } from './template.repository';
 
-export {
-  ApiKeyRepository,
-  CaseRepository,
-  ContactRepository,
-  DistributionRepository,
-  InviteRepository,
-  QuarantineRuleRepository,
-  ResponseRepository,
-  RuleRepository,
-  SandboxMessageRepository,
-  SegmentRepository,
-  SuppressionRepository,
-  SurveyLinkRepository,
-  SurveyRepository,
-  TemplateRepository,
-};
-export type { NewApiKey } from './api-key.repository';
-export type { CaseSnapshot } from './case.repository';
-export type { ContactRow, NewContact } from './contact.repository';
-export type { QuarantineRuleInput, QuarantineRuleRow } from './quarantine-rule.repository';
-export type { SuppressionRow } from './suppression.repository';
-export type { Answers, ResponseRow } from './response.repository';
-export type { TemplateContent, TemplateKey } from './template.repository';
-export type { NewLinkRow, StoredLinkRow } from './survey-link.repository';
-export type { ClaimedInviteRow, InviteRow, NewInviteRow } from './invite.repository';
-export { inviteFromRow } from './invite.repository';
+export * from './api-key.repository';
+export * from './case.repository';
+export * from './contact.repository';
+export * from './distribution.repository';
+export * from './invite.repository';
+export * from './quarantine-rule.repository';
+export * from './response.repository';
+export * from './rule.repository';
+export * from './sandbox-message.repository';
+export * from './segment.repository';
+export * from './suppression.repository';
+export * from './survey-link.repository';
+export * from './survey.repository';
+export * from './template.repository';
 
 /** Every table's repository: provided once, globally, by the PersistenceModule. */
 export const REPOSITORIES = [

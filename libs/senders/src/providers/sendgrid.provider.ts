@@ -7,11 +7,10 @@ import {
   OutgoingMessage,
   ProviderError,
   SendResult,
+  UUID,
   WebhookRequest,
 } from '../messages';
 import { SendGridSignatureVerifier } from './sendgrid-signature';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One event of SendGrid's event webhook (the fields we read). */
 interface SendGridEvent {

@@ -8,10 +8,9 @@ import {
   OutgoingMessage,
   ProviderError,
   SendResult,
+  UUID,
   WebhookRequest,
 } from '../messages';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Twilio 21610: the recipient replied STOP to this sender; the number goes on the suppression list. */
 const OPTED_OUT = 21610;
