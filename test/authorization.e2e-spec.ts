@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ApiKeyRepository } from '@fg/persistence';
-import { ApiKeyService } from '@fg/gateway';
+import { ApiKeyService, PERMISSIONS } from '@fg/gateway';
 import { ExternalRefs } from '@fg/links';
 import { runKeysCli } from '../apps/gateway/src/auth/keys.cli';
 import { Pipeline, testConfig } from './support/pipeline';
@@ -19,14 +19,7 @@ describe('authorization', () => {
   let keyB: string;
   const fx: Record<string, string> = {};
 
-  const ALL = [
-    'distribution:view',
-    'distribution:edit',
-    'rules:configure',
-    'case-fields:configure',
-    'case-events:publish',
-    'api-keys:manage',
-  ] as const;
+  const ALL = PERMISSIONS;
 
   const call = (key: string, method: string, path: string, body?: unknown) => {
     const verb = method as 'get' | 'post' | 'put';
