@@ -4,3 +4,4 @@ export { dataSourceOptions, runMigrations } from './data-source';
 export * from './persistence.module';
 export * from './transaction';
 export * from './repositories';
+export * from './row';

@@ -1,12 +1,23 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { CaseEntity } from './case.entity';
+import { ContactEntity } from './contact.entity';
 import { DeliveryReceiptEntity } from './delivery-receipt.entity';
 import { DistributionEntity } from './distribution.entity';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { InboxEntity } from './inbox.entity';
 import { InviteEntity } from './invite.entity';
 import { OutboxEntity } from './outbox.entity';
+import { OutboxRelayLeaseEntity } from './outbox-relay-lease.entity';
+import { QuarantineRuleEntity } from './quarantine-rule.entity';
+import { ResponseEntity } from './response.entity';
 import { RuleEntity } from './rule.entity';
+import { RuleEvaluationEntity } from './rule-evaluation.entity';
+import { RuleRunEntity } from './rule-run.entity';
+import { RuleTimerEntity } from './rule-timer.entity';
+import { RuleVersionEntity } from './rule-version.entity';
 import { SandboxMessageEntity } from './sandbox-message.entity';
+import { SegmentEntity } from './segment.entity';
+import { SuppressionEntity } from './suppression.entity';
 import { SurveyLinkEntity } from './survey-link.entity';
 import { SurveyEntity } from './survey.entity';
 import { TemplateEntity } from './template.entity';
@@ -14,13 +25,24 @@ import { TemplateEntity } from './template.entity';
 export {
   ApiKeyEntity,
   CaseEntity,
+  ContactEntity,
   DeliveryReceiptEntity,
   DistributionEntity,
+  IdempotencyKeyEntity,
   InboxEntity,
   InviteEntity,
   OutboxEntity,
+  OutboxRelayLeaseEntity,
+  QuarantineRuleEntity,
+  ResponseEntity,
   RuleEntity,
+  RuleEvaluationEntity,
+  RuleRunEntity,
+  RuleTimerEntity,
+  RuleVersionEntity,
   SandboxMessageEntity,
+  SegmentEntity,
+  SuppressionEntity,
   SurveyLinkEntity,
   SurveyEntity,
   TemplateEntity,
@@ -34,16 +56,28 @@ export type {
   PeriodUnit,
 } from './distribution.entity';
 
+/** Every table's row type, one entity a table (entities.medium-spec.ts compares them with the schema). */
 export const ENTITIES = [
   ApiKeyEntity,
   CaseEntity,
+  ContactEntity,
   DeliveryReceiptEntity,
   DistributionEntity,
+  IdempotencyKeyEntity,
   InboxEntity,
   InviteEntity,
   OutboxEntity,
+  OutboxRelayLeaseEntity,
+  QuarantineRuleEntity,
+  ResponseEntity,
   RuleEntity,
+  RuleEvaluationEntity,
+  RuleRunEntity,
+  RuleTimerEntity,
+  RuleVersionEntity,
   SandboxMessageEntity,
+  SegmentEntity,
+  SuppressionEntity,
   SurveyLinkEntity,
   SurveyEntity,
   TemplateEntity,

@@ -14,6 +14,10 @@ export class InviteEntity {
   @Column('text') kind: 'invitation' | 'reminder' | 'thank_you';
   @Column('text') language: string;
   @Column('text') recipient: string;
+  /** The contact's normalised address: quarantine rules count and lock per contact across surveys. */
+  @Column('text', { name: 'contact_key', nullable: true }) contactKey: string | null;
+  /** The failed invite this one replaces on the fallback channel (it answers the same rule action). */
+  @Column('uuid', { name: 'fallback_of', nullable: true }) fallbackOf: string | null;
   /** false: send from the account of the case's conversation rather than the distribution's. */
   @Column('boolean', { name: 'use_distribution_account', default: true }) useDistributionAccount: boolean;
   @Column('text') status: InviteStatus;
