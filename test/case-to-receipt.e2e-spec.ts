@@ -226,11 +226,15 @@ describe('one case end to end over Kafka and Postgres', () => {
     const bad = action(unknown, 'bad_link');
     const good = action(f.distributionId, 'crm_link');
     await kafka.produce(topic('surveyActions'), [bad, good]);
-    const failed = await results.waitFor<{ actionId: string; outcome: string; reason: string }>(
-      (m) => m.data.actionId === JSON.parse(bad.value).actionId,
-    );
+    const failed = await results.waitFor<{
+      actionId: string;
+      outcome: string;
+      reason: string;
+      reasonCode: string;
+    }>((m) => m.data.actionId === JSON.parse(bad.value).actionId);
     expect(failed.data.outcome).toBe('failed');
     expect(failed.data.reason).toBe(`DISTRIBUTION_NOT_FOUND: distribution ${unknown} does not exist`);
+    expect(failed.data.reasonCode).toBe('DISTRIBUTION_NOT_FOUND');
     const done = await results.waitFor<{ actionId: string; outcome: string; linkId: string }>(
       (m) => m.data.actionId === JSON.parse(good.value).actionId,
     );

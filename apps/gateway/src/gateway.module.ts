@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { InvitesModule } from '@fg/invites';
 import { LinksModule } from '@fg/links';
 import { ResponsesModule } from '@fg/responses';
-import { SurveyStateRepository } from '@fg/rules-core';
+import { SurveyStateService } from '@fg/rules-core';
 import { AccessService } from './auth/access.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './auth/api-keys.controller';
@@ -48,7 +48,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     AccessService,
     ApiKeyGuard,
     RulesAdminService,
-    SurveyStateRepository,
+    SurveyStateService,
     ChannelToolsService,
     IdempotencyService,
     LandingService,

@@ -72,7 +72,11 @@ export class InviteService {
     requests.forEach(({ action, kase, issued }, i) => {
       const already = existing.get(action.actionId);
       if (already) {
-        outcomes[i] = { outcome: 'dispatched', reason: 'already requested', inviteId: already };
+        outcomes[i] = {
+          outcome: 'dispatched',
+          reason: `ALREADY_REQUESTED: invite ${already} was made for this action before`,
+          inviteId: already,
+        };
         return;
       }
       if (action.kind === 'reminder' && action.maxReminders !== undefined) {

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Clock } from '@fg/common';
 import type { Scalar } from '@fg/contracts';
-import { CaseEntity, CaseRepository, DistributionEntity } from '@fg/persistence';
+import {
+  CaseEntity,
+  CaseRepository,
+  DistributionEntity,
+  DistributionRepository,
+  InviteRepository,
+} from '@fg/persistence';
 import { LinkIssuer, boundData, whyNoLinks } from '@fg/links';
 import { OutboxService } from '@fg/messaging';
 
@@ -28,27 +34,23 @@ export class LinkService {
     private readonly outbox: OutboxService,
     private readonly issuer: LinkIssuer,
     private readonly caseRows: CaseRepository,
+    private readonly distributions: DistributionRepository,
+    private readonly invites: InviteRepository,
   ) {}
 
   async loadDistributions(em: EntityManager, ids: string[]): Promise<Map<string, DistributionEntity>> {
-    const rows = await em.getRepository(DistributionEntity).findBy({ id: In(ids) });
+    const rows = await this.distributions.findMany(ids, em);
     return new Map(rows.map((d) => [d.id, d]));
   }
 
   async loadCases(em: EntityManager, ids: string[]): Promise<Map<string, CaseEntity>> {
-    const rows = await em.getRepository(CaseEntity).findBy({ id: In(ids) });
+    const rows = await this.caseRows.findMany(ids, em);
     return new Map(rows.map((c) => [c.id, c]));
   }
 
   /** The language of the last message sent on each case (any distribution), for "language of last message". */
   async lastMessageLanguages(em: EntityManager, caseIds: string[]): Promise<Map<string, string>> {
-    if (!caseIds.length) return new Map();
-    const rows: { case_id: string; language: string }[] = await em.query(
-      `SELECT DISTINCT ON (case_id) case_id, language FROM invites
-       WHERE case_id = ANY($1::text[]) AND sent_at IS NOT NULL ORDER BY case_id, sent_at DESC`,
-      [caseIds],
-    );
-    return new Map(rows.map((r) => [r.case_id, r.language]));
+    return this.invites.lastSentLanguages(em, caseIds);
   }
 
   /** Why an action can't be done for this distribution now (its lifecycle on the injected clock), or null. */

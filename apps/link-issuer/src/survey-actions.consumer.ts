@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EntityManager } from 'typeorm';
-import { CloudEvent, SurveyActionRequested, SurveyActionResult } from '@fg/contracts';
+import { CloudEvent, SurveyActionRequested, SurveyActionResult, reasonOf } from '@fg/contracts';
 import { Clock } from '@fg/common';
 import { BatchContext, OutboxService } from '@fg/messaging';
 import { InviteRequest, InviteService } from './invite.service';
@@ -108,6 +108,7 @@ export class SurveyActionsConsumer {
           kind: e.data.kind,
           outcome: o.outcome,
           reason: o.reason,
+          reasonCode: reasonOf(o.reason)?.code ?? null,
           linkId: o.linkId ?? null,
           inviteId: o.inviteId ?? null,
           occurredAt: now,

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import type { InviteStatusChanged, SurveyActionKind, SurveyActionResult } from '@fg/contracts';
 import { Clock, deterministicUuid, withCorrelation } from '@fg/common';
 import { OutboxService } from '@fg/messaging';
+import { InviteRepository, RuleRunRepository, StoredRun } from '@fg/persistence';
 import { RuleAction, SurveyRuleAction, isSurveyAction } from '@fg/rules-core';
 import { CaseFieldsService } from './case-fields.service';
 
@@ -22,31 +23,7 @@ export interface RunStep {
 }
 
 /** One execution of a matched rule's actions, in the order written, from the rule version that matched. */
-export interface Run {
-  id: string;
-  ruleId: string;
-  ruleVersion: number;
-  caseId: string;
-  correlationId: string;
-  depth: number;
-  status: 'running' | 'completed' | 'failed';
-  nextStep: number;
-  waitingActionId: string | null;
-  steps: RunStep[];
-}
-
-interface RunRow {
-  id: string;
-  rule_id: string;
-  rule_version: number;
-  case_id: string;
-  correlation_id: string;
-  depth: number;
-  status: Run['status'];
-  next_step: number;
-  waiting_action_id: string | null;
-  steps: RunStep[];
-}
+export type Run = StoredRun<RunStep>;
 
 const KIND: Record<SurveyRuleAction['type'], SurveyActionKind> = {
   issue_link: 'issue_link',
@@ -72,6 +49,8 @@ export class RuleRunsService {
     private readonly outbox: OutboxService,
     private readonly cases: CaseFieldsService,
     private readonly clock: Clock,
+    private readonly runRows: RuleRunRepository,
+    private readonly invites: InviteRepository,
   ) {}
 
   newRun(r: {
@@ -111,28 +90,7 @@ export class RuleRunsService {
   /** Inserts new runs (a replayed trigger finds its run already there) and starts the ones that are new. */
   async start(em: EntityManager, runs: Run[]): Promise<Run[]> {
     if (!runs.length) return [];
-    const inserted: { id: string }[] = await em.query(
-      `INSERT INTO rule_runs (id, rule_id, rule_version, case_id, correlation_id, depth, status, steps, created_at, updated_at)
-       SELECT x.id, x.rule_id, x.rule_version, x.case_id, x.correlation_id, x.depth, 'running', x.steps, $2, $2
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, rule_id uuid, rule_version int, case_id text,
-            correlation_id text, depth int, steps jsonb)
-       ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [
-        JSON.stringify(
-          runs.map((r) => ({
-            id: r.id,
-            rule_id: r.ruleId,
-            rule_version: r.ruleVersion,
-            case_id: r.caseId,
-            correlation_id: r.correlationId,
-            depth: r.depth,
-            steps: r.steps,
-          })),
-        ),
-        this.clock.now(),
-      ],
-    );
-    const fresh = new Set(inserted.map((r) => r.id));
+    const fresh = await this.runRows.insertNew(em, runs, this.clock.now());
     const started = runs.filter((r) => fresh.has(r.id));
     for (const run of started) await this.advance(em, run);
     await this.save(em, started);
@@ -170,10 +128,7 @@ export class RuleRunsService {
     // A failed invite that was handed to a fallback channel is not the end: the fallback invite answers the
     // same action.
     const failed = relevant.filter((e) => !SENT.has(e.status)).map((e) => e.inviteId);
-    const fallbacks: { fallback_of: string }[] = failed.length
-      ? await em.query(`SELECT fallback_of FROM invites WHERE fallback_of = ANY($1::uuid[])`, [failed])
-      : [];
-    const fellBack = new Set(fallbacks.map((r) => r.fallback_of));
+    const fellBack = await this.invites.replacedByFallbacks(em, failed);
     const touched = new Set<Run>();
     for (const e of relevant) {
       const run = runs.get(e.actionId!);
@@ -270,51 +225,13 @@ export class RuleRunsService {
     });
   }
 
-  private async lockWaiting(em: EntityManager, actionIds: string[]): Promise<Map<string, Run>> {
-    const rows: RunRow[] = await em.query(
-      `SELECT id, rule_id, rule_version, case_id, correlation_id, depth, status, next_step, waiting_action_id, steps
-       FROM rule_runs WHERE waiting_action_id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [[...new Set(actionIds)]],
-    );
-    return new Map(
-      rows.map((r) => [
-        r.waiting_action_id!,
-        {
-          id: r.id,
-          ruleId: r.rule_id,
-          ruleVersion: r.rule_version,
-          caseId: r.case_id,
-          correlationId: r.correlation_id,
-          depth: r.depth,
-          status: r.status,
-          nextStep: r.next_step,
-          waitingActionId: r.waiting_action_id,
-          steps: r.steps,
-        },
-      ]),
-    );
+  private lockWaiting(em: EntityManager, actionIds: string[]): Promise<Map<string, Run>> {
+    return this.runRows.lockWaiting<RunStep>(em, actionIds);
   }
 
   private async save(em: EntityManager, runs: Run[]) {
     if (!runs.length) return;
-    await em.query(
-      `UPDATE rule_runs r SET status = x.status, next_step = x.next_step, waiting_action_id = x.waiting_action_id,
-              steps = x.steps, updated_at = $2
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, next_step int, waiting_action_id uuid, steps jsonb)
-       WHERE r.id = x.id`,
-      [
-        JSON.stringify(
-          runs.map((r) => ({
-            id: r.id,
-            status: r.status,
-            next_step: r.nextStep,
-            waiting_action_id: r.waitingActionId,
-            steps: r.steps,
-          })),
-        ),
-        this.clock.now(),
-      ],
-    );
+    await this.runRows.saveProgress(em, runs, this.clock.now());
     for (const run of runs)
       if (run.status !== 'running')
         withCorrelation(run.correlationId, () =>

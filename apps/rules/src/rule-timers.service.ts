@@ -4,15 +4,14 @@ import type { InviteStatusChanged } from '@fg/contracts';
 import { APP_CONFIG, AppConfig, Clock, Metrics, deterministicUuid } from '@fg/common';
 import { UnitOfWork } from '@fg/messaging';
 import { durationMs } from '@fg/rules-core';
+import {
+  NewTimerRow,
+  RuleEvaluationRepository,
+  RuleRunRepository,
+  RuleTimerRepository,
+} from '@fg/persistence';
 import { RuleCatalog } from './rule-catalog';
 import { RulesService } from './rules.service';
-
-interface TimerRow {
-  id: string;
-  rule_id: string;
-  case_id: string;
-  correlation_id: string | null;
-}
 
 const PAGE = 200;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -39,6 +38,9 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
     private readonly evaluator: RulesService,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly timers: RuleTimerRepository,
+    private readonly evaluations: RuleEvaluationRepository,
+    private readonly runs: RuleRunRepository,
   ) {}
 
   /** Schedules re-evaluations for the rules whose "last sent before" conditions refer to these sends. */
@@ -49,7 +51,7 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
     const sent = sends.filter((e) => e.data.status === 'Invite Sent' && e.data.kind !== 'thank_you');
     if (!sent.length) return;
     const timed = await this.rules.timed(em);
-    const rows: Record<string, string>[] = [];
+    const rows: NewTimerRow[] = [];
     for (const { data: e, correlationId } of sent)
       for (const rule of timed)
         for (const t of rule.timers) {
@@ -65,14 +67,7 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
           });
         }
     if (!rows.length) return;
-    await em.query(
-      `INSERT INTO rule_timers (id, rule_id, case_id, due_at, reason, correlation_id)
-       SELECT x.id, x.rule_id, x.case_id, x.due_at, x.reason, x.correlation_id
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, rule_id uuid, case_id text, due_at timestamptz, reason text,
-            correlation_id text)
-       ON CONFLICT DO NOTHING`,
-      [JSON.stringify(rows)],
-    );
+    await this.timers.insertMany(em, rows);
   }
 
   /**
@@ -82,19 +77,14 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
   async prune(): Promise<number> {
     const before = new Date(this.clock.now().getTime() - this.cfg.RULES_TRACE_RETENTION_DAYS * 86_400_000);
     const targets = [
-      `rule_evaluations WHERE evaluated_at < $1`,
-      `rule_runs WHERE status <> 'running' AND updated_at < $1`,
-      `rule_timers WHERE fired_at < $1`,
+      (em: EntityManager) => this.evaluations.prune(em, before, PRUNE_CHUNK),
+      (em: EntityManager) => this.runs.pruneFinished(em, before, PRUNE_CHUNK),
+      (em: EntityManager) => this.timers.pruneFired(em, before, PRUNE_CHUNK),
     ];
     let total = 0;
-    for (const t of targets)
+    for (const prune of targets)
       for (;;) {
-        const [, n]: [unknown, number] = await this.uow.run((em) =>
-          em.query(
-            `DELETE FROM ${t.split(' WHERE ')[0]} WHERE id IN (SELECT id FROM ${t} LIMIT ${PRUNE_CHUNK})`,
-            [before],
-          ),
-        );
+        const n = await this.uow.run(prune);
         total += n;
         if (n < PRUNE_CHUNK) break;
       }
@@ -130,20 +120,14 @@ export class RuleTimersService implements OnApplicationBootstrap, OnModuleDestro
       await this.prune();
     }
     const fired = await this.uow.run(async (em) => {
-      const due: TimerRow[] = await em.query(
-        `SELECT id, rule_id, case_id, correlation_id FROM rule_timers
-         WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT ${PAGE} FOR UPDATE SKIP LOCKED`,
-        [this.clock.now()],
-      );
+      const due = await this.timers.claimDue(em, this.clock.now(), PAGE);
       if (!due.length) return 0;
-      await this.evaluator.onTimers(
+      await this.evaluator.onTimers(em, due);
+      await this.timers.markFired(
         em,
-        due.map((t) => ({ id: t.id, ruleId: t.rule_id, caseId: t.case_id, correlationId: t.correlation_id })),
-      );
-      await em.query(`UPDATE rule_timers SET fired_at = $2 WHERE id = ANY($1::uuid[])`, [
         due.map((t) => t.id),
         this.clock.now(),
-      ]);
+      );
       return due.length;
     });
     if (fired) {

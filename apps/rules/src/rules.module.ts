@@ -5,7 +5,7 @@ import { RuleCatalog } from './rule-catalog';
 import { RuleRunsService } from './rule-runs.service';
 import { RuleTimersService } from './rule-timers.service';
 import { RulesService } from './rules.service';
-import { SurveyStateRepository } from '@fg/rules-core';
+import { SurveyStateService } from '@fg/rules-core';
 
 /**
  * The rule engine: consumes case events, invite and response statuses and action results; runs each matched
@@ -16,7 +16,7 @@ import { SurveyStateRepository } from '@fg/rules-core';
   providers: [
     CaseFieldsService,
     RuleCatalog,
-    SurveyStateRepository,
+    SurveyStateService,
     RuleRunsService,
     RulesService,
     RuleTimersService,

@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CaseEventData, CloudEvent } from '@fg/contracts';
 import { APP_CONFIG, AppConfig, Clock, Metrics, deterministicUuid, withCorrelation } from '@fg/common';
-import { CaseRepository, CaseSnapshot } from '@fg/persistence';
+import { CaseRepository, CaseSnapshot, NewEvaluationRow, RuleEvaluationRepository } from '@fg/persistence';
 import { CaseView, ConditionTrace, SurveyState, caseView, evaluate } from '@fg/rules-core';
 import { LoadedRule, RuleCatalog } from './rule-catalog';
 import { Run, RuleRunsService } from './rule-runs.service';
-import { SurveyStateRepository } from '@fg/rules-core';
+import { SurveyStateService } from '@fg/rules-core';
 
 export interface RuleEvaluation {
   ruleId: string;
@@ -42,10 +42,11 @@ export class RulesService {
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly cases: CaseRepository,
     private readonly rules: RuleCatalog,
-    private readonly surveys: SurveyStateRepository,
+    private readonly surveys: SurveyStateService,
     private readonly runs: RuleRunsService,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly evaluationRows: RuleEvaluationRepository,
   ) {}
 
   async onCaseEvent(event: CloudEvent<CaseEventData>, em: EntityManager): Promise<RuleEvaluation[]> {
@@ -167,7 +168,7 @@ export class RulesService {
       ? await this.surveys.load(em, [...new Set(requests.map((r) => r.caseId))])
       : new Map<string, SurveyState>();
     const now = this.clock.now();
-    const rows: unknown[] = [];
+    const rows: NewEvaluationRow[] = [];
     const runs: Run[] = [];
     const out: RuleEvaluation[][] = [];
     for (const req of requests) {
@@ -225,17 +226,7 @@ export class RulesService {
         );
       out.push(evaluations);
     }
-    if (rows.length)
-      await em.query(
-        `INSERT INTO rule_evaluations (id, case_id, rule_id, rule_version, trigger, event_id, correlation_id, matched,
-                                       conditions, run_id, note, evaluated_at)
-         SELECT x.id, x.case_id, x.rule_id, x.rule_version, x.trigger, x.event_id, x.correlation_id, x.matched,
-                x.conditions, x.run_id, x.note, $2
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, case_id text, rule_id uuid, rule_version int, trigger text,
-              event_id text, correlation_id text, matched boolean, conditions jsonb, run_id uuid, note text)
-         ON CONFLICT (id) DO NOTHING`,
-        [JSON.stringify(rows), now],
-      );
+    await this.evaluationRows.insertMany(em, rows, now);
     await this.runs.start(em, runs);
     return out;
   }

@@ -1,10 +1,21 @@
 import { z } from 'zod';
 
 /**
- * Why an invite is where it is: every reason an invite carries starts with one of these codes
- * (`CODE: detail`), and `invite.status` events carry the code on its own as `reasonCode`. The README lists them.
+ * Why an invite is where it is, or why a rule's survey action did not simply go through: every reason an invite
+ * or an action result carries starts with one of these codes (`CODE: detail`), and `invite.status` and
+ * `survey.action-results` events carry the code on its own as `reasonCode`. The README lists them.
  */
 export const REASON_CODES = {
+  // A rule's survey action that could not be done (survey.action-results)
+  NO_CHANNEL: 'a send action names no channel',
+  CASE_UNKNOWN: 'the action names a case we have never seen',
+  DISTRIBUTION_NOT_FOUND: 'the distribution the action names does not exist',
+  DISTRIBUTION_EXPIRED: 'the distribution has expired; no links are issued for it',
+  DISTRIBUTION_FAILED: 'the distribution failed; no links are issued for it',
+  ALREADY_REQUESTED: 'a replay of an action whose invite already exists; nothing new is sent',
+  REMINDER_LIMIT_REACHED: "the case already got the action's maximum number of reminders",
+  INVITATION_ALREADY_EXISTS: 'the case already has an invitation of this distribution',
+  THANK_YOU_ALREADY_SENT: 'the case already got the thank-you of this distribution',
   // Refused before sending
   SUPPRESSED: 'the address is on the suppression list (bounce, spam report, unsubscribe, STOP)',
   QUARANTINED: 'a contact-frequency rule allows no more invitations to this contact now',

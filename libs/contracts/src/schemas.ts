@@ -237,6 +237,8 @@ export const surveyActionResult = z
     kind: surveyActionKind,
     outcome: z.enum(['completed', 'dispatched', 'skipped', 'failed']),
     reason: z.string().nullable(),
+    /** The code `reason` starts with (optional only for messages written before it existed). */
+    reasonCode: reasonCode.nullable().optional(),
     linkId: z.string().uuid().nullable(),
     inviteId: z.string().uuid().nullable(),
     occurredAt: z.string().datetime(),

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DeliveryReceipt, reasonOf } from '@fg/contracts';
 import { Clock, newId } from '@fg/common';
-import { InviteEntity, InviteRepository } from '@fg/persistence';
+import { DeliveryReceiptRepository, InviteEntity, InviteRepository, NewReceiptRow } from '@fg/persistence';
 import { OutboxService } from '@fg/messaging';
 import { InviteState, nextInviteState } from './invite-status-machine';
 import { Suppression, SuppressionService } from './suppression.service';
@@ -17,6 +17,7 @@ export class InviteStatusService {
     private readonly clock: Clock,
     private readonly suppressions: SuppressionService,
     private readonly invites: InviteRepository,
+    private readonly receipts: DeliveryReceiptRepository,
   ) {}
 
   applyReceipt(em: EntityManager, r: DeliveryReceipt, correlationId?: string): Promise<void> {
@@ -33,7 +34,7 @@ export class InviteStatusService {
     items: { receipt: DeliveryReceipt; correlationId?: string }[],
   ): Promise<void> {
     if (!items.length) return;
-    const rows = items.map(({ receipt: r }) => ({
+    const rows = items.map(({ receipt: r }): NewReceiptRow => ({
       id: newId(),
       invite_id: r.inviteId,
       provider: r.provider,
@@ -42,15 +43,7 @@ export class InviteStatusService {
       reason: r.reason,
       occurred_at: r.occurredAt,
     }));
-    const kept: { id: string }[] = await em.query(
-      `INSERT INTO delivery_receipts (id, invite_id, provider, event, provider_event_id, reason, occurred_at)
-       SELECT x.id, x.invite_id, x.provider, x.event, x.provider_event_id, x.reason, x.occurred_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, invite_id uuid, provider text, event text,
-            provider_event_id text, reason text, occurred_at timestamptz)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [JSON.stringify(rows)],
-    );
-    const fresh = new Set(kept.map((k) => k.id));
+    const fresh = await this.receipts.insertNew(em, rows);
     const locked = await this.invites.lockMany(em, [...new Set(items.map((i) => i.receipt.inviteId))]);
     const now = this.clock.now();
     const touched = new Set<InviteEntity>();

@@ -122,7 +122,7 @@ export class LinkIssuer {
         contactId: row.contact_id,
         url: this.urlOf(row),
         language: row.language,
-        data: row.transaction_data as Record<string, Scalar>,
+        data: row.transaction_data,
         expiresAt: row.expires_at,
         created: created.has(row.id),
       };

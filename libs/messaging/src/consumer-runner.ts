@@ -11,6 +11,7 @@ import {
   deadLetterTopicOf,
 } from '@fg/contracts';
 import { DomainError, Metrics, currentCorrelationId, withCorrelation } from '@fg/common';
+import { InboxRepository } from './inbox.repository';
 import { OutboxService } from './outbox.service';
 import { ConsumedRecord, MessageTransport, Subscription } from './transport';
 
@@ -71,6 +72,7 @@ export interface RunnerDeps {
  */
 export class ConsumerRunner<K extends TopicKey> {
   private readonly log: Logger;
+  private readonly inbox = new InboxRepository();
 
   constructor(
     private readonly consumer: string,
@@ -193,12 +195,7 @@ export class ConsumerRunner<K extends TopicKey> {
   /** Records the message ids as handled; returns those this consumer had not handled before. */
   private async claim(em: EntityManager, items: Decoded[]): Promise<Set<string>> {
     const ids = [...new Set(items.map((i) => i.messageId))];
-    const rows: { message_id: string }[] = await em.query(
-      `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[])
-       ON CONFLICT DO NOTHING RETURNING message_id`,
-      [this.consumer, ids],
-    );
-    return new Set(rows.map((r) => r.message_id));
+    return this.inbox.claim(em, this.consumer, ids);
   }
 
   private async deadLetter(record: ConsumedRecord, reason: string, code: string) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { returnedRows } from '@fg/persistence';
+import { InboxRepository } from './inbox.repository';
 
 const CHUNK = 5000;
 
@@ -12,6 +12,7 @@ const CHUNK = 5000;
 @Injectable()
 export class InboxPruner {
   private readonly log = new Logger('InboxPruner');
+  private readonly inbox = new InboxRepository();
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly ds: DataSource) {}
@@ -33,17 +34,7 @@ export class InboxPruner {
   async prune(consumers: string[], retentionHours: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const rows = returnedRows(
-        await this.ds.query(
-          `DELETE FROM inbox WHERE ctid IN (
-           SELECT ctid FROM inbox
-           WHERE consumer = ANY($1::text[]) AND processed_at < now() - make_interval(hours => $2)
-           LIMIT ${CHUNK})
-         RETURNING 1`,
-          [consumers, retentionHours],
-        ),
-      );
-      const n = rows.length;
+      const n = await this.inbox.prune(this.ds.manager, consumers, retentionHours, CHUNK);
       total += n;
       if (n < CHUNK) return total;
     }

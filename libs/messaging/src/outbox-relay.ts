@@ -3,17 +3,10 @@ import { DataSource } from 'typeorm';
 import { Metrics, newId } from '@fg/common';
 import { MESSAGING_OPTIONS, MessagingOptions } from './options';
 import { MessageTransport } from './transport';
+import { OutboxRepository } from './outbox.repository';
 
 const BATCH = 1000;
 const LEASE_SECONDS = 15;
-
-interface OutboxRow {
-  id: string;
-  topic: string;
-  key: string | null;
-  headers: Record<string, string>;
-  value: string;
-}
 
 /**
  * Publishes this app's outbox rows in id order, then deletes them. One instance per app holds a lease row,
@@ -24,6 +17,7 @@ interface OutboxRow {
 export class OutboxRelay {
   private readonly log = new Logger('OutboxRelay');
   private readonly holder = newId();
+  private readonly rows = new OutboxRepository();
   private timer?: NodeJS.Timeout;
   private running = false;
   private again = false;
@@ -55,12 +49,7 @@ export class OutboxRelay {
     if (this.timer) clearTimeout(this.timer);
     await this.idle;
     if (this.ds.isInitialized)
-      await this.ds
-        .query(`DELETE FROM outbox_relay_lease WHERE origin = $1 AND holder = $2`, [
-          this.opts.app,
-          this.holder,
-        ])
-        .catch(() => undefined);
+      await this.rows.releaseLease(this.ds.manager, this.opts.app, this.holder).catch(() => undefined);
   }
 
   /** Publishes everything pending now; for shutdown paths and tests of the relay itself. */
@@ -96,25 +85,15 @@ export class OutboxRelay {
 
   private async holdLease(): Promise<boolean> {
     if (Date.now() < this.leaseValidUntil) return true;
-    const rows: unknown[] = await this.ds.query(
-      `INSERT INTO outbox_relay_lease (origin, holder, lease_until)
-       VALUES ($1, $2, now() + make_interval(secs => $3))
-       ON CONFLICT (origin) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
-       WHERE outbox_relay_lease.holder = excluded.holder OR outbox_relay_lease.lease_until < now()
-       RETURNING holder`,
-      [this.opts.app, this.holder, LEASE_SECONDS],
-    );
+    const held = await this.rows.holdLease(this.ds.manager, this.opts.app, this.holder, LEASE_SECONDS);
     // Renew well before expiry: trust the lease locally for a third of its length.
-    this.leaseValidUntil = rows.length ? Date.now() + (LEASE_SECONDS * 1000) / 3 : 0;
-    return rows.length > 0;
+    this.leaseValidUntil = held ? Date.now() + (LEASE_SECONDS * 1000) / 3 : 0;
+    return held;
   }
 
   private async publishBatch(): Promise<number> {
     if (!(await this.holdLease())) return 0;
-    const rows: OutboxRow[] = await this.ds.query(
-      `SELECT id, topic, key, headers, value FROM outbox WHERE origin = $1 ORDER BY id LIMIT ${BATCH}`,
-      [this.opts.app],
-    );
+    const rows = await this.rows.pending(this.ds.manager, this.opts.app, BATCH);
     if (!rows.length) return 0;
     await this.transport.publish(
       rows.map((r) => ({
@@ -124,7 +103,10 @@ export class OutboxRelay {
         headers: r.headers,
       })),
     );
-    await this.ds.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+    await this.rows.delete(
+      this.ds.manager,
+      rows.map((r) => r.id),
+    );
     for (const r of rows) this.metrics.published.inc({ topic: r.topic });
     return rows.length;
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { NewOutboxRow, OutboxRepository } from './outbox.repository';
 import { DataSource, EntityManager } from 'typeorm';
 import { CloudEvent, PayloadOf, TopicKey, Topics, encodeCloudEvent, formatIssues } from '@fg/contracts';
 import { DomainError, ErrorCode, currentCorrelationId, newId } from '@fg/common';
@@ -20,14 +21,6 @@ export interface OutgoingEvent<K extends TopicKey = TopicKey> {
   ruleDepth?: number;
 }
 
-interface Row {
-  origin: string;
-  topic: string;
-  key: string | null;
-  headers: Record<string, string>;
-  value: string;
-}
-
 /**
  * Writes events into the outbox table inside the caller's transaction, validated against their topic's
  * contract. Rows are buffered per transaction and inserted in one statement by `flush` (the consumer runner
@@ -35,7 +28,8 @@ interface Row {
  */
 @Injectable()
 export class OutboxService {
-  private readonly pending = new WeakMap<EntityManager, Row[]>();
+  private readonly pending = new WeakMap<EntityManager, NewOutboxRow[]>();
+  private readonly rows = new OutboxRepository();
   /** Transactions that flush the outbox before they commit: a unit of work, or a consumer runner's batch. */
   private readonly managed = new WeakSet<EntityManager>();
 
@@ -92,16 +86,7 @@ export class OutboxService {
     const rows = this.pending.get(em);
     if (!rows?.length) return 0;
     this.pending.delete(em);
-    const params: unknown[] = [];
-    const values = rows.map((r, i) => {
-      params.push(r.origin, r.topic, r.key, JSON.stringify(r.headers), r.value);
-      const b = i * 5;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}::jsonb, $${b + 5})`;
-    });
-    await em.query(
-      `INSERT INTO outbox (origin, topic, key, headers, value) VALUES ${values.join(', ')}`,
-      params,
-    );
+    await this.rows.insertMany(em, rows);
     return rows.length;
   }
 }

@@ -1,4 +1,4 @@
 export * from './rule-definition';
 export * from './condition-evaluator';
 export * from './case-view';
-export * from './survey-state.repository';
+export * from './survey-state.service';

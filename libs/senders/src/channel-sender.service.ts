@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, DomainError, Metrics, newId, withCorrelation } from '@fg/common';
 import {
   Channel,
@@ -11,7 +11,9 @@ import {
   encodeCloudEvent,
 } from '@fg/contracts';
 import {
+  CaseRepository,
   DistributionEntity,
+  DistributionRepository,
   InviteRepository,
   SurveyLinkRepository,
   TemplateEntity,
@@ -82,6 +84,8 @@ export class ChannelSenderService {
     private readonly clock: Clock,
     private readonly links: SurveyLinkRepository,
     private readonly invites: InviteRepository,
+    private readonly distributions: DistributionRepository,
+    private readonly cases: CaseRepository,
   ) {
     this.log = new Logger(`Sender:${channel}`);
     this.ratePerSecond = {
@@ -129,9 +133,7 @@ export class ChannelSenderService {
     );
     const dists = new Map(
       (
-        await em
-          .getRepository(DistributionEntity)
-          .findBy({ id: In([...new Set(items.map((i) => i.event.data.distributionId))]) })
+        await this.distributions.findMany([...new Set(items.map((i) => i.event.data.distributionId))], em)
       ).map((d) => [d.id, d]),
     );
     const templateCache = new Map<string, Promise<TemplateEntity | null>>();
@@ -319,9 +321,10 @@ export class ChannelSenderService {
             if (fallbacks.length) {
               const dists = new Map(
                 (
-                  await em
-                    .getRepository(DistributionEntity)
-                    .findBy({ id: In([...new Set(fallbacks.map((f) => f.event.data.distributionId))]) })
+                  await this.distributions.findMany(
+                    [...new Set(fallbacks.map((f) => f.event.data.distributionId))],
+                    em,
+                  )
                 ).map((d) => [d.id, d]),
               );
               await this.fallBack(
@@ -353,7 +356,7 @@ export class ChannelSenderService {
       const next = dist?.fallback?.[this.channel];
       if (!next || next === this.channel) continue;
       const d = dispatch.event.data;
-      const contact = await this.invites.contactOf(em, d.inviteId);
+      const contact = (await this.cases.findById(d.caseId, em))?.contact;
       const to = next === 'email' ? contact?.email : contact?.phone;
       if (!to) {
         this.log.warn(`no ${next} address to fall back to for invite ${d.inviteId}`);

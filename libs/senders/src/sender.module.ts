@@ -10,11 +10,10 @@ import {
   Type,
 } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock } from '@fg/common';
 import { Channel, CloudEvent, DispatchRequested, dispatchTopicFor } from '@fg/contracts';
 import { InviteStatusService, InvitesModule } from '@fg/invites';
-import { InviteRepository, inviteFromRow } from '@fg/persistence';
+import { InviteRepository, SandboxMessageRepository, inviteFromRow } from '@fg/persistence';
 import { BatchContext, UnitOfWork } from '@fg/messaging';
 import { ChannelSenderService, SENDER_CHANNEL } from './channel-sender.service';
 import { ChannelProvider } from './messages';
@@ -109,8 +108,8 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-function providerFor(channel: Channel, cfg: AppConfig, ds: DataSource): ChannelProvider {
-  if (cfg.CHANNEL_PROVIDERS === 'sandbox') return new SandboxProvider(channel, ds);
+function providerFor(channel: Channel, cfg: AppConfig, sandbox: SandboxMessageRepository): ChannelProvider {
+  if (cfg.CHANNEL_PROVIDERS === 'sandbox') return new SandboxProvider(channel, sandbox);
   if (channel === 'email')
     return new SendGridEmailProvider({ apiKey: cfg.SENDGRID_API_KEY, baseUrl: cfg.SENDGRID_API_BASE_URL });
   return new TwilioProvider(channel, {
@@ -133,8 +132,9 @@ export class SenderModule {
         { provide: SENDER_CHANNEL, useValue: channel },
         {
           provide: ChannelProvider,
-          inject: [APP_CONFIG, DataSource],
-          useFactory: (cfg: AppConfig, ds: DataSource) => providerFor(channel, cfg, ds),
+          inject: [APP_CONFIG, SandboxMessageRepository],
+          useFactory: (cfg: AppConfig, sandbox: SandboxMessageRepository) =>
+            providerFor(channel, cfg, sandbox),
         },
         ChannelSenderService,
         SendReconciler,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { UnitOfWork } from '@fg/messaging';
 import { DomainError, ErrorCode } from '@fg/common';
+import { IdempotencyKeyRepository } from '@fg/persistence';
 
 /** A stable hash of a JSON body: key order doesn't matter, values do. */
 function canonical(v: unknown): string {
@@ -22,7 +23,10 @@ function canonical(v: unknown): string {
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly keys: IdempotencyKeyRepository,
+  ) {}
 
   async run<T>(
     principal: string,
@@ -37,17 +41,9 @@ export class IdempotencyService {
       });
     const hash = createHash('sha256').update(canonical(body)).digest('hex');
     return this.uow.run(async (em) => {
-      const mine: unknown[] = await em.query(
-        `INSERT INTO idempotency_keys (principal, key, request_hash, status, response) VALUES ($1, $2, $3, 0, 'null')
-         ON CONFLICT DO NOTHING RETURNING key`,
-        [principal, key, hash],
-      );
-      if (!mine.length) {
-        const [prev]: { request_hash: string; status: number; response: T }[] = await em.query(
-          `SELECT request_hash, status, response FROM idempotency_keys WHERE principal = $1 AND key = $2`,
-          [principal, key],
-        );
-        if (prev.request_hash !== hash)
+      if (!(await this.keys.claim(em, principal, key, hash))) {
+        const prev = (await this.keys.find<T>(em, principal, key))!;
+        if (prev.requestHash !== hash)
           throw new DomainError(
             ErrorCode.UNPROCESSABLE,
             'this Idempotency-Key was used with another request body; use a new key for a new request',
@@ -55,10 +51,7 @@ export class IdempotencyService {
         return { status: prev.status, body: prev.response, replayed: true };
       }
       const out = await work(em);
-      await em.query(
-        `UPDATE idempotency_keys SET status = $3, response = $4::jsonb WHERE principal = $1 AND key = $2`,
-        [principal, key, out.status, JSON.stringify(out.body)],
-      );
+      await this.keys.complete(em, principal, key, out.status, out.body);
       return { ...out, replayed: false };
     });
   }

@@ -3,12 +3,18 @@ import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { caseEventData, channel, inviteStatus, responseStatus } from '@fg/contracts';
-import { DistributionRepository, RuleEntity, RuleRepository } from '@fg/persistence';
+import {
+  DistributionRepository,
+  RuleEntity,
+  RuleEvaluationRepository,
+  RuleRepository,
+  RuleRunRepository,
+} from '@fg/persistence';
 import {
   ConditionTrace,
   RuleDefinition,
   SurveyState,
-  SurveyStateRepository,
+  SurveyStateService,
   caseView,
   condition,
   distributionRefs,
@@ -76,12 +82,6 @@ interface StoredStep {
   reason: string | null;
 }
 
-interface VersionRow {
-  version: number;
-  created_by: string | null;
-  created_at: Date;
-}
-
 /** Rules as data: validated on save, every save a new version, no side effects in dry-run. */
 @Injectable()
 export class RulesAdminService {
@@ -89,10 +89,12 @@ export class RulesAdminService {
     private readonly uow: UnitOfWork,
     private readonly ds: DataSource,
     private readonly clock: Clock,
-    private readonly surveys: SurveyStateRepository,
+    private readonly surveys: SurveyStateService,
     private readonly rules: RuleRepository,
     private readonly distributions: DistributionRepository,
     private readonly access: AccessService,
+    private readonly evaluationRows: RuleEvaluationRepository,
+    private readonly runRows: RuleRunRepository,
   ) {}
 
   /** The rules the key may see: all of them, or those referencing only its surveys. */
@@ -106,7 +108,7 @@ export class RulesAdminService {
   async get(id: string) {
     const rule = await this.rules.findById(id);
     if (!rule) throw new DomainError(ErrorCode.NOT_FOUND, `rule ${id} does not exist`);
-    const versions: VersionRow[] = await this.rules.versions(id);
+    const versions = await this.rules.versions(id);
     return {
       ...rule,
       versions: versions.map((v) => ({
@@ -201,45 +203,27 @@ export class RulesAdminService {
 
   /** The evaluation trace: each evaluation with the values its conditions saw, and its run's actions. */
   async evaluations(q: EvaluationsQuery, by: Principal) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (by.surveyIds)
-      where.push(`e.rule_id = ANY($${params.push((await this.list(by)).map((r) => r.id))}::uuid[])`);
-    if (q.caseId) where.push(`e.case_id = $${params.push(q.caseId)}`);
-    if (q.ruleId) where.push(`e.rule_id = $${params.push(q.ruleId)}`);
-    if (q.matched) where.push(`e.matched = $${params.push(q.matched === 'true')}`);
-    const rows: Record<string, unknown>[] = await this.ds.query(
-      `SELECT e.id, e.case_id, e.rule_id, e.rule_version, e.trigger, e.event_id, e.correlation_id, e.matched,
-              e.conditions, e.note, e.evaluated_at, r.id AS run_id, r.status AS run_status, r.steps AS run_steps
-       FROM rule_evaluations e LEFT JOIN rule_runs r ON r.id = e.run_id
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY e.evaluated_at DESC, e.id LIMIT ${q.limit}`,
-      params,
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      caseId: r.case_id,
-      ruleId: r.rule_id,
-      ruleVersion: r.rule_version,
-      trigger: r.trigger,
-      eventId: r.event_id,
-      correlationId: r.correlation_id,
-      matched: r.matched,
-      conditions: r.conditions,
-      note: r.note,
-      evaluatedAt: r.evaluated_at,
-      run: r.run_id
-        ? {
-            id: r.run_id,
-            status: r.run_status,
-            actions: (r.run_steps as StoredStep[]).map(({ action, ...s }) => ({
-              ...s,
-              type: action.type,
-              action,
-            })),
-          }
-        : null,
-    }));
+    const evaluations = await this.evaluationRows.list({
+      ...(by.surveyIds ? { ruleIds: (await this.list(by)).map((r) => r.id) } : {}),
+      caseId: q.caseId,
+      ruleId: q.ruleId,
+      matched: q.matched === undefined ? undefined : q.matched === 'true',
+      limit: q.limit,
+    });
+    const runs = await this.runRows.byIds<StoredStep>(evaluations.flatMap((e) => (e.runId ? [e.runId] : [])));
+    return evaluations.map(({ runId, ...e }) => {
+      const run = runId ? runs.get(runId) : undefined;
+      return {
+        ...e,
+        run: run
+          ? {
+              id: run.id,
+              status: run.status,
+              actions: run.steps.map(({ action, ...s }) => ({ ...s, type: action.type, action })),
+            }
+          : null,
+      };
+    });
   }
 
   private async lock(em: EntityManager, id: string): Promise<RuleEntity> {

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { Scalar } from '@fg/contracts';
 
 /** A person bulk links are made for, upserted by the customer's own id (`custom_id`). */
 @Entity('contacts')
@@ -10,6 +11,6 @@ export class ContactEntity {
   @Column('text', { nullable: true }) email: string | null;
   @Column('text', { nullable: true }) phone: string | null;
   @Column('text', { nullable: true }) language: string | null;
-  @Column('jsonb', { default: {} }) attributes: Record<string, string>;
+  @Column('jsonb', { default: {} }) attributes: Record<string, Scalar>;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -6,8 +6,8 @@ export class SandboxMessageEntity {
   @PrimaryColumn('uuid') id: string;
   @Column('text') channel: string;
   @Column('uuid', { name: 'invite_id', nullable: true }) inviteId: string | null;
-  @Column('text', { name: 'to_address' }) to: string;
-  @Column('text', { name: 'from_address', nullable: true }) from: string | null;
+  @Column('text', { name: 'to_address' }) toAddress: string;
+  @Column('text', { name: 'from_address', nullable: true }) fromAddress: string | null;
   @Column('text', { nullable: true }) subject: string | null;
   @Column('text', { nullable: true }) text: string | null;
   @Column('text', { nullable: true }) html: string | null;

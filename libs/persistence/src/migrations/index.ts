@@ -5,6 +5,7 @@ import { LinksAndResponses1764100000000 } from './1764100000000-links-and-respon
 import { ApiKeysAndAccess1764200000000 } from './1764200000000-api-keys-and-access';
 import { ResponsesOnePath1764300000000 } from './1764300000000-responses-one-path';
 import { OneLinkIssuer1764400000000 } from './1764400000000-one-link-issuer';
+import { OwnerIndexes1764500000000 } from './1764500000000-owner-indexes';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ApiKeysAndAccess1764200000000,
   ResponsesOnePath1764300000000,
   OneLinkIssuer1764400000000,
+  OwnerIndexes1764500000000,
 ];

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { Contact, Scalar } from '@fg/contracts';
 import { CaseEntity } from '../entities/case.entity';
+import type { RowOf } from '../row';
 
 /** Our snapshot of a case in the source CRM, as the rule engine works with it. */
 export interface CaseSnapshot {
@@ -13,14 +14,10 @@ export interface CaseSnapshot {
   sourceVersion: string | null;
 }
 
-interface CaseRow {
-  id: string;
-  case_number: string | null;
-  fields: Record<string, Scalar>;
-  custom_fields: Record<string, Scalar>;
-  contact: Contact | null;
-  source_version: string | null;
-}
+type CaseRow = Pick<
+  RowOf<CaseEntity>,
+  'id' | 'case_number' | 'fields' | 'custom_fields' | 'contact' | 'source_version'
+>;
 
 /** The only SQL for `cases`. */
 @Injectable()
@@ -32,6 +29,11 @@ export class CaseRepository {
   }
 
   /** The snapshots of these cases, locked (in id order, so concurrent batches can't deadlock) until commit. */
+  findMany(ids: string[], em: EntityManager = this.ds.manager): Promise<CaseEntity[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return em.getRepository(CaseEntity).findBy({ id: In(ids) });
+  }
+
   async lockMany(em: EntityManager, ids: string[]): Promise<Map<string, CaseSnapshot>> {
     const rows: CaseRow[] = await em.query(
       `SELECT id, case_number, fields, custom_fields, contact, source_version FROM cases

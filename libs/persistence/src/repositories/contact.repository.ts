@@ -1,18 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '@fg/common';
-import type { Scalar } from '@fg/contracts';
+import { ContactEntity } from '../entities/contact.entity';
+import type { RowOf } from '../row';
 
-export interface ContactRow {
-  id: string;
-  custom_id: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  phone: string | null;
-  language: string | null;
-  attributes: Record<string, Scalar>;
-}
+export type ContactRow = Omit<RowOf<ContactEntity>, 'created_at'>;
 
 export type NewContact = Omit<ContactRow, 'id'>;
 

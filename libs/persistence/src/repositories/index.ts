@@ -1,3 +1,8 @@
+import { RuleTimerRepository } from './rule-timer.repository';
+import { RuleRunRepository } from './rule-run.repository';
+import { RuleEvaluationRepository } from './rule-evaluation.repository';
+import { IdempotencyKeyRepository } from './idempotency-key.repository';
+import { DeliveryReceiptRepository } from './delivery-receipt.repository';
 import { ApiKeyRepository } from './api-key.repository';
 import { CaseRepository } from './case.repository';
 import { ContactRepository } from './contact.repository';
@@ -27,6 +32,11 @@ export * from './suppression.repository';
 export * from './survey-link.repository';
 export * from './survey.repository';
 export * from './template.repository';
+export * from './delivery-receipt.repository';
+export * from './idempotency-key.repository';
+export * from './rule-evaluation.repository';
+export * from './rule-run.repository';
+export * from './rule-timer.repository';
 
 /** Every table's repository: provided once, globally, by the PersistenceModule. */
 export const REPOSITORIES = [
@@ -44,4 +54,9 @@ export const REPOSITORIES = [
   SurveyLinkRepository,
   SurveyRepository,
   TemplateRepository,
+  DeliveryReceiptRepository,
+  IdempotencyKeyRepository,
+  RuleEvaluationRepository,
+  RuleRunRepository,
+  RuleTimerRepository,
 ];

@@ -1,43 +1,45 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
-import type { Contact } from '@fg/contracts';
 import { InviteEntity } from '../entities/invite.entity';
+import type { RowOf } from '../row';
 import { returnedRows } from '../transaction';
 
+type Row = RowOf<InviteEntity>;
+
 /** An invite as set-based statements return it. */
-export interface InviteRow {
-  id: string;
-  action_id: string;
-  case_id: string;
-  distribution_id: string;
-  channel: InviteEntity['channel'];
-  kind: InviteEntity['kind'];
-  status: InviteEntity['status'];
-  delivery_status: InviteEntity['deliveryStatus'];
-  reason: string | null;
-  provider_message_id: string | null;
-  sent_at: Date | null;
-  recipient?: string;
-}
+export type InviteRow = Pick<
+  Row,
+  | 'id'
+  | 'action_id'
+  | 'case_id'
+  | 'distribution_id'
+  | 'channel'
+  | 'kind'
+  | 'status'
+  | 'delivery_status'
+  | 'reason'
+  | 'provider_message_id'
+  | 'sent_at'
+> &
+  Partial<Pick<Row, 'recipient'>>;
 
 /** What the sender needs of an invite it claimed. */
-export type ClaimedInviteRow = InviteRow & { recipient: string; contact_key: string | null; link_id: string };
+export type ClaimedInviteRow = InviteRow & Pick<Row, 'recipient' | 'contact_key' | 'link_id'>;
 
-/** A new invite; every one starts Pending / pending. */
-export interface NewInviteRow {
-  id: string;
-  action_id: string;
-  link_id: string;
-  distribution_id: string;
-  case_id: string;
-  channel: InviteEntity['channel'];
-  kind: InviteEntity['kind'];
-  language: string;
-  recipient: string | null;
-  use_distribution_account: boolean;
-  /** Who the contact-frequency (quarantine) rules count it for. */
-  contact_key: string | null;
-}
+/** A new invite; every one starts Pending / pending. `contact_key`: who quarantine rules count it for. */
+export type NewInviteRow = Pick<
+  Row,
+  | 'id'
+  | 'action_id'
+  | 'link_id'
+  | 'distribution_id'
+  | 'case_id'
+  | 'channel'
+  | 'kind'
+  | 'language'
+  | 'use_distribution_account'
+  | 'contact_key'
+> & { recipient: string | null };
 
 /** An invite from a raw row (set-based queries return rows, not entities). */
 export function inviteFromRow(r: Partial<InviteRow> & Pick<InviteRow, 'id'>): InviteEntity {
@@ -163,14 +165,6 @@ export class InviteRepository {
   }
 
   /** The case's contact of an invite (for a fallback address). */
-  async contactOf(em: EntityManager, inviteId: string): Promise<Contact | null | undefined> {
-    const [row]: { contact: Contact | null }[] = await em.query(
-      `SELECT c.contact FROM invites i LEFT JOIN cases c ON c.id = i.case_id WHERE i.id = $1`,
-      [inviteId],
-    );
-    return row ? row.contact : undefined;
-  }
-
   /** Claims pending invites for sending (pending → sending): a redelivered dispatch finds nothing to claim. */
   claim(em: EntityManager, ids: string[], now: Date): Promise<ClaimedInviteRow[]> {
     return em
@@ -193,6 +187,43 @@ export class InviteRepository {
   }
 
   /** Locks invites for a status change, in id order (no deadlocks between batches). */
+  /** Which of these invites were replaced by an invite on their fallback channel. */
+  async replacedByFallbacks(em: EntityManager, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows: { fallback_of: string }[] = await em.query(
+      `SELECT fallback_of FROM invites WHERE fallback_of = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Set(rows.map((r) => r.fallback_of));
+  }
+
+  /** The language of the last message sent on each case (any distribution), for "language of last message". */
+  async lastSentLanguages(em: EntityManager, caseIds: string[]): Promise<Map<string, string>> {
+    if (!caseIds.length) return new Map();
+    const rows: { case_id: string; language: string }[] = await em.query(
+      `SELECT DISTINCT ON (case_id) case_id, language FROM invites
+       WHERE case_id = ANY($1::text[]) AND sent_at IS NOT NULL ORDER BY case_id, sent_at DESC`,
+      [caseIds],
+    );
+    return new Map(rows.map((r) => [r.case_id, r.language]));
+  }
+
+  /** Every invite of these cases, oldest first, for the rules' survey conditions. */
+  forCases(
+    em: EntityManager,
+    caseIds: string[],
+  ): Promise<
+    Pick<InviteEntity, 'caseId' | 'distributionId' | 'channel' | 'kind' | 'status' | 'sentAt' | 'createdAt'>[]
+  > {
+    if (!caseIds.length) return Promise.resolve([]);
+    return em.query(
+      `SELECT case_id AS "caseId", distribution_id AS "distributionId", channel, kind, status, sent_at AS "sentAt",
+              created_at AS "createdAt"
+       FROM invites WHERE case_id = ANY($1::text[]) ORDER BY created_at`,
+      [caseIds],
+    );
+  }
+
   async lockMany(em: EntityManager, ids: string[]): Promise<Map<string, InviteEntity>> {
     const rows: InviteRow[] = await em.query(
       `SELECT ${ROW}, recipient FROM invites WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,

@@ -1,18 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Channel } from '@fg/contracts';
+import { QuarantineRuleEntity } from '../entities/quarantine-rule.entity';
+import type { RowOf } from '../row';
 import { returnedRows } from '../transaction';
 
-export type PeriodUnitOfQuarantine = 'hours' | 'days' | 'weeks' | 'months' | 'years';
+export type PeriodUnitOfQuarantine = QuarantineRuleEntity['periodUnit'];
 
-export interface QuarantineRuleRow {
-  id: string;
-  name: string;
-  channel: Channel | null;
-  max_invites: number;
-  period_amount: number;
-  period_unit: PeriodUnitOfQuarantine;
-}
+export type QuarantineRuleRow = Omit<RowOf<QuarantineRuleEntity>, 'enabled' | 'created_at'>;
 
 export interface QuarantineRuleInput {
   name: string;

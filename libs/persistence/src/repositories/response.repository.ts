@@ -1,20 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Scalar } from '@fg/contracts';
+import { Answers, ResponseEntity } from '../entities/response.entity';
+import type { RowOf } from '../row';
 
-export type Answers = Record<string, string | number>;
+export type { Answers };
 
-export interface ResponseRow {
-  id: string;
-  link_id: string;
-  case_id: string | null;
-  status: string;
-  source: string;
-  submitted_at: Date | null;
-  tags: Record<string, string>;
-  answers: Answers;
-  transaction_data: Record<string, Scalar>;
-}
+export type ResponseRow = Pick<
+  RowOf<ResponseEntity>,
+  | 'id'
+  | 'link_id'
+  | 'case_id'
+  | 'status'
+  | 'source'
+  | 'submitted_at'
+  | 'tags'
+  | 'answers'
+  | 'transaction_data'
+>;
 
 /** The only SQL for `responses`. */
 @Injectable()

@@ -2,6 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RuleEntity } from '../entities/rule.entity';
+import { RuleVersionEntity } from '../entities/rule-version.entity';
+import type { RowOf } from '../row';
+
+type VersionRow = RowOf<RuleVersionEntity>;
 
 /** The only SQL for `rules` and their saved versions (`rule_versions`). */
 @Injectable()
@@ -56,7 +60,7 @@ export class RuleRepository {
   }
 
   /** A rule's versions, newest first. */
-  versions(id: string): Promise<{ version: number; created_by: string | null; created_at: Date }[]> {
+  versions(id: string): Promise<Pick<VersionRow, 'version' | 'created_by' | 'created_at'>[]> {
     return this.ds.query(
       `SELECT version, created_by, created_at FROM rule_versions WHERE rule_id = $1 ORDER BY version DESC`,
       [id],
@@ -66,15 +70,11 @@ export class RuleRepository {
   async version(
     id: string,
     version: number,
-  ): Promise<
-    { definition: Record<string, unknown>; created_by: string | null; created_at: Date } | undefined
-  > {
-    const [row] = await this.ds.query<
-      { definition: Record<string, unknown>; created_by: string | null; created_at: Date }[]
-    >(`SELECT definition, created_by, created_at FROM rule_versions WHERE rule_id = $1 AND version = $2`, [
-      id,
-      version,
-    ]);
+  ): Promise<Pick<VersionRow, 'definition' | 'created_by' | 'created_at'> | undefined> {
+    const [row] = await this.ds.query<Pick<VersionRow, 'definition' | 'created_by' | 'created_at'>[]>(
+      `SELECT definition, created_by, created_at FROM rule_versions WHERE rule_id = $1 AND version = $2`,
+      [id, version],
+    );
     return row;
   }
 }

@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Channel } from '@fg/contracts';
+import { SuppressionEntity } from '../entities/suppression.entity';
 import { returnedRows } from '../transaction';
 
-export interface SuppressionRow {
-  channel: Channel;
-  address: string;
-  reason: string;
-  source: string;
-}
+export type SuppressionRow = Pick<SuppressionEntity, 'channel' | 'address' | 'reason' | 'source'>;
 
 /** The only SQL for `suppressions` (addresses come normalised: see `normalizeAddress`). */
 @Injectable()

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ResponseStatus } from '@fg/contracts';
 import { SurveyLinkEntity } from '../entities/survey-link.entity';
+import type { RowOf } from '../row';
 import { returnedRows } from '../transaction';
 
 /** A submission window is due for reset: evaluated on the row being updated, in UTC (see submission-window.ts). */
@@ -11,37 +12,42 @@ const WINDOW_DUE = `(s.submission_limit->'reset' IS NOT NULL AND s.submission_li
        + ((s.submission_limit->'reset'->>'amount') || ' ' || (s.submission_limit->'reset'->>'unit'))::interval
       ) AT TIME ZONE 'UTC' <= $2::timestamptz)`;
 
-export interface NewLinkRow {
-  id: string;
-  distribution_id: string;
-  case_id: string | null;
-  contact_id: string | null;
+type Row = RowOf<SurveyLinkEntity>;
+
+export type NewLinkRow = Pick<
+  Row,
+  | 'id'
+  | 'distribution_id'
+  | 'case_id'
+  | 'contact_id'
+  | 'token_hash'
+  | 'language'
+  | 'starts_at'
+  | 'expires_at'
+  | 'expires_after_seconds'
+  | 'created_at'
+> & {
   source: 'rule' | 'api' | 'bulk' | 'test';
-  token_hash: string;
   /** hex */
   nonce: string;
   transaction_data: Record<string, unknown>;
-  language: string;
-  starts_at: Date | null;
-  expires_at: Date | null;
-  expires_after_seconds: number | null;
   submission_limit: unknown;
-  created_at: Date;
-}
+};
 
-export interface StoredLinkRow {
-  id: string;
-  distribution_id: string;
-  case_id: string | null;
-  contact_id: string | null;
-  source: string;
-  token_nonce: Buffer;
-  transaction_data: Record<string, unknown>;
-  language: string;
-  starts_at: Date | null;
-  expires_at: Date | null;
-  created_at: Date;
-}
+export type StoredLinkRow = Pick<
+  Row,
+  | 'id'
+  | 'distribution_id'
+  | 'case_id'
+  | 'contact_id'
+  | 'source'
+  | 'token_nonce'
+  | 'transaction_data'
+  | 'language'
+  | 'starts_at'
+  | 'expires_at'
+  | 'created_at'
+>;
 
 const STORED = `id, distribution_id, case_id, contact_id, source, token_nonce, transaction_data, language, starts_at,
   expires_at, created_at`;
@@ -86,6 +92,19 @@ export class SurveyLinkRepository {
   }
 
   /** The one link of each (distribution, case). */
+  /** The response status of every link of these cases, for the rules' survey conditions. */
+  responseStatusesOfCases(
+    em: EntityManager,
+    caseIds: string[],
+  ): Promise<Pick<SurveyLinkEntity, 'caseId' | 'distributionId' | 'responseStatus'>[]> {
+    if (!caseIds.length) return Promise.resolve([]);
+    return em.query(
+      `SELECT case_id AS "caseId", distribution_id AS "distributionId", response_status AS "responseStatus"
+       FROM survey_links WHERE case_id = ANY($1::text[])`,
+      [caseIds],
+    );
+  }
+
   findForCases(
     em: EntityManager,
     pairs: { distributionId: string; caseId: string }[],

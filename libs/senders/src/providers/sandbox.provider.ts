@@ -1,7 +1,6 @@
-import { DataSource } from 'typeorm';
 import type { Channel } from '@fg/contracts';
 import { newId } from '@fg/common';
-import { SandboxMessageEntity } from '@fg/persistence';
+import { SandboxMessageRepository } from '@fg/persistence';
 import { ChannelProvider, OutgoingMessage, SendResult } from '../messages';
 
 /** Keeps messages in the database instead of sending them (embedded mode); listed at GET /ops/sandbox/messages. */
@@ -10,7 +9,7 @@ export class SandboxProvider extends ChannelProvider {
 
   constructor(
     readonly channel: Channel,
-    private readonly ds: DataSource,
+    private readonly messages: SandboxMessageRepository,
   ) {
     super();
   }
@@ -21,22 +20,23 @@ export class SandboxProvider extends ChannelProvider {
       id,
       channel: m.channel,
       inviteId: m.inviteId,
-      to: m.to,
-      from: null as string | null,
+      toAddress: m.to,
+      fromAddress: null as string | null,
       subject: null as string | null,
       text: null as string | null,
       html: null as string | null,
     };
     if (m.channel === 'email')
-      Object.assign(row, { from: m.from.email, subject: m.subject, text: m.text, html: m.html });
-    else if (m.channel === 'sms') Object.assign(row, { from: m.messagingServiceSid ?? m.from, text: m.body });
+      Object.assign(row, { fromAddress: m.from.email, subject: m.subject, text: m.text, html: m.html });
+    else if (m.channel === 'sms')
+      Object.assign(row, { fromAddress: m.messagingServiceSid ?? m.from, text: m.body });
     else
       Object.assign(row, {
-        from: m.from,
+        fromAddress: m.from,
         subject: m.contentSid ?? null,
         text: m.body ?? JSON.stringify(m.contentVariables ?? {}),
       });
-    await this.ds.getRepository(SandboxMessageEntity).insert(row);
+    await this.messages.insert(row);
     return { providerMessageId: `sandbox-${id}` };
   }
 }
