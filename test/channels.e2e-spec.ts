@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { Topics, deadLetterTopicOf } from '@fg/contracts';
@@ -523,6 +524,51 @@ describe('channel senders and receipts', () => {
           enabled: false,
         })
         .expect(200);
+    }
+  });
+
+  it('records the answer of an accepted message once the database is back, and never sends it again', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const p = phone();
+    const db = new URL(pipeline.config.DATABASE_URL).pathname.slice(1);
+    const admin = new Client({
+      connectionString: new URL('/postgres', pipeline.config.DATABASE_URL).toString(),
+    });
+    await admin.connect();
+    const setConnections = (allowed: boolean) =>
+      admin.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS ${allowed}`);
+    let outageStarted!: () => void;
+    const outage = new Promise<void>((r) => (outageStarted = r));
+    try {
+      // Twilio accepts the message, but before its answer arrives the database goes away: every app's
+      // connections are cut and new ones refused, so the sender cannot record that the message was sent.
+      twilio.respondWith(async (r) => {
+        if (!to(p)(r)) return undefined;
+        await setConnections(false);
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+          [db],
+        );
+        outageStarted();
+        return undefined;
+      });
+      const c = caseFor(d, { phone: p });
+      await kafka.produce(topic('caseEvents'), [c.msg]);
+      await outage;
+      // The outage lasts long enough for several of the sender's retries (the fault, not a wait for a result).
+      await new Promise((r) => setTimeout(r, 2_000));
+      await setConnections(true);
+      const [invite] = await eventually(async () => {
+        const rows = await invitesOf(c.caseId);
+        expect(rows[0]).toMatchObject({ status: 'Invite Sent', delivery_status: 'accepted' });
+        return rows;
+      }, 30_000);
+      expect(invite.provider_message_id).toMatch(/^SM/);
+      expect(twilio.messages(to(p))).toHaveLength(1);
+    } finally {
+      twilio.respondWith(() => undefined);
+      await setConnections(true);
+      await admin.end();
     }
   });
 

@@ -14,10 +14,9 @@ export interface TwilioRequest {
   receivedAt: number;
 }
 
-type Responder = (
-  req: TwilioRequest,
-  n: number,
-) => { status: number; headers?: Record<string, string>; body?: unknown } | undefined;
+type Answer = { status: number; headers?: Record<string, string>; body?: unknown } | undefined;
+/** What to answer (undefined: Twilio's 201); a promise to do something before answering. */
+type Responder = (req: TwilioRequest, n: number) => Answer | Promise<Answer>;
 
 const SPEC = resolve(__dirname, '../../../shared/specs/twilio_api_v2010.json');
 const MESSAGES = '/2010-04-01/Accounts/{AccountSid}/Messages.json';
@@ -89,7 +88,7 @@ export class TwilioStub {
       receivedAt: Date.now(),
     };
     this.requests.push(r);
-    const out = this.responder(r, this.requests.length) ?? {
+    const out = (await this.responder(r, this.requests.length)) ?? {
       status: 201,
       body: {
         sid: `SM${randomBytes(16).toString('hex')}`,

@@ -28,6 +28,12 @@ export class Metrics {
     labelNames: ['provider', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly outcomeRecordRetries = new Counter({
+    name: 'fg_send_outcome_record_retries_total',
+    help: "Retries of recording a provider's answer while the database could not take it (never a second send)",
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
 
   readonly ruleEvaluations = new Counter({
     name: 'fg_rule_evaluations_total',

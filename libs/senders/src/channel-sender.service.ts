@@ -38,6 +38,18 @@ export interface Dispatch {
   correlationId: string;
 }
 
+/** What the provider answered, to be recorded. */
+interface RecordedOutcome {
+  providerMessageId?: string | null;
+  failure?: string;
+  suppress?: string;
+  fallback?: boolean;
+  deadLetter?: Outcome['deadLetter'];
+}
+
+/** How long a provider's answer is kept trying to be recorded while the database is unavailable. */
+const RECORD_HORIZON_MS = 15 * 60_000;
+
 interface Outcome {
   item: Dispatch;
   receipt: DeliveryReceipt;
@@ -65,7 +77,9 @@ export class ChannelSenderService {
   private readonly log: Logger;
   private readonly outcomes: Outcome[] = [];
   private flushing?: Promise<void>;
+  private stopping = false;
   private readonly limiter = new AccountRateLimiter();
+  private readonly sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   private readonly ratePerSecond: number;
 
   constructor(
@@ -215,15 +229,25 @@ export class ChannelSenderService {
     }
   }
 
-  /** Calls the provider with bounded retries on 429/5xx/timeouts, then records the outcome. */
+  /**
+   * Calls the provider with bounded retries on 429/5xx/timeouts, then records the outcome. Only the provider
+   * call is ever retried for the provider's own errors; once an answer is in hand, a failure to record it (the
+   * database is down or restarting) retries the recording, never the call: a second call would be a second
+   * message.
+   */
   private async deliver(m: OutgoingMessage, rate: number, item: Dispatch): Promise<void> {
+    const outcome = await this.call(m, rate, item);
+    await this.recordDurably(item, outcome);
+  }
+
+  private async call(m: OutgoingMessage, rate: number, item: Dispatch): Promise<RecordedOutcome> {
     const max = this.cfg.SEND_MAX_ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
       await this.limiter.acquire(accountOf(m), rate);
       try {
         const res = await this.provider.send(m);
         this.metrics.providerCalls.inc({ provider: this.provider.name, outcome: 'accepted' });
-        return await this.record(item, { providerMessageId: res.providerMessageId });
+        return { providerMessageId: res.providerMessageId };
       } catch (e) {
         const err =
           e instanceof ProviderError ? e : new ProviderError((e as Error).message, false, 'UNEXPECTED');
@@ -233,44 +257,58 @@ export class ChannelSenderService {
         });
         if (err.permanent) {
           this.log.warn(`${this.channel} for invite ${m.inviteId} rejected: ${err.message}`);
-          return this.record(item, {
-            failure: `PROVIDER_REJECTED: ${err.code}`,
-            suppress: err.suppress,
-            fallback: true,
-          });
+          return { failure: `PROVIDER_REJECTED: ${err.code}`, suppress: err.suppress, fallback: true };
         }
         if (attempt >= max) {
           this.log.warn(
             `${this.channel} for invite ${m.inviteId} failed after ${attempt} attempts: ${err.message}`,
           );
           const reason = `PROVIDER_UNAVAILABLE: ${err.code} after ${attempt} attempts`;
-          return this.record(item, {
+          return {
             failure: reason,
             deadLetter: {
               event: item.event,
               reason: `${reason}: ${err.message}`,
               code: 'PROVIDER_UNAVAILABLE',
             },
-          });
+          };
         }
         const backoff = Math.min(10_000, this.cfg.SEND_RETRY_BASE_MS * 2 ** attempt);
         const wait = Math.min(60_000, err.retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2));
-        await new Promise((r) => setTimeout(r, wait));
+        await this.sleep(wait);
       }
     }
   }
 
+  /**
+   * Records a provider's answer, retrying the recording with backoff while the database can't take it. Gives up
+   * only when the process stops or after RECORD_HORIZON_MS; the invite then stays `sending` and the reconciler
+   * settles it without sending again.
+   */
+  private async recordDurably(item: Dispatch, o: RecordedOutcome): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.record(item, o);
+      } catch (e) {
+        if (this.stopping || Date.now() - started > RECORD_HORIZON_MS) throw e;
+        this.metrics.outcomeRecordRetries.inc({ channel: this.channel });
+        if (attempt === 0)
+          this.log.warn(
+            `could not record the provider's answer for invite ${item.event.data.inviteId} (${(e as Error).message}); retrying the recording, not the send`,
+          );
+        const backoff = Math.min(5_000, 100 * 2 ** attempt);
+        await this.sleep(backoff / 2 + Math.random() * (backoff / 2));
+      }
+    }
+  }
+
+  onModuleDestroy() {
+    this.stopping = true;
+  }
+
   /** Outcomes are coalesced: whatever arrived while the previous write ran goes in the next transaction. */
-  private record(
-    item: Dispatch,
-    o: {
-      providerMessageId?: string | null;
-      failure?: string;
-      suppress?: string;
-      fallback?: boolean;
-      deadLetter?: Outcome['deadLetter'];
-    },
-  ) {
+  private record(item: Dispatch, o: RecordedOutcome) {
     return new Promise<void>((done, fail) => {
       this.outcomes.push({
         item,
@@ -282,7 +320,8 @@ export class ChannelSenderService {
           event: o.failure ? 'failed' : 'accepted',
           occurredAt: this.clock.now().toISOString(),
           reason: o.failure ?? null,
-          providerEventId: null,
+          // One send outcome per invite: a recording retried after a commit whose answer was lost is a duplicate.
+          providerEventId: `send-outcome:${item.event.data.inviteId}`,
           // A rejection's suppression (Twilio 21610 on send) is applied by the sender below, with its source.
           suppress: null,
         },
@@ -302,7 +341,10 @@ export class ChannelSenderService {
       while (this.outcomes.length) {
         const batch = this.outcomes.splice(0, 500);
         try {
-          for (const b of batch.filter((x) => x.deadLetter)) await this.deadLetter(b.deadLetter!);
+          for (const b of batch.filter((x) => x.deadLetter)) {
+            await this.deadLetter(b.deadLetter!);
+            b.deadLetter = undefined; // published: a retried recording doesn't publish it again
+          }
           await this.uow.run(async (em) => {
             await this.statuses.applyReceipts(em, batch);
             await this.suppressions.suppress(
