@@ -164,6 +164,19 @@ describe('authorization', () => {
       request: () => ({ path: '/ops/api-keys', body: { name: 'x', permissions: ['distribution:view'] } }),
     },
     'GET /ops/api-keys': { scope: 'all-surveys', request: () => ({ path: '/ops/api-keys' }) },
+    'GET /ops/dead-letters': { scope: 'all-surveys', request: () => ({ path: '/ops/dead-letters' }) },
+    'GET /ops/dead-letters/summary': {
+      scope: 'all-surveys',
+      request: () => ({ path: '/ops/dead-letters/summary' }),
+    },
+    'POST /ops/dead-letters/redrive': {
+      scope: 'all-surveys',
+      request: () => ({ path: '/ops/dead-letters/redrive', body: { all: true } }),
+    },
+    'POST /ops/dead-letters/{id}/redrive': {
+      scope: 'all-surveys',
+      request: () => ({ path: `/ops/dead-letters/${randomUUID()}/redrive` }),
+    },
     'GET /ops/api-keys/{id}': {
       scope: 'all-surveys',
       request: () => ({ path: `/ops/api-keys/${randomUUID()}` }),

@@ -26,11 +26,11 @@ const WA_FROM = '+15005550007';
  * template tools (preview, test send, clone).
  */
 describe('channel senders and receipts', () => {
-  const twilio = new TwilioStub();
+  const clock = new ManualClock();
+  const twilio = new TwilioStub(() => clock.now());
   const sendgrid = new SendGridStub();
   const signer = new SendGridWebhookSigner();
   const kafka = new KafkaTestClient();
-  const clock = new ManualClock();
   const validate = twilioCreateMessageValidator();
   let pipeline: Pipeline;
   let key: string;
@@ -47,8 +47,12 @@ describe('channel senders and receipts', () => {
       SENDGRID_API_BASE_URL: sendgrid.url,
       SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKeyBase64,
       PUBLIC_BASE_URL: PUBLIC,
-      SEND_MAX_ATTEMPTS: '3',
       SEND_RETRY_BASE_MS: '20',
+      SEND_RETRY_MAX_DELAY_MS: '200',
+      SEND_RETRY_POLL_MS: '50',
+      SEND_RETRY_HORIZON_MINUTES: '60',
+      // The circuit breaker has its own suite (delivery-guarantees); here a 503 must not pause the others.
+      SEND_BREAKER_FAILURES: '1000',
     });
     topic = (k) => `${config.KAFKA_TOPIC_PREFIX}${Topics[k].name}`;
     pipeline = await new Pipeline(config, clock).start();
@@ -61,6 +65,7 @@ describe('channel senders and receipts', () => {
           'case-fields:configure',
           'distribution:edit',
           'distribution:view',
+          'dead-letters:manage',
         ])
     ).key;
   });
@@ -159,6 +164,7 @@ describe('channel senders and receipts', () => {
         reason: string | null;
         provider_message_id: string | null;
         fallback_of: string | null;
+        attempts: number;
       }[]
     >(`SELECT * FROM invites WHERE case_id = $1 ORDER BY created_at`, [caseId]);
   const statusOf = async (caseId: string, expected: string) =>
@@ -290,13 +296,10 @@ describe('channel senders and receipts', () => {
     expect(twilio.messages(to(p))[0].form.From).toBe('+15005550099');
   });
 
-  it('retries 429 and 5xx honouring Retry-After, and dead-letters the dispatch after the cap', async () => {
+  it('defers sends the provider cannot take (429 with Retry-After, 5xx): Pending / deferred, then sent once', async () => {
     const d = await distribution({ channel: 'sms' });
     const flaky = phone();
-    const down = phone();
     twilio.respondWith((r) => {
-      if (r.form.To === down)
-        return { status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } };
       if (r.form.To !== flaky) return undefined;
       const n = twilio.messages(to(flaky)).length;
       if (n === 1)
@@ -308,22 +311,85 @@ describe('channel senders and receipts', () => {
       if (n === 2) return { status: 500, body: { code: 20500, message: 'Internal error', status: 500 } };
       return undefined;
     });
-    const dlq = await kafka.watch(deadLetterTopicOf(topic('dispatchSms')));
+    const statuses = await kafka.watch(topic('inviteStatus'));
     const a = caseFor(d, { phone: flaky });
-    const b = caseFor(d, { phone: down });
-    await kafka.produce(topic('caseEvents'), [a.msg, b.msg]);
+    await kafka.produce(topic('caseEvents'), [a.msg]);
+    // While it waits, rules and operators see a send that is deferred, with why, not a failure.
+    const deferred = await statuses.waitFor<{
+      caseId: string;
+      status: string;
+      deliveryStatus: string;
+      reasonCode: string;
+    }>((m) => m.data.caseId === a.caseId && m.data.deliveryStatus === 'deferred');
+    expect(deferred.data).toMatchObject({ status: 'Pending', reasonCode: 'PROVIDER_UNAVAILABLE' });
     await statusOf(a.caseId, 'Invite Sent');
     const tries = twilio.messages(to(flaky));
     expect(tries).toHaveLength(3);
     expect(tries[1].receivedAt - tries[0].receivedAt).toBeGreaterThanOrEqual(1000);
-    const [failed] = await statusOf(b.caseId, 'Failed');
-    expect(failed.reason).toMatch(/^PROVIDER_UNAVAILABLE: HTTP_503 after 3 attempts/);
-    expect(twilio.messages(to(down))).toHaveLength(3);
-    const dead = await dlq.waitFor<{ inviteId: string }>((m) => m.data.inviteId === failed.id);
-    expect(dead.headers['dlq-reason']).toMatch(
-      /^PROVIDER_UNAVAILABLE: HTTP_503 after 3 attempts: Twilio 503/,
+    expect(twilio.accepted(flaky)).toHaveLength(1);
+    const [sent] = await invitesOf(a.caseId);
+    expect(sent).toMatchObject({ status: 'Invite Sent', delivery_status: 'accepted', attempts: 3 });
+    twilio.respondWith(() => undefined);
+  });
+
+  it('fails a send only after the retry horizon, dead-letters it, and an operator redrive sends it once', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const down = phone();
+    let available = false;
+    twilio.respondWith((r) =>
+      r.form.To === down && !available
+        ? { status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } }
+        : undefined,
     );
+    const dlq = await kafka.watch(deadLetterTopicOf(topic('dispatchSms')));
+    const b = caseFor(d, { phone: down });
+    await kafka.produce(topic('caseEvents'), [b.msg]);
+    // Retried, and still waiting rather than Failed, while the provider answers 503…
+    await eventually(async () => {
+      expect(twilio.messages(to(down)).length).toBeGreaterThanOrEqual(3);
+      expect((await invitesOf(b.caseId))[0]).toMatchObject({
+        status: 'Pending',
+        delivery_status: 'deferred',
+      });
+    });
+    // …until the horizon (SEND_RETRY_HORIZON_MINUTES = 60 here) has passed.
+    clock.advance(61 * 60_000);
+    const [failed] = await statusOf(b.caseId, 'Failed');
+    expect(failed.reason).toMatch(/^PROVIDER_UNAVAILABLE: HTTP_503 after \d+ attempts over 6\d min/);
+    const dead = await dlq.waitFor<{ inviteId: string }>((m) => m.data.inviteId === failed.id);
     expect(dead.headers['dlq-code']).toBe('PROVIDER_UNAVAILABLE');
+    expect(dead.headers['dlq-reason']).toMatch(/Twilio 503/);
+
+    // The dead letter is listed with its reason and original headers…
+    const listed = await api
+      .get(`/ops/dead-letters?topic=${encodeURIComponent(topic('dispatchSms'))}&code=PROVIDER_UNAVAILABLE`)
+      .expect(200);
+    const letter = (
+      listed.body.items as { id: string; inviteId: string; reason: string; headers: Record<string, string> }[]
+    ).find((i) => i.inviteId === failed.id)!;
+    expect(letter.reason).toMatch(/^PROVIDER_UNAVAILABLE: HTTP_503/);
+    expect(letter.headers.ce_type).toBe('dispatch.requested');
+    expect(letter.headers['dlq-reason']).toBeUndefined();
+    const calls = twilio.messages(to(down)).length;
+    expect(twilio.accepted(down)).toHaveLength(0);
+
+    // …and once the provider is back, a redrive sends it, once, however often it is asked for.
+    available = true;
+    const [first, second] = await Promise.all([
+      api.post(`/ops/dead-letters/${letter.id}/redrive`, {}).expect(200),
+      api.post(`/ops/dead-letters/${letter.id}/redrive`, {}).expect(200),
+    ]);
+    expect(first.body.redriven + second.body.redriven).toBe(1);
+    expect(first.body.invitesReopened + second.body.invitesReopened).toBe(1);
+    await statusOf(b.caseId, 'Invite Sent');
+    expect(twilio.messages(to(down))).toHaveLength(calls + 1);
+    expect(twilio.accepted(down)).toHaveLength(1);
+    await api.post(`/ops/dead-letters/redrive`, { ids: [letter.id] }).expect(200, {
+      redriven: 0,
+      republished: 0,
+      invitesReopened: 0,
+    });
+    await api.post(`/ops/dead-letters/redrive`, {}).expect(400);
     twilio.respondWith(() => undefined);
   });
 
@@ -615,8 +681,10 @@ describe('channel senders and receipts', () => {
       }),
     );
 
-    // Without any answer, the reconciler marks it Failed after SEND_RECONCILE_AFTER_MINUTES, still not re-sending.
-    const lost = caseFor(d, { phone: phone() });
+    // Without any answer recorded, the reconciler asks Twilio after SEND_RECONCILE_AFTER_MINUTES: Twilio has no
+    // such message (the process died before the request left), so it is sent again — once.
+    const lostPhone = phone();
+    const lost = caseFor(d, { phone: lostPhone });
     await pipeline.stopApp('sender-sms');
     await kafka.produce(topic('caseEvents'), [lost.msg]);
     const [pending] = await eventually(async () => {
@@ -625,17 +693,49 @@ describe('channel senders and receipts', () => {
       return r;
     });
     await pipeline.ds.query(
-      `UPDATE invites SET delivery_status = 'sending', attempted_at = $2 WHERE id = $1`,
+      `UPDATE invites SET delivery_status = 'sending', attempted_at = $2, attempts = 1 WHERE id = $1`,
       [pending.id, clock.now()],
     );
     await pipeline.startApp('sender-sms');
     const reconciler = pipeline.apps.get('sender-sms')!.get(SendReconciler);
-    expect(await reconciler.reconcile()).toBe(0);
-    clock.advance(31 * 60_000);
-    expect(await reconciler.reconcile()).toBeGreaterThanOrEqual(1);
-    const [settled] = await invitesOf(lost.caseId);
-    expect(settled).toMatchObject({ status: 'Failed', delivery_status: 'failed' });
-    expect(settled.reason).toMatch(/^UNCONFIRMED_SEND/);
+    expect(await reconciler.reconcile()).toEqual({ sent: 0, retried: 0, unconfirmed: 0 });
+    clock.advance(3 * 60_000);
+    expect(await reconciler.reconcile()).toMatchObject({ retried: 1 });
+    const [resent] = await statusOf(lost.caseId, 'Invite Sent');
+    expect(resent.attempts).toBe(2);
+    expect(twilio.accepted(lostPhone)).toHaveLength(1);
+  });
+
+  it('asks Twilio about a call that got no answer: taken → recorded as sent, not taken → sent again, never twice', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const [took, dropped] = [phone(), phone()];
+    const cut = new Set([took, dropped]);
+    // The connection breaks after the request was written: for `took` Twilio had created the message.
+    twilio.respondWith((r) =>
+      cut.has(r.form.To) ? { hangUp: true, created: r.form.To === took } : undefined,
+    );
+    const a = caseFor(d, { phone: took });
+    const b = caseFor(d, { phone: dropped });
+    await kafka.produce(topic('caseEvents'), [a.msg, b.msg]);
+    await eventually(() => expect(twilio.messages((r) => cut.has(r.form.To))).toHaveLength(2));
+    cut.clear();
+    // No answer is no outcome: both stay `sending` (not retried blindly, not failed).
+    const reconciler = pipeline.apps.get('sender-sms')!.get(SendReconciler);
+    for (const c of [a, b])
+      await eventually(async () =>
+        expect((await invitesOf(c.caseId))[0]).toMatchObject({
+          status: 'Pending',
+          delivery_status: 'sending',
+        }),
+      );
+    clock.advance(3 * 60_000);
+    expect(await reconciler.reconcile()).toEqual({ sent: 1, retried: 1, unconfirmed: 0 });
+    const [recorded] = await statusOf(a.caseId, 'Invite Sent');
+    expect(recorded.provider_message_id).toBe(twilio.accepted(took)[0].sid);
+    await statusOf(b.caseId, 'Invite Sent');
+    expect(twilio.accepted(took)).toHaveLength(1);
+    expect(twilio.accepted(dropped)).toHaveLength(1);
+    expect(twilio.messages(to(took))).toHaveLength(1);
   });
 
   it('previews templates with the SMS segment count, rejects missing placeholders, test-sends and clones', async () => {

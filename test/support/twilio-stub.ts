@@ -14,7 +14,11 @@ export interface TwilioRequest {
   receivedAt: number;
 }
 
-type Answer = { status: number; headers?: Record<string, string>; body?: unknown } | undefined;
+type Answer =
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  /** Cut the connection without answering; `created`: after Twilio took the message (the answer was lost). */
+  | { hangUp: true; created: boolean }
+  | undefined;
 /** What to answer (undefined: Twilio's 201); a promise to do something before answering. */
 type Responder = (req: TwilioRequest, n: number) => Answer | Promise<Answer>;
 
@@ -60,12 +64,24 @@ export class TwilioStub {
   private responder: Responder = () => undefined;
   url = '';
 
+  /** `now`: Twilio's clock (a test that moves time moves it for Twilio too). */
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
   respondWith(r: Responder) {
     this.responder = r;
   }
 
+  /** Create Message calls (whatever the answer). */
   messages(pred: (r: TwilioRequest) => boolean = () => true) {
-    return this.requests.filter((r) => r.path.endsWith('/Messages.json') && pred(r));
+    return this.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Messages.json') && pred(r));
+  }
+
+  /** Messages Twilio took (answered 201, or created before the connection was cut), as its list shows them. */
+  readonly created: { sid: string; to: string; body: string | null; date_created: string }[] = [];
+
+  /** Messages Twilio took for a recipient. */
+  accepted(to: string) {
+    return this.created.filter((m) => m.to === to);
   }
 
   async start(): Promise<this> {
@@ -87,11 +103,27 @@ export class TwilioStub {
       form,
       receivedAt: Date.now(),
     };
+    if (r.method === 'GET' && r.path.includes('/Messages.json')) return this.list(r, res);
     this.requests.push(r);
-    const out = (await this.responder(r, this.requests.length)) ?? {
+    const answer = await this.responder(r, this.requests.length);
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    const take = () =>
+      this.created.unshift({
+        sid,
+        to: form.To,
+        body: form.Body ?? null,
+        date_created: this.now().toUTCString(),
+      });
+    if (answer && 'hangUp' in answer) {
+      if (answer.created) take();
+      req.socket.destroy();
+      return;
+    }
+    if (!answer || answer.status === 201) take();
+    const out = answer ?? {
       status: 201,
       body: {
-        sid: `SM${randomBytes(16).toString('hex')}`,
+        sid,
         status: 'queued',
         to: form.To,
         from: form.From ?? null,
@@ -104,6 +136,29 @@ export class TwilioStub {
     };
     res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers });
     res.end(out.body === undefined ? '' : JSON.stringify(out.body));
+  }
+
+  /** Twilio's List Messages (newest first), filtered by To like the real API. */
+  private list(req: TwilioRequest, res: ServerResponse) {
+    const q = new URL(req.path, 'http://stub').searchParams;
+    const to = q.get('To');
+    const messages = this.created
+      .filter((m) => !to || m.to === to)
+      .map((m) => ({ ...m, status: 'queued', direction: 'outbound-api', api_version: '2010-04-01' }));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        messages,
+        page: 0,
+        page_size: 50,
+        first_page_uri: req.path,
+        next_page_uri: null,
+        previous_page_uri: null,
+        uri: req.path,
+        start: 0,
+        end: messages.length,
+      }),
+    );
   }
 
   async close() {

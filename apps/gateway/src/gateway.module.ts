@@ -12,6 +12,8 @@ import { LandingController } from './landing/landing.controller';
 import { LandingService } from './landing/landing.service';
 import { ResponseReportsConsumer } from './landing/response-reports.consumer';
 import { OpsController } from './ops/ops.controller';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer';
 import { ChannelToolsService } from './channels/channel-tools.service';
 import { DistributionChannelsController, SuppressionsController } from './channels/channels.controller';
@@ -32,6 +34,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     ResponseReportsConsumer,
     ApiKeysController,
     OpsController,
+    DeadLettersController,
     RulesController,
     RuleEvaluationsController,
     ResponsesController,
@@ -53,6 +56,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     IdempotencyService,
     LandingService,
     WebhooksService,
+    DeadLettersService,
   ],
   exports: [ApiKeyService],
 })

@@ -27,6 +27,9 @@ export const envSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, . _ - only')
     .default(''),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  /** A killed consumer's partitions move to the others after this long (the broker allows 6 000–300 000). */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(10000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60000).default(1000),
   PUBLIC_BASE_URL: z.string().url('PUBLIC_BASE_URL must be the public URL survey links start with'),
   LINK_SIGNING_SECRET: z
     .string()
@@ -52,9 +55,22 @@ export const envSchema = z.object({
   SEND_RATE_PER_SECOND_EMAIL: z.coerce.number().positive().max(100000).default(600),
   SEND_RATE_PER_SECOND_SMS: z.coerce.number().positive().max(100000).default(30),
   SEND_RATE_PER_SECOND_WHATSAPP: z.coerce.number().positive().max(100000).default(30),
-  SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
-  SEND_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60000).default(250),
-  SEND_RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
+  /**
+   * How long a send that the provider can't take (429/5xx, unreachable, circuit open) keeps being retried, counted
+   * from its first deferral; after it the invite is Failed (PROVIDER_UNAVAILABLE) and dead-lettered. 0: no retries.
+   */
+  SEND_RETRY_HORIZON_MINUTES: z.coerce.number().min(0).max(10080).default(720),
+  /** The first retry's delay; each next one doubles (with jitter) up to SEND_RETRY_MAX_DELAY_MS. */
+  SEND_RETRY_BASE_MS: z.coerce.number().int().min(1).max(600000).default(1000),
+  SEND_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).max(86400000).default(900000),
+  /** How often a sender looks for deferred sends that are due. */
+  SEND_RETRY_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
+  /** Consecutive 429/5xx/unreachable answers that open a provider account's circuit (pausing its dispatches). */
+  SEND_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** How long an open circuit waits before one probe call. */
+  SEND_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(10).max(3600000).default(5000),
+  /** A send whose answer was never recorded (the process died during the call) is settled after this long. */
+  SEND_RECONCILE_AFTER_MINUTES: z.coerce.number().min(0.01).max(10080).default(2),
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "10.0.0.0/8", "1"). */
   TRUST_PROXY: z.string().optional(),
   LINK_GUESSES_PER_MINUTE: z.coerce.number().int().min(1).max(100000).default(30),

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One Prometheus registry per process, with the pipeline's own counters. */
 export class Metrics {
@@ -32,6 +32,24 @@ export class Metrics {
     name: 'fg_send_outcome_record_retries_total',
     help: "Retries of recording a provider's answer while the database could not take it (never a second send)",
     labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'fg_dead_letters_total',
+    help: 'Records given up on (kept for redrive), by source topic and reason code',
+    labelNames: ['topic', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly sendsDeferred = new Counter({
+    name: 'fg_sends_deferred_total',
+    help: 'Sends put off to a later attempt, by channel and why (provider unavailable, circuit open, quiet hours)',
+    labelNames: ['channel', 'why'] as const,
+    registers: [this.registry],
+  });
+  readonly circuitState = new Gauge({
+    name: 'fg_provider_circuit_open',
+    help: "1 while a provider account's circuit breaker is open (its channel's dispatches are paused)",
+    labelNames: ['channel', 'provider'] as const,
     registers: [this.registry],
   });
 

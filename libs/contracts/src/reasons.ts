@@ -28,8 +28,12 @@ export const REASON_CODES = {
   NO_RECIPIENT_PHONE: 'the case has no phone number',
   // The provider's answer to a send
   PROVIDER_REJECTED: 'the provider refused the message for good (invalid number, opted out, …); not retried',
-  PROVIDER_UNAVAILABLE: 'the provider kept failing (429/5xx/timeouts) up to SEND_MAX_ATTEMPTS',
-  UNCONFIRMED_SEND: 'the provider call was made but its answer never recorded (a crash); never re-sent',
+  PROVIDER_UNAVAILABLE:
+    'the provider could not take the message (429/5xx/unreachable, or its circuit is open): deferred while retried, Failed after SEND_RETRY_HORIZON_MINUTES',
+  SEND_INTERRUPTED:
+    'the process died during the provider call and the provider has no such message: the send is tried again',
+  UNCONFIRMED_SEND:
+    'the process died during the provider call and the provider cannot be asked whether it took the message (SendGrid); never re-sent',
   // Receipts
   BOUNCED: 'the mailbox does not exist or refused the message (hard bounce)',
   BLOCKED: 'the receiving server blocked the message',

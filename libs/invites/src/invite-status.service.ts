@@ -2,7 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DeliveryReceipt, reasonOf } from '@fg/contracts';
 import { Clock, newId } from '@fg/common';
-import { DeliveryReceiptRepository, InviteEntity, InviteRepository, NewReceiptRow } from '@fg/persistence';
+import {
+  DeliveryReceiptRepository,
+  InviteEntity,
+  InviteRepository,
+  NewReceiptRow,
+  inviteFromRow,
+} from '@fg/persistence';
 import { OutboxService } from '@fg/messaging';
 import { InviteState, nextInviteState } from './invite-status-machine';
 import { Suppression, SuppressionService } from './suppression.service';
@@ -85,6 +91,60 @@ export class InviteStatusService {
         `${invite.channel} resubscribe`,
         now,
       );
+  }
+
+  /**
+   * Defers claimed sends to their next attempt (recorded only for the attempt that was claimed). The first
+   * deferral of a send is published (Pending / deferred, with why), so rules and the activity view see a send
+   * that waits, not a failure; later ones only move the next attempt.
+   */
+  async defer(
+    em: EntityManager,
+    items: {
+      inviteId: string;
+      attempt: number;
+      nextAttemptAt: Date;
+      reason: string;
+      correlationId?: string;
+    }[],
+  ): Promise<void> {
+    if (!items.length) return;
+    const now = this.clock.now();
+    const rows = await this.invites.defer(
+      em,
+      items.map((i) => ({
+        id: i.inviteId,
+        attempt: i.attempt,
+        next_attempt_at: i.nextAttemptAt,
+        reason: i.reason,
+      })),
+      now,
+    );
+    const correlation = new Map(items.map((i) => [i.inviteId, i.correlationId]));
+    for (const r of rows.filter((x) => x.first)) {
+      const invite = inviteFromRow({ ...r, status: 'Pending', delivery_status: 'sending' });
+      this.announce(
+        em,
+        invite,
+        { status: 'Pending', deliveryStatus: 'deferred', reason: r.reason },
+        now,
+        correlation.get(r.id),
+      );
+    }
+  }
+
+  /** Sends opened again by an operator (their dead letters redriven): published as Pending / deferred. */
+  async reopen(em: EntityManager, inviteIds: string[]): Promise<string[]> {
+    const now = this.clock.now();
+    const rows = await this.invites.reopen(em, inviteIds, now);
+    for (const r of rows)
+      this.announce(
+        em,
+        inviteFromRow({ ...r, status: 'Failed', delivery_status: 'failed' }),
+        { status: 'Pending', deliveryStatus: 'deferred', reason: null },
+        now,
+      );
+    return rows.map((r) => r.id);
   }
 
   /** Moves an invite to a state decided by our own code (Failed before sending, Suppressed, …). */

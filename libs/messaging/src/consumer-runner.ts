@@ -8,9 +8,9 @@ import {
   TopicKey,
   Topics,
   decodeCloudEvent,
-  deadLetterTopicOf,
 } from '@fg/contracts';
 import { DomainError, Metrics, currentCorrelationId, withCorrelation } from '@fg/common';
+import { DeadLetters } from './dead-letters';
 import { InboxRepository } from './inbox.repository';
 import { OutboxService } from './outbox.service';
 import { ConsumedRecord, MessageTransport, Subscription } from './transport';
@@ -57,6 +57,7 @@ export interface RunnerDeps {
   outbox: OutboxService;
   transport: MessageTransport;
   metrics: Metrics;
+  deadLetters: DeadLetters;
   maxRetries: number;
   /** Called after a transaction that may have written outbox rows commits. */
   afterCommit: () => void;
@@ -200,24 +201,7 @@ export class ConsumerRunner<K extends TopicKey> {
 
   private async deadLetter(record: ConsumedRecord, reason: string, code: string) {
     this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'dead-letter' });
-    this.log.warn(`dead-lettered ${record.topic}[${record.partition}]@${record.offset}: ${reason}`);
-    await this.deps.transport.publish([
-      {
-        topic: deadLetterTopicOf(this.topicName),
-        key: record.key,
-        value: record.value,
-        headers: {
-          ...record.headers,
-          'dlq-reason': reason.slice(0, 2000),
-          'dlq-code': code,
-          'dlq-consumer': this.consumer,
-          'dlq-source-topic': record.topic,
-          'dlq-source-partition': String(record.partition),
-          'dlq-source-offset': record.offset,
-          'dlq-failed-at': new Date().toISOString(),
-        },
-      },
-    ]);
+    await this.deps.deadLetters.send({ record, consumer: this.consumer, reason, code });
   }
 }
 

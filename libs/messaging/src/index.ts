@@ -9,3 +9,4 @@ export * from './messaging.module';
 export * from './inbox-pruner';
 export * from './unit-of-work';
 export * from './messaging.strategy';
+export * from './dead-letters';

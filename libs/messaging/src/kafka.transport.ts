@@ -6,6 +6,9 @@ export interface KafkaTransportOptions {
   brokers: string[];
   clientId: string;
   partitions: number;
+  /** How long the group waits for a silent member (a killed process) before giving its partitions away. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
 }
 
 const CHUNK = 250;
@@ -17,6 +20,7 @@ export class KafkaTransport extends MessageTransport {
   private producer?: Producer;
   private producerReady?: Promise<Producer>;
   private readonly consumers: Consumer[] = [];
+  private readonly byTopic = new Map<string, Consumer[]>();
 
   constructor(private readonly opts: KafkaTransportOptions) {
     super();
@@ -95,14 +99,19 @@ export class KafkaTransport extends MessageTransport {
   }
 
   async subscribe(sub: Subscription): Promise<void> {
+    const sessionTimeout = this.opts.sessionTimeoutMs ?? 10_000;
+    const heartbeatInterval = this.opts.heartbeatIntervalMs ?? 1_000;
     const consumer = this.kafka.consumer({
       groupId: sub.groupId,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      sessionTimeout,
+      // A rejoin after a rebalance waits at most this long for the other members.
+      rebalanceTimeout: sessionTimeout,
+      heartbeatInterval,
       allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10000 },
     });
     this.consumers.push(consumer);
+    this.byTopic.set(sub.topic, [...(this.byTopic.get(sub.topic) ?? []), consumer]);
     await consumer.connect();
     await consumer.subscribe({ topic: sub.topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => {
@@ -134,7 +143,14 @@ export class KafkaTransport extends MessageTransport {
         for (let i = 0; i < all.length; i += CHUNK) {
           if (!isRunning() || isStale()) return;
           const chunk = all.slice(i, i + CHUNK);
-          await sub.onBatch(chunk);
+          // kafkajs heartbeats only when asked: keep the membership alive while a chunk takes long (a sender
+          // pacing its provider calls), so the short session timeout that speeds up recovery can't expire it.
+          const beat = setInterval(() => heartbeat().catch(() => undefined), heartbeatInterval);
+          try {
+            await sub.onBatch(chunk);
+          } finally {
+            clearInterval(beat);
+          }
           resolveOffset(chunk[chunk.length - 1].offset);
           await commitOffsetsIfNecessary();
           await heartbeat();
@@ -144,9 +160,18 @@ export class KafkaTransport extends MessageTransport {
     await joined;
   }
 
+  override pause(topic: string): void {
+    for (const c of this.byTopic.get(topic) ?? []) c.pause([{ topic }]);
+  }
+
+  override resume(topic: string): void {
+    for (const c of this.byTopic.get(topic) ?? []) c.resume([{ topic }]);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
     this.consumers.length = 0;
+    this.byTopic.clear();
     if (this.producer) await this.producer.disconnect();
     this.producer = undefined;
     this.producerReady = undefined;

@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Metrics } from '@fg/common';
 import { TopicKey } from '@fg/contracts';
 import { ConsumerRunner, EventHandler } from './consumer-runner';
+import { DeadLetters } from './dead-letters';
 import { InProcessTransport } from './in-process.transport';
 import { KafkaTransport } from './kafka.transport';
 import { MESSAGING_OPTIONS, MessagingOptions, TopicNames } from './options';
@@ -38,6 +39,7 @@ export class MessagingService implements OnApplicationShutdown {
     private readonly ds: DataSource,
     private readonly metrics: Metrics,
     private readonly pruner: InboxPruner,
+    private readonly deadLetters: DeadLetters,
   ) {}
 
   /** `consumer` names the consumer group (prefixed like topics) and the inbox scope. */
@@ -66,6 +68,7 @@ export class MessagingService implements OnApplicationShutdown {
           outbox: this.outbox,
           transport: this.transport,
           metrics: this.metrics,
+          deadLetters: this.deadLetters,
           maxRetries: this.opts.maxRetries,
           afterCommit: () => this.relay.wake(),
         },
@@ -118,6 +121,8 @@ export class MessagingModule {
               brokers: cfg.KAFKA_BROKERS,
               clientId: `${cfg.KAFKA_CLIENT_ID}-${options.app}`,
               partitions: cfg.KAFKA_PARTITIONS,
+              sessionTimeoutMs: cfg.KAFKA_SESSION_TIMEOUT_MS,
+              heartbeatIntervalMs: cfg.KAFKA_HEARTBEAT_INTERVAL_MS,
             });
           },
         },
@@ -131,8 +136,14 @@ export class MessagingModule {
         InboxPruner,
         MessagingService,
         UnitOfWork,
+        {
+          provide: DeadLetters,
+          inject: [DataSource, MessageTransport, Metrics],
+          useFactory: (ds: DataSource, t: MessageTransport, m: Metrics) => new DeadLetters(ds, t, m),
+        },
       ],
       exports: [
+        DeadLetters,
         MessagingService,
         UnitOfWork,
         InboxPruner,

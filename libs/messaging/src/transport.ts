@@ -32,4 +32,11 @@ export abstract class MessageTransport {
   abstract publish(records: TransportRecord[]): Promise<void>;
   abstract subscribe(sub: Subscription): Promise<void>;
   abstract close(): Promise<void>;
+  /**
+   * Stops fetching a topic for this process's consumers (e.g. while a provider's circuit is open) without leaving
+   * the group, until `resume`. Records already fetched are still handled. The in-process transport can't hold
+   * records back (its publish waits for the consumers), so it ignores this: the sender then defers what it gets.
+   */
+  pause(_topic: string): void {}
+  resume(_topic: string): void {}
 }

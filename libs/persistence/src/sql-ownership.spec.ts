@@ -8,6 +8,7 @@ const OWNER: Record<string, string> = {
   api_keys: 'libs/persistence/src/repositories/api-key.repository.ts',
   cases: 'libs/persistence/src/repositories/case.repository.ts',
   contacts: 'libs/persistence/src/repositories/contact.repository.ts',
+  dead_letters: 'libs/persistence/src/repositories/dead-letter.repository.ts',
   delivery_receipts: 'libs/persistence/src/repositories/delivery-receipt.repository.ts',
   distributions: 'libs/persistence/src/repositories/distribution.repository.ts',
   idempotency_keys: 'libs/persistence/src/repositories/idempotency-key.repository.ts',

@@ -6,7 +6,6 @@ import {
   CloudEvent,
   DeliveryReceipt,
   DispatchRequested,
-  deadLetterTopicOf,
   dispatchTopicFor,
   encodeCloudEvent,
 } from '@fg/contracts';
@@ -26,10 +25,13 @@ import {
   TemplateResolver,
   normalizeAddress,
 } from '@fg/invites';
-import { MessageTransport, OutboxService, TopicNames, UnitOfWork } from '@fg/messaging';
+import { DeadLetters, MessageTransport, OutboxService, TopicNames, UnitOfWork } from '@fg/messaging';
+import { BrokenCircuitError } from 'cockatiel';
 import { composeMessage } from './compose';
 import { ChannelProvider, OutgoingMessage, ProviderError, accountOf } from './messages';
 import { AccountRateLimiter } from './rate-limiter';
+import { ProviderCircuit } from './provider-circuit';
+import { retryDelayMs } from './retry-policy';
 
 export const SENDER_CHANNEL = Symbol('SENDER_CHANNEL');
 
@@ -38,13 +40,24 @@ export interface Dispatch {
   correlationId: string;
 }
 
-/** What the provider answered, to be recorded. */
+/** One claimed attempt at a send: its number (the fence for recording its outcome) and since when it waits. */
+interface Attempt {
+  item: Dispatch;
+  attempt: number;
+  deferredSince: Date | null;
+}
+
+/** What the provider answered (or why it was not asked), to be recorded. */
 interface RecordedOutcome {
   providerMessageId?: string | null;
   failure?: string;
   suppress?: string;
   fallback?: boolean;
   deadLetter?: Outcome['deadLetter'];
+  /** Try again later: the provider can't take it now (429/5xx/unreachable, its circuit is open). */
+  defer?: { at: Date; reason: string; why: 'provider' | 'circuit' };
+  /** No answer: the message may or may not have gone out. Nothing is recorded; the reconciler asks the provider. */
+  unknown?: true;
 }
 
 /** How long a provider's answer is kept trying to be recorded while the database is unavailable. */
@@ -52,7 +65,9 @@ const RECORD_HORIZON_MS = 15 * 60_000;
 
 interface Outcome {
   item: Dispatch;
-  receipt: DeliveryReceipt;
+  attempt: number;
+  receipt: DeliveryReceipt | null;
+  defer?: RecordedOutcome['defer'];
   correlationId: string;
   /** A permanent failure: the distribution's fallback channel (if any) gets the invite next. */
   fallback?: Dispatch;
@@ -63,14 +78,19 @@ interface Outcome {
 }
 
 /**
- * One sender per channel. In the consumer's transaction: claim the invites (pending → sending), drop the ones
- * whose address is suppressed or whose contact is quarantined, render the messages. The provider is called only
- * after that commits, so a crash can never lead to a second send: a redelivered dispatch finds its invite
- * already claimed and stops (the invite's id rides with the message, so the provider's receipts still
- * correlate; see the reconciler for claims that never got an answer). Calls are paced per sender account and
- * retried with backoff and jitter on 429/5xx/timeouts, honouring Retry-After; permanent refusals are not
- * retried. After the retry cap the dispatch goes to the dead-letter topic with its reason and the invite is
- * Failed. A permanent failure hands the invite to the distribution's fallback channel, if it names one.
+ * One sender per channel. In the consumer's transaction: claim the invites (pending, or deferred and due →
+ * sending, numbering the attempt), drop the ones whose address is suppressed or whose contact is quarantined,
+ * defer the ones outside the distribution's send window, render the messages. The provider is called once per
+ * claim, only after that commits, so a crash can never lead to a second send: a redelivered dispatch finds its
+ * invite already claimed and stops (the invite's id rides with the message, so receipts still correlate; the
+ * reconciler settles claims that never got an answer).
+ *
+ * Every answer is recorded durably, for the attempt that got it: accepted; refused for good (Failed, maybe the
+ * fallback channel); or "not now" (429/5xx/unreachable), which defers the invite to its next attempt (Retry-After
+ * or exponential backoff with jitter) — the scheduler claims it again when due, from any instance, after any
+ * restart. Consecutive "not now"s open the provider account's circuit: its dispatches stop being consumed and
+ * sends in hand are deferred without a call, until a probe call succeeds. Only past SEND_RETRY_HORIZON_MINUTES of
+ * deferral does a send become Failed (PROVIDER_UNAVAILABLE) and a dead letter that an operator can redrive.
  */
 @Injectable()
 export class ChannelSenderService {
@@ -81,6 +101,7 @@ export class ChannelSenderService {
   private readonly limiter = new AccountRateLimiter();
   private readonly sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   private readonly ratePerSecond: number;
+  readonly circuit: ProviderCircuit;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -100,8 +121,26 @@ export class ChannelSenderService {
     private readonly invites: InviteRepository,
     private readonly distributions: DistributionRepository,
     private readonly cases: CaseRepository,
+    private readonly deadLetters: DeadLetters,
   ) {
     this.log = new Logger(`Sender:${channel}`);
+    this.circuit = new ProviderCircuit(
+      `${provider.name}:${channel}`,
+      { failures: cfg.SEND_BREAKER_FAILURES, halfOpenAfterMs: cfg.SEND_BREAKER_HALF_OPEN_MS },
+      {
+        open: () => {
+          this.log.warn(`${provider.name} keeps failing: circuit open, ${channel} dispatches paused`);
+          metrics.circuitState.set({ channel, provider: provider.name }, 1);
+          transport.pause(names.of(dispatchTopicFor[channel]));
+        },
+        probe: () => transport.resume(names.of(dispatchTopicFor[channel])),
+        closed: () => {
+          this.log.log(`${provider.name} answers again: circuit closed, ${channel} dispatches resumed`);
+          metrics.circuitState.set({ channel, provider: provider.name }, 0);
+          transport.resume(names.of(dispatchTopicFor[channel]));
+        },
+      },
+    );
     this.ratePerSecond = {
       email: cfg.SEND_RATE_PER_SECOND_EMAIL,
       sms: cfg.SEND_RATE_PER_SECOND_SMS,
@@ -225,59 +264,93 @@ export class ChannelSenderService {
       }
       const rate = dist.accounts[this.channel]?.ratePerSecond ?? this.ratePerSecond;
       // Registered under this event's correlation id, so the provider call and its logs carry it.
-      withCorrelation(correlationId, () => afterCommit(() => this.deliver(message, rate, item)));
+      const attempt: Attempt = { item, attempt: row.attempts, deferredSince: row.deferred_since };
+      withCorrelation(correlationId, () => afterCommit(() => this.deliver(message, rate, attempt)));
     }
   }
 
   /**
-   * Calls the provider with bounded retries on 429/5xx/timeouts, then records the outcome. Only the provider
-   * call is ever retried for the provider's own errors; once an answer is in hand, a failure to record it (the
-   * database is down or restarting) retries the recording, never the call: a second call would be a second
-   * message.
+   * One provider call, then its outcome recorded. Once an answer is in hand, a failure to record it (the database
+   * is down or restarting) retries the recording, never the call: a second call would be a second message.
    */
-  private async deliver(m: OutgoingMessage, rate: number, item: Dispatch): Promise<void> {
-    const outcome = await this.call(m, rate, item);
-    await this.recordDurably(item, outcome);
+  private async deliver(m: OutgoingMessage, rate: number, a: Attempt): Promise<void> {
+    const outcome = await this.call(m, rate, a);
+    if (!outcome.unknown) await this.recordDurably(a, outcome);
   }
 
-  private async call(m: OutgoingMessage, rate: number, item: Dispatch): Promise<RecordedOutcome> {
-    const max = this.cfg.SEND_MAX_ATTEMPTS;
-    for (let attempt = 1; ; attempt++) {
-      await this.limiter.acquire(accountOf(m), rate);
-      try {
-        const res = await this.provider.send(m);
-        this.metrics.providerCalls.inc({ provider: this.provider.name, outcome: 'accepted' });
-        return { providerMessageId: res.providerMessageId };
-      } catch (e) {
-        const err =
-          e instanceof ProviderError ? e : new ProviderError((e as Error).message, false, 'UNEXPECTED');
-        this.metrics.providerCalls.inc({
-          provider: this.provider.name,
-          outcome: err.permanent ? 'rejected' : 'retry',
-        });
-        if (err.permanent) {
-          this.log.warn(`${this.channel} for invite ${m.inviteId} rejected: ${err.message}`);
-          return { failure: `PROVIDER_REJECTED: ${err.code}`, suppress: err.suppress, fallback: true };
-        }
-        if (attempt >= max) {
-          this.log.warn(
-            `${this.channel} for invite ${m.inviteId} failed after ${attempt} attempts: ${err.message}`,
-          );
-          const reason = `PROVIDER_UNAVAILABLE: ${err.code} after ${attempt} attempts`;
-          return {
-            failure: reason,
-            deadLetter: {
-              event: item.event,
-              reason: `${reason}: ${err.message}`,
-              code: 'PROVIDER_UNAVAILABLE',
-            },
-          };
-        }
-        const backoff = Math.min(10_000, this.cfg.SEND_RETRY_BASE_MS * 2 ** attempt);
-        const wait = Math.min(60_000, err.retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2));
-        await this.sleep(wait);
+  private async call(m: OutgoingMessage, rate: number, a: Attempt): Promise<RecordedOutcome> {
+    if (!this.circuit.allowsCalls())
+      return this.deferOrGiveUp(a, this.circuitWait(), 'CIRCUIT_OPEN', 'circuit');
+    await this.limiter.acquire(accountOf(m), rate);
+    try {
+      const res = await this.circuit.execute(() => this.provider.send(m));
+      this.metrics.providerCalls.inc({ provider: this.provider.name, outcome: 'accepted' });
+      return { providerMessageId: res.providerMessageId };
+    } catch (e) {
+      if (e instanceof BrokenCircuitError)
+        return this.deferOrGiveUp(a, this.circuitWait(), 'CIRCUIT_OPEN', 'circuit');
+      const err =
+        e instanceof ProviderError ? e : new ProviderError((e as Error).message, false, 'UNEXPECTED');
+      this.metrics.providerCalls.inc({
+        provider: this.provider.name,
+        outcome: err.permanent ? 'rejected' : 'retry',
+      });
+      if (err.permanent) {
+        this.log.warn(`${this.channel} for invite ${m.inviteId} rejected: ${err.message}`);
+        return { failure: `PROVIDER_REJECTED: ${err.code}`, suppress: err.suppress, fallback: true };
       }
+      if (err.ambiguous) {
+        this.log.warn(
+          `${this.channel} for invite ${m.inviteId}: no answer (${err.message}); the reconciler will ask ${this.provider.name}`,
+        );
+        return { unknown: true };
+      }
+      return this.deferOrGiveUp(
+        a,
+        retryDelayMs(a.attempt, err.retryAfterMs, this.cfg),
+        err.code,
+        'provider',
+        err.message,
+      );
     }
+  }
+
+  /** While the circuit is open: until about when the probe is due (spread, so the sends don't come back at once). */
+  private circuitWait() {
+    return this.circuit.halfOpenAfterMs * (1 + Math.random());
+  }
+
+  /**
+   * The provider can't take the send now: defer it by `waitMs`, or, when that would pass the retry horizon
+   * (counted from its first deferral), give up: Failed (PROVIDER_UNAVAILABLE) and a dead letter to redrive.
+   */
+  private deferOrGiveUp(
+    a: Attempt,
+    waitMs: number,
+    code: string,
+    why: 'provider' | 'circuit',
+    detail = code,
+  ): RecordedOutcome {
+    const now = this.clock.now();
+    const since = a.deferredSince ?? now;
+    const at = new Date(now.getTime() + waitMs);
+    if (at.getTime() > since.getTime() + this.cfg.SEND_RETRY_HORIZON_MINUTES * 60_000) {
+      const minutes = Math.round((now.getTime() - since.getTime()) / 60_000);
+      const reason = `PROVIDER_UNAVAILABLE: ${code} after ${a.attempt} attempts over ${minutes} min`;
+      this.log.warn(`${this.channel} for invite ${a.item.event.data.inviteId} failed for good: ${detail}`);
+      return {
+        failure: reason,
+        deadLetter: { event: a.item.event, reason: `${reason}: ${detail}`, code: 'PROVIDER_UNAVAILABLE' },
+      };
+    }
+    this.metrics.sendsDeferred.inc({ channel: this.channel, why });
+    return {
+      defer: {
+        at,
+        why,
+        reason: `PROVIDER_UNAVAILABLE: ${code} on attempt ${a.attempt}; next attempt ${at.toISOString()}`,
+      },
+    };
   }
 
   /**
@@ -285,11 +358,12 @@ export class ChannelSenderService {
    * only when the process stops or after RECORD_HORIZON_MS; the invite then stays `sending` and the reconciler
    * settles it without sending again.
    */
-  private async recordDurably(item: Dispatch, o: RecordedOutcome): Promise<void> {
+  private async recordDurably(a: Attempt, o: RecordedOutcome): Promise<void> {
+    const item = a.item;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.record(item, o);
+        return await this.record(a, o);
       } catch (e) {
         if (this.stopping || Date.now() - started > RECORD_HORIZON_MS) throw e;
         this.metrics.outcomeRecordRetries.inc({ channel: this.channel });
@@ -305,26 +379,31 @@ export class ChannelSenderService {
 
   onModuleDestroy() {
     this.stopping = true;
+    this.circuit.dispose();
   }
 
   /** Outcomes are coalesced: whatever arrived while the previous write ran goes in the next transaction. */
-  private record(item: Dispatch, o: RecordedOutcome) {
+  private record({ item, attempt }: Attempt, o: RecordedOutcome) {
     return new Promise<void>((done, fail) => {
       this.outcomes.push({
         item,
-        receipt: {
-          provider: this.provider.name,
-          channel: this.channel,
-          inviteId: item.event.data.inviteId,
-          providerMessageId: o.providerMessageId ?? null,
-          event: o.failure ? 'failed' : 'accepted',
-          occurredAt: this.clock.now().toISOString(),
-          reason: o.failure ?? null,
-          // One send outcome per invite: a recording retried after a commit whose answer was lost is a duplicate.
-          providerEventId: `send-outcome:${item.event.data.inviteId}`,
-          // A rejection's suppression (Twilio 21610 on send) is applied by the sender below, with its source.
-          suppress: null,
-        },
+        attempt,
+        defer: o.defer,
+        receipt: o.defer
+          ? null
+          : {
+              provider: this.provider.name,
+              channel: this.channel,
+              inviteId: item.event.data.inviteId,
+              providerMessageId: o.providerMessageId ?? null,
+              event: o.failure ? 'failed' : 'accepted',
+              occurredAt: this.clock.now().toISOString(),
+              reason: o.failure ?? null,
+              // One outcome per attempt: a recording retried after a commit whose answer was lost is a duplicate.
+              providerEventId: `send-outcome:${item.event.data.inviteId}:${attempt}`,
+              // A rejection's suppression (Twilio 21610 on send) is applied by the sender below, with its source.
+              suppress: null,
+            },
         correlationId: item.correlationId,
         fallback: o.fallback ? item : undefined,
         suppress: o.suppress,
@@ -346,7 +425,24 @@ export class ChannelSenderService {
             b.deadLetter = undefined; // published: a retried recording doesn't publish it again
           }
           await this.uow.run(async (em) => {
-            await this.statuses.applyReceipts(em, batch);
+            await this.statuses.applyReceipts(
+              em,
+              batch
+                .filter((b) => b.receipt)
+                .map((b) => ({ receipt: b.receipt!, correlationId: b.correlationId })),
+            );
+            await this.statuses.defer(
+              em,
+              batch
+                .filter((b) => b.defer)
+                .map((b) => ({
+                  inviteId: b.item.event.data.inviteId,
+                  attempt: b.attempt,
+                  nextAttemptAt: b.defer!.at,
+                  reason: b.defer!.reason,
+                  correlationId: b.correlationId,
+                })),
+            );
             await this.suppressions.suppress(
               em,
               batch
@@ -422,22 +518,13 @@ export class ChannelSenderService {
   }
 
   private async deadLetter(dl: NonNullable<Outcome['deadLetter']>) {
-    const topic = this.names.of(dispatchTopicFor[this.channel]);
     const raw = encodeCloudEvent(dl.event, dl.event.data.caseId);
-    await this.transport.publish([
-      {
-        topic: deadLetterTopicOf(topic),
-        key: raw.key,
-        value: raw.value,
-        headers: {
-          ...raw.headers,
-          'dlq-reason': dl.reason.slice(0, 2000),
-          'dlq-code': dl.code,
-          'dlq-consumer': `sender-${this.channel}`,
-          'dlq-source-topic': topic,
-          'dlq-failed-at': new Date().toISOString(),
-        },
-      },
-    ]);
+    await this.deadLetters.send({
+      record: { topic: this.names.of(dispatchTopicFor[this.channel]), ...raw },
+      consumer: `sender-${this.channel}`,
+      reason: dl.reason,
+      code: dl.code,
+      inviteId: dl.event.data.inviteId,
+    });
   }
 }

@@ -6,3 +6,7 @@ export * from './sender.module';
 export * from './providers/sandbox.provider';
 export * from './providers/sendgrid.provider';
 export * from './providers/twilio.provider';
+export * from './send-reconciler';
+export * from './delivery-scheduler';
+export * from './provider-circuit';
+export * from './retry-policy';

@@ -49,10 +49,36 @@ export class ProviderError extends Error {
     readonly code: string,
     readonly retryAfterMs?: number,
     readonly suppress?: string,
+    /**
+     * The request may have reached the provider (the connection broke or timed out after it was sent): whether
+     * the message went out is unknown, so it must not simply be sent again (see the reconciler).
+     */
+    readonly ambiguous = false,
   ) {
     super(message);
     this.name = 'ProviderError';
   }
+}
+
+/** Errors that mean the request never left: nothing can have been sent. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/**
+ * A call that got no HTTP answer: "not sent" when the connection was never made, otherwise ambiguous (reset,
+ * timed out or hung up after the request was written).
+ */
+export function networkError(provider: string, e: unknown): ProviderError {
+  const err = e as { code?: string; message?: string; cause?: { code?: string } };
+  const code = err.code ?? err.cause?.code ?? '';
+  const never = NOT_SENT.has(code);
+  return new ProviderError(
+    `${provider} unreachable: ${err.message ?? code}`,
+    false,
+    never ? `NETWORK ${code}` : `NO_ANSWER ${code || 'unknown'}`.trim(),
+    undefined,
+    undefined,
+    !never,
+  );
 }
 
 /** Our invite ids as providers echo them back. */
@@ -66,6 +92,14 @@ export interface WebhookRequest {
   url: string;
   /** Form fields (Twilio posts application/x-www-form-urlencoded). */
   params: Record<string, string>;
+}
+
+/** What identifies a message we may have sent: to whom, from when, and text only it contains (its link). */
+export interface SentQuery {
+  inviteId: string;
+  to: string;
+  since: Date;
+  marker: string;
 }
 
 /** A receipt in our vocabulary, with why the address must be suppressed when the provider says so. */
@@ -88,6 +122,14 @@ export abstract class ChannelProvider {
   abstract readonly name: 'sendgrid' | 'twilio' | 'sandbox';
   abstract readonly channel: Channel;
   abstract send(message: OutgoingMessage): Promise<SendResult>;
+
+  /**
+   * For a send whose answer was never recorded (the process died during the call): did the provider take a
+   * message for this invite? `null`: this provider can't be asked (the send stays at most once).
+   */
+  async findSent(_q: SentQuery): Promise<{ providerMessageId: string | null } | 'not-sent' | null> {
+    return null;
+  }
 
   /** Whether a webhook call is genuinely the provider's (signature over the raw request). */
   verifyWebhook(_req: WebhookRequest): boolean {

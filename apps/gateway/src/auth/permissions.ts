@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   'case-events:publish',
   /** Create, list, rotate and revoke API keys (never more than the managing key holds itself). */
   'api-keys:manage',
+  /** List and redrive dead letters (every topic's: they may belong to any survey). */
+  'dead-letters:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { CaseEntity } from './case.entity';
 import { ContactEntity } from './contact.entity';
+import { DeadLetterEntity } from './dead-letter.entity';
 import { DeliveryReceiptEntity } from './delivery-receipt.entity';
 import { DistributionEntity } from './distribution.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
@@ -26,6 +27,7 @@ export {
   ApiKeyEntity,
   CaseEntity,
   ContactEntity,
+  DeadLetterEntity,
   DeliveryReceiptEntity,
   DistributionEntity,
   IdempotencyKeyEntity,
@@ -61,6 +63,7 @@ export const ENTITIES = [
   ApiKeyEntity,
   CaseEntity,
   ContactEntity,
+  DeadLetterEntity,
   DeliveryReceiptEntity,
   DistributionEntity,
   IdempotencyKeyEntity,

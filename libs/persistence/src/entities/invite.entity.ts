@@ -25,6 +25,12 @@ export class InviteEntity {
   @Column('text', { nullable: true }) reason: string | null;
   @Column('text', { name: 'provider_message_id', nullable: true }) providerMessageId: string | null;
   @Column('timestamptz', { name: 'attempted_at', nullable: true }) attemptedAt: Date | null;
+  /** Claims for sending so far; an answer is recorded only for the attempt that got it. */
+  @Column('integer', { default: 0 }) attempts: number;
+  /** A deferred send (provider unavailable, circuit open, quiet hours): when it is tried again. */
+  @Column('timestamptz', { name: 'next_attempt_at', nullable: true }) nextAttemptAt: Date | null;
+  /** When the send was first deferred: the retry horizon counts from here. */
+  @Column('timestamptz', { name: 'deferred_since', nullable: true }) deferredSince: Date | null;
   @Column('timestamptz', { name: 'sent_at', nullable: true }) sentAt: Date | null;
   @Column('timestamptz', { name: 'status_changed_at', nullable: true }) statusChangedAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

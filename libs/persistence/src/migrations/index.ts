@@ -6,6 +6,7 @@ import { ApiKeysAndAccess1764200000000 } from './1764200000000-api-keys-and-acce
 import { ResponsesOnePath1764300000000 } from './1764300000000-responses-one-path';
 import { OneLinkIssuer1764400000000 } from './1764400000000-one-link-issuer';
 import { OwnerIndexes1764500000000 } from './1764500000000-owner-indexes';
+import { DeliveryGuarantees1764600000000 } from './1764600000000-delivery-guarantees';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ResponsesOnePath1764300000000,
   OneLinkIssuer1764400000000,
   OwnerIndexes1764500000000,
+  DeliveryGuarantees1764600000000,
 ];

@@ -3,6 +3,7 @@ import { RuleRunRepository } from './rule-run.repository';
 import { RuleEvaluationRepository } from './rule-evaluation.repository';
 import { IdempotencyKeyRepository } from './idempotency-key.repository';
 import { DeliveryReceiptRepository } from './delivery-receipt.repository';
+import { DeadLetterRepository } from './dead-letter.repository';
 import { ApiKeyRepository } from './api-key.repository';
 import { CaseRepository } from './case.repository';
 import { ContactRepository } from './contact.repository';
@@ -33,6 +34,7 @@ export * from './survey-link.repository';
 export * from './survey.repository';
 export * from './template.repository';
 export * from './delivery-receipt.repository';
+export * from './dead-letter.repository';
 export * from './idempotency-key.repository';
 export * from './rule-evaluation.repository';
 export * from './rule-run.repository';
@@ -55,6 +57,7 @@ export const REPOSITORIES = [
   SurveyRepository,
   TemplateRepository,
   DeliveryReceiptRepository,
+  DeadLetterRepository,
   IdempotencyKeyRepository,
   RuleEvaluationRepository,
   RuleRunRepository,

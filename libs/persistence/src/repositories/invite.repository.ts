@@ -24,7 +24,26 @@ export type InviteRow = Pick<
   Partial<Pick<Row, 'recipient'>>;
 
 /** What the sender needs of an invite it claimed. */
-export type ClaimedInviteRow = InviteRow & Pick<Row, 'recipient' | 'contact_key' | 'link_id'>;
+export type ClaimedInviteRow = InviteRow &
+  Pick<Row, 'recipient' | 'contact_key' | 'link_id' | 'attempts' | 'deferred_since'>;
+
+/** A deferred send that is due: what rebuilding its dispatch needs. */
+export type DueInviteRow = Pick<
+  Row,
+  | 'id'
+  | 'case_id'
+  | 'distribution_id'
+  | 'kind'
+  | 'channel'
+  | 'language'
+  | 'recipient'
+  | 'link_id'
+  | 'use_distribution_account'
+>;
+
+/** A claimed send whose answer was never recorded. */
+export type UnconfirmedInviteRow = InviteRow &
+  Pick<Row, 'recipient' | 'link_id' | 'attempts' | 'attempted_at'>;
 
 /** A new invite; every one starts Pending / pending. `contact_key`: who quarantine rules count it for. */
 export type NewInviteRow = Pick<
@@ -61,6 +80,7 @@ export function inviteFromRow(r: Partial<InviteRow> & Pick<InviteRow, 'id'>): In
 
 const ROW = `id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id,
   sent_at`;
+const I_ROW = ROW.replace(/(\w+)/g, 'i.$1');
 
 /** The only SQL that writes `invites`. */
 @Injectable()
@@ -164,23 +184,79 @@ export class InviteRepository {
     return rows.length > 0;
   }
 
-  /** The case's contact of an invite (for a fallback address). */
-  /** Claims pending invites for sending (pending → sending): a redelivered dispatch finds nothing to claim. */
+  /**
+   * Claims invites for sending: pending ones, and deferred ones whose next attempt is due (a redelivered or
+   * rebuilt dispatch finds nothing to claim otherwise). Each claim numbers the attempt; its outcome is recorded
+   * only for that attempt.
+   */
   claim(em: EntityManager, ids: string[], now: Date): Promise<ClaimedInviteRow[]> {
     return em
       .query(
-        `UPDATE invites SET delivery_status = 'sending', attempted_at = $2
-         WHERE id = ANY($1::uuid[]) AND delivery_status = 'pending'
-         RETURNING ${ROW}, recipient, contact_key, link_id`,
+        `UPDATE invites SET delivery_status = 'sending', attempted_at = $2, attempts = attempts + 1,
+                next_attempt_at = NULL
+         WHERE id = ANY($1::uuid[]) AND status = 'Pending'
+           AND (delivery_status = 'pending' OR (delivery_status = 'deferred' AND next_attempt_at <= $2))
+         RETURNING ${ROW}, recipient, contact_key, link_id, attempts, deferred_since`,
         [ids, now],
       )
       .then((r) => returnedRows<ClaimedInviteRow>(r));
   }
 
-  /** Sends of a channel attempted before `before` whose provider answer was never recorded (a crash), locked. */
-  unconfirmed(em: EntityManager, channel: string, before: Date): Promise<InviteRow[]> {
+  /**
+   * Defers claimed sends to a later attempt (the provider answered 429/5xx or could not be reached, its circuit
+   * is open, or the recipient's quiet hours): only where the attempt is still the one that was claimed. Returns
+   * the invites deferred, with `first` set where this is the send's first deferral.
+   */
+  defer(
+    em: EntityManager,
+    rows: { id: string; attempt: number; next_attempt_at: Date; reason: string }[],
+    now: Date,
+  ): Promise<(InviteRow & Pick<Row, 'recipient'> & { first: boolean })[]> {
+    if (!rows.length) return Promise.resolve([]);
+    return em
+      .query(
+        `UPDATE invites i SET delivery_status = 'deferred', next_attempt_at = x.next_attempt_at, reason = x.reason,
+                deferred_since = COALESCE(i.deferred_since, $2), status_changed_at = $2
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt int, next_attempt_at timestamptz, reason text)
+         WHERE i.id = x.id AND i.attempts = x.attempt AND i.delivery_status = 'sending' AND i.status = 'Pending'
+         RETURNING ${I_ROW}, i.recipient, (i.deferred_since = $2) AS first`,
+        [JSON.stringify(rows), now],
+      )
+      .then((r) => returnedRows<InviteRow & Pick<Row, 'recipient'> & { first: boolean }>(r));
+  }
+
+  /** Deferred sends of a channel whose next attempt is due, oldest first, locked (one instance takes each). */
+  dueDeferred(em: EntityManager, channel: string, now: Date, limit: number): Promise<DueInviteRow[]> {
     return em.query(
-      `SELECT ${ROW} FROM invites WHERE channel = $1 AND delivery_status = 'sending' AND status = 'Pending'
+      `SELECT id, case_id, distribution_id, kind, channel, language, recipient, link_id, use_distribution_account
+       FROM invites WHERE channel = $1 AND delivery_status = 'deferred' AND status = 'Pending' AND next_attempt_at <= $2
+       ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [channel, now, limit],
+    );
+  }
+
+  /**
+   * Opens sends that failed for good back up for another attempt now (an operator redrives their dead letters):
+   * Failed / failed and never sent. Returns the invites reopened.
+   */
+  reopen(em: EntityManager, ids: string[], now: Date): Promise<(InviteRow & Pick<Row, 'recipient'>)[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return em
+      .query(
+        `UPDATE invites SET status = 'Pending', delivery_status = 'deferred', next_attempt_at = $2,
+                deferred_since = $2, status_changed_at = $2, reason = NULL
+         WHERE id = ANY($1::uuid[]) AND status = 'Failed' AND delivery_status = 'failed' AND sent_at IS NULL
+         RETURNING ${ROW}, recipient`,
+        [ids, now],
+      )
+      .then((r) => returnedRows<InviteRow & Pick<Row, 'recipient'>>(r));
+  }
+
+  /** Sends of a channel attempted before `before` whose provider answer was never recorded (a crash), locked. */
+  unconfirmed(em: EntityManager, channel: string, before: Date): Promise<UnconfirmedInviteRow[]> {
+    return em.query(
+      `SELECT ${ROW}, recipient, link_id, attempts, attempted_at FROM invites
+       WHERE channel = $1 AND delivery_status = 'sending' AND status = 'Pending'
          AND attempted_at < $2 ORDER BY attempted_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
       [channel, before],
     );

@@ -18,6 +18,14 @@ export class SandboxMessageRepository {
     await this.ds.getRepository(SandboxMessageEntity).insert(m);
   }
 
+  /** The newest message kept for an invite, if any. */
+  async idForInvite(inviteId: string): Promise<string | null> {
+    const row = await this.ds
+      .getRepository(SandboxMessageEntity)
+      .findOne({ select: { id: true }, where: { inviteId }, order: { createdAt: 'DESC' } });
+    return row?.id ?? null;
+  }
+
   async latest(limit: number): Promise<SandboxMessage[]> {
     const rows = await this.ds
       .getRepository(SandboxMessageEntity)

@@ -1,7 +1,7 @@
 import type { Channel } from '@fg/contracts';
 import { newId } from '@fg/common';
 import { SandboxMessageRepository } from '@fg/persistence';
-import { ChannelProvider, OutgoingMessage, SendResult } from '../messages';
+import { ChannelProvider, OutgoingMessage, SendResult, SentQuery } from '../messages';
 
 /** Keeps messages in the database instead of sending them (embedded mode); listed at GET /ops/sandbox/messages. */
 export class SandboxProvider extends ChannelProvider {
@@ -12,6 +12,12 @@ export class SandboxProvider extends ChannelProvider {
     private readonly messages: SandboxMessageRepository,
   ) {
     super();
+  }
+
+  /** The sandbox keeps what it "sent": it knows exactly. */
+  override async findSent(q: SentQuery) {
+    const id = await this.messages.idForInvite(q.inviteId);
+    return id ? { providerMessageId: `sandbox-${id}` } : ('not-sent' as const);
   }
 
   async send(m: OutgoingMessage): Promise<SendResult> {

@@ -6,6 +6,7 @@ import {
   NormalizedReceipt,
   OutgoingMessage,
   ProviderError,
+  networkError,
   SendResult,
   UUID,
   WebhookRequest,
@@ -127,7 +128,7 @@ export class SendGridEmailProvider extends ChannelProvider {
 function toProviderError(e: SendGridError): ProviderError {
   const status = typeof e.code === 'number' ? e.code : undefined;
   const detail = JSON.stringify(e.response?.body ?? e.message ?? 'unknown error').slice(0, 500);
-  if (status === undefined) return new ProviderError(`SendGrid unreachable: ${e.message}`, false, 'NETWORK');
+  if (status === undefined) return networkError('SendGrid', e);
   if (status === 429 || status >= 500) {
     const ra = Number(e.response?.headers?.['retry-after']);
     return new ProviderError(

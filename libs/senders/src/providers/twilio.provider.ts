@@ -7,7 +7,9 @@ import {
   NormalizedReceipt,
   OutgoingMessage,
   ProviderError,
+  networkError,
   SendResult,
+  SentQuery,
   UUID,
   WebhookRequest,
 } from '../messages';
@@ -47,7 +49,7 @@ class TwilioTransport extends RequestClient {
     try {
       res = await super.request<T>({ ...opts, uri });
     } catch (e) {
-      throw new ProviderError(`Twilio unreachable: ${(e as Error).message}`, false, 'NETWORK');
+      throw networkError('Twilio', e);
     }
     if (res.statusCode === 429 || res.statusCode >= 500) {
       const ra = Number((res.headers as Record<string, string> | undefined)?.['retry-after']);
@@ -168,6 +170,27 @@ export class TwilioProvider extends ChannelProvider {
     };
   }
 
+  /**
+   * Twilio keeps every message it accepted: list the recipient's newest messages and look for one created since
+   * the attempt whose text carries this invite's link (a reminder shares the link, but not the time).
+   */
+  override async findSent(q: SentQuery) {
+    if (!this.client) return null;
+    const to = this.channel === 'whatsapp' && !q.to.startsWith('whatsapp:') ? `whatsapp:${q.to}` : q.to;
+    let list;
+    try {
+      list = await this.client.messages.list({ to, limit: 50 });
+    } catch {
+      return null;
+    }
+    const since = q.since.getTime() - 60_000;
+    const hit = list.find(
+      (m) =>
+        (m.dateCreated ? m.dateCreated.getTime() >= since : true) && (!m.body || m.body.includes(q.marker)),
+    );
+    return hit ? { providerMessageId: hit.sid } : ('not-sent' as const);
+  }
+
   async send(m: OutgoingMessage): Promise<SendResult> {
     if (!this.client)
       throw new ProviderError('Twilio: no account SID and auth token configured', true, 'NO_CREDENTIALS');
@@ -197,7 +220,7 @@ export class TwilioProvider extends ChannelProvider {
     } catch (e) {
       if (e instanceof ProviderError) throw e;
       const err = e as { status?: number; code?: number; message?: string };
-      if (typeof err.status !== 'number') throw new ProviderError(`Twilio: ${err.message}`, false, 'NETWORK');
+      if (typeof err.status !== 'number') throw networkError('Twilio', e);
       const known = err.code !== undefined ? PERMANENT[err.code] : undefined;
       throw new ProviderError(
         `Twilio ${err.status} ${err.code ?? ''}: ${err.message ?? ''}`.trim(),

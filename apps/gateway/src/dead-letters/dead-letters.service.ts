@@ -1,0 +1,136 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@fg/common';
+import { InviteStatusService } from '@fg/invites';
+import { MessageTransport, UnitOfWork } from '@fg/messaging';
+import { DeadLetterFilter, DeadLetterRepository } from '@fg/persistence';
+
+/** A dead letter as the ops API shows it. */
+export interface DeadLetterView {
+  id: string;
+  consumer: string;
+  topic: string;
+  partition: number | null;
+  offset: string | null;
+  key: string | null;
+  code: string;
+  reason: string;
+  eventId: string | null;
+  inviteId: string | null;
+  headers: Record<string, string>;
+  /** The record's value as UTF-8 text when it is text, else base64 (`valueEncoding`). */
+  value: string | null;
+  valueEncoding: 'utf8' | 'base64';
+  failedAt: string;
+  redrivenAt: string | null;
+  redriveCount: number;
+}
+
+export interface RedriveResult {
+  /** Dead letters taken (each once, however often or concurrently the redrive is asked for). */
+  redriven: number;
+  /** Records published again to their source topic (the failing consumer handles them again; others skip them). */
+  republished: number;
+  /** Sends that had failed for good, open for another attempt now. */
+  invitesReopened: number;
+}
+
+const REDRIVE_CHUNK = 500;
+
+/**
+ * Dead letters over ops REST: list them with reason and original headers, redrive one, a filter or all.
+ * Redriving is idempotent: a letter is marked redriven in the same transaction that republishes it, so it is
+ * redriven once; republished records keep their CloudEvent id, so consumers that had handled them skip them
+ * (inbox). A send that failed for good (PROVIDER_UNAVAILABLE after the retry horizon) is not republished but
+ * opened again: its invite becomes Pending / deferred and the sender tries it now, once.
+ */
+@Injectable()
+export class DeadLettersService {
+  private readonly log = new Logger('DeadLetters');
+
+  constructor(
+    private readonly repo: DeadLetterRepository,
+    private readonly uow: UnitOfWork,
+    private readonly transport: MessageTransport,
+    private readonly statuses: InviteStatusService,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(
+    f: DeadLetterFilter & { limit: number; cursor?: string },
+  ): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
+    const before = f.cursor ? decodeCursor(f.cursor) : undefined;
+    const rows = await this.repo.list({ ...f, before });
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map(view),
+      nextCursor:
+        rows.length === f.limit && last
+          ? Buffer.from(`${new Date(last.failed_at).toISOString()}|${last.id}`).toString('base64url')
+          : null,
+    };
+  }
+
+  summary() {
+    return this.repo.summary();
+  }
+
+  async redrive(f: DeadLetterFilter): Promise<RedriveResult> {
+    const total: RedriveResult = { redriven: 0, republished: 0, invitesReopened: 0 };
+    for (;;) {
+      const r = await this.uow.run(async (em) => {
+        const rows = await this.repo.markRedriven(em, f, this.clock.now(), REDRIVE_CHUNK);
+        const sends = rows.filter((x) => x.invite_id);
+        const reopened = await this.statuses.reopen(
+          em,
+          sends.map((x) => x.invite_id!),
+        );
+        const records = rows.filter((x) => !x.invite_id);
+        // Inside the transaction: if publishing fails, the letters stay unredriven.
+        await this.transport.publish(
+          records.map((x) => ({
+            topic: x.source_topic,
+            key: x.record_key,
+            value: x.value,
+            headers: x.headers,
+          })),
+        );
+        return { redriven: rows.length, republished: records.length, invitesReopened: reopened.length };
+      });
+      total.redriven += r.redriven;
+      total.republished += r.republished;
+      total.invitesReopened += r.invitesReopened;
+      if (r.redriven < REDRIVE_CHUNK || f.ids) break;
+    }
+    if (total.redriven) this.log.log(`redrove ${JSON.stringify(total)}`);
+    return total;
+  }
+}
+
+function decodeCursor(c: string): { failedAt: Date; id: string } | undefined {
+  const [at, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
+  const failedAt = new Date(at);
+  return id && !Number.isNaN(failedAt.getTime()) ? { failedAt, id } : undefined;
+}
+
+function view(r: Awaited<ReturnType<DeadLetterRepository['list']>>[number]): DeadLetterView {
+  const text = r.value ? r.value.toString('utf8') : null;
+  const isText = text === null || Buffer.from(text, 'utf8').equals(r.value!);
+  return {
+    id: r.id,
+    consumer: r.consumer,
+    topic: r.source_topic,
+    partition: r.source_partition,
+    offset: r.source_offset,
+    key: r.record_key,
+    code: r.code,
+    reason: r.reason,
+    eventId: r.event_id,
+    inviteId: r.invite_id,
+    headers: r.headers,
+    value: isText ? text : r.value!.toString('base64'),
+    valueEncoding: isText ? 'utf8' : 'base64',
+    failedAt: new Date(r.failed_at).toISOString(),
+    redrivenAt: r.redriven_at ? new Date(r.redriven_at).toISOString() : null,
+    redriveCount: r.redrive_count,
+  };
+}
