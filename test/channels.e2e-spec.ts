@@ -738,6 +738,64 @@ describe('channel senders and receipts', () => {
     expect(twilio.messages(to(took))).toHaveLength(1);
   });
 
+  it("holds sends outside the distribution's quiet hours in the recipient's time zone until the window opens", async () => {
+    const d = await distribution({ channel: 'sms' });
+    const surveyId = (await api.get(`/ops/distributions/${d}`).expect(200)).body.surveyId as string;
+    // A one-hour window two hours from now in the recipient's zone (UTC); the window's own zone is UTC+14.
+    const h = (clock.now().getUTCHours() + 2) % 24;
+    const hh = (n: number) => `${String(n).padStart(2, '0')}:00`;
+    await api
+      .put(`/ops/distributions/${d}`, {
+        surveyId,
+        name: 'D',
+        sendWindow: {
+          days: [1, 2, 3, 4, 5, 6, 7],
+          start: hh(h),
+          end: hh(h + 1),
+          timeZone: 'Pacific/Kiritimati',
+        },
+      })
+      .expect(200);
+    await api
+      .put(`/ops/distributions/${d}`, {
+        surveyId,
+        name: 'D',
+        sendWindow: { days: [8], start: '20:00', end: '09:00', timeZone: 'Mars/Base' },
+      })
+      .expect(400)
+      .expect((r) =>
+        expect(r.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+          'sendWindow.days.0',
+          'sendWindow.end',
+          'sendWindow.timeZone',
+        ]),
+      );
+    const p = phone();
+    const c = caseFor(d, { phone: p, timeZone: 'UTC' });
+    await kafka.produce(topic('caseEvents'), [c.msg]);
+    const [waiting] = await eventually(async () => {
+      const rows = await invitesOf(c.caseId);
+      expect(rows[0]).toMatchObject({ status: 'Pending', delivery_status: 'deferred' });
+      return rows;
+    });
+    expect(waiting.reason).toMatch(
+      new RegExp(`^QUIET_HOURS: outside the send window \\(every day ${hh(h)}–${hh(h + 1)} UTC\\)`),
+    );
+    expect(twilio.messages(to(p))).toHaveLength(0);
+    // When the window opens it goes out, once, and its send time is the real one (what "last sent" counts from).
+    const opening = new Date(clock.now());
+    opening.setUTCHours(h, 0, 0, 0);
+    if (opening <= clock.now()) opening.setUTCDate(opening.getUTCDate() + 1);
+    clock.advance(opening.getTime() - clock.now().getTime() + 1_000);
+    await statusOf(c.caseId, 'Invite Sent');
+    expect(twilio.messages(to(p))).toHaveLength(1);
+    const [{ sent_at }] = await pipeline.ds.query<{ sent_at: Date }[]>(
+      `SELECT sent_at FROM invites WHERE case_id = $1`,
+      [c.caseId],
+    );
+    expect(sent_at.getTime()).toBeGreaterThanOrEqual(opening.getTime());
+  });
+
   it('previews templates with the SMS segment count, rejects missing placeholders, test-sends and clones', async () => {
     const d = await distribution({ channel: 'sms' });
     const preview = await api

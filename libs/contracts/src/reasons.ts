@@ -26,6 +26,8 @@ export const REASON_CODES = {
   NO_RECIPIENT: 'the field the rule names for the recipient is empty',
   NO_RECIPIENT_EMAIL: 'the case has no e-mail address',
   NO_RECIPIENT_PHONE: 'the case has no phone number',
+  QUIET_HOURS:
+    "outside the distribution's send window in the recipient's time zone: deferred to the next opening",
   // The provider's answer to a send
   PROVIDER_REJECTED: 'the provider refused the message for good (invalid number, opted out, …); not retried',
   PROVIDER_UNAVAILABLE:

@@ -13,6 +13,16 @@ const fieldMap = z.record(fieldName, scalar);
 export const channel = z.enum(['email', 'sms', 'whatsapp']);
 export type Channel = z.infer<typeof channel>;
 
+/** Whether the runtime knows this IANA time zone. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const contact = z
   .object({
     id: z.string().min(1).max(200).optional(),
@@ -23,6 +33,12 @@ export const contact = z
       .regex(/^\+[1-9]\d{6,14}$/, 'phone must be E.164, e.g. +14155550100')
       .optional(),
     language: z.string().min(2).max(16).optional(),
+    /** IANA time zone (e.g. Europe/Paris): a distribution's quiet hours follow the contact's local time. */
+    timeZone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, 'timeZone must be an IANA time zone such as Europe/Paris')
+      .optional(),
     /** Profile attributes (rules can read them as `profile.<name>`, e.g. a recipient field). */
     attributes: z.record(fieldName, scalar).optional(),
   })

@@ -32,6 +32,7 @@ import { ChannelProvider, OutgoingMessage, ProviderError, accountOf } from './me
 import { AccountRateLimiter } from './rate-limiter';
 import { ProviderCircuit } from './provider-circuit';
 import { retryDelayMs } from './retry-policy';
+import { nextOpening } from './send-window';
 
 export const SENDER_CHANNEL = Symbol('SENDER_CHANNEL');
 
@@ -189,6 +190,16 @@ export class ChannelSenderService {
         await this.distributions.findMany([...new Set(items.map((i) => i.event.data.distributionId))], em)
       ).map((d) => [d.id, d]),
     );
+    // Quiet hours follow the recipient's time zone: read the cases' contacts only when a window applies.
+    const windowed = items.filter((i) => dists.get(i.event.data.distributionId)?.sendWindow);
+    const timeZones = new Map(
+      windowed.length
+        ? (await this.cases.findMany([...new Set(windowed.map((i) => i.event.data.caseId))], em)).map((c) => [
+            c.id,
+            c.contact?.timeZone ?? null,
+          ])
+        : [],
+    );
     const templateCache = new Map<string, Promise<TemplateEntity | null>>();
     for (const item of items) {
       const { event, correlationId } = item;
@@ -223,6 +234,22 @@ export class ChannelSenderService {
         continue;
       }
       const dist = dists.get(d.distributionId)!;
+      const opening = dist.sendWindow
+        ? nextOpening(dist.sendWindow, timeZones.get(d.caseId) ?? null, now)
+        : null;
+      if (opening) {
+        this.metrics.sendsDeferred.inc({ channel: this.channel, why: 'quiet-hours' });
+        await this.statuses.defer(em, [
+          {
+            inviteId: d.inviteId,
+            attempt: row.attempts,
+            nextAttemptAt: opening.at,
+            reason: `QUIET_HOURS: outside the send window (${opening.window}); next opening ${opening.at.toISOString()}`,
+            correlationId,
+          },
+        ]);
+        continue;
+      }
       const fail = async (reason: string) => {
         await this.statuses.transition(
           em,

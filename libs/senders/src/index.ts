@@ -10,3 +10,4 @@ export * from './send-reconciler';
 export * from './delivery-scheduler';
 export * from './provider-circuit';
 export * from './retry-policy';
+export * from './send-window';

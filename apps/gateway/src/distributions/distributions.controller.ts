@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Put, UseGuards } from '@nestjs/comm
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
+import { isTimeZone } from '@fg/contracts';
 import { distributionState } from '@fg/links';
 import { DistributionEntity, DistributionRepository, SurveyRepository } from '@fg/persistence';
 import { UnitOfWork } from '@fg/messaging';
@@ -109,6 +110,22 @@ export const distributionBody = z
           .strict(),
       ])
       .default({ mode: 'hosted' }),
+    /** Quiet hours: sends only then, in the recipient's local time (contact.timeZone, else `timeZone`). */
+    sendWindow: z
+      .object({
+        days: z
+          .array(z.number().int().min(1).max(7))
+          .min(1)
+          .max(7)
+          .refine((d) => new Set(d).size === d.length, 'days must not repeat (1 = Monday … 7 = Sunday)'),
+        start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, e.g. 09:00'),
+        end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM, e.g. 20:00'),
+        timeZone: z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
+      })
+      .strict()
+      .refine((w) => w.end > w.start, { message: 'must be after start', path: ['end'] })
+      .nullable()
+      .default(null),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -188,6 +205,7 @@ export class DistributionsController {
         expiry: { mode: 'dynamic', amount: 7, unit: 'days' },
         submissionLimit: { allowed: 1, reset: { amount: 1, unit: 'months' } },
         tags: { program: 'support-csat' },
+        sendWindow: { days: [1, 2, 3, 4, 5, 6], start: '09:00', end: '20:00', timeZone: 'Europe/Paris' },
       },
     },
   })

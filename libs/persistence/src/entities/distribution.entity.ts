@@ -23,6 +23,17 @@ export interface ChannelAccounts {
   whatsapp?: { from: string; ratePerSecond?: number };
 }
 
+/**
+ * Quiet hours: sends only on these ISO weekdays (1 = Monday … 7 = Sunday), between `start` and `end` (HH:MM, local),
+ * in the recipient's time zone (the case contact's `timeZone`), else `timeZone`. A send outside waits (deferred).
+ */
+export interface SendWindow {
+  days: number[];
+  start: string;
+  end: string;
+  timeZone: string;
+}
+
 @Entity('distributions')
 export class DistributionEntity {
   @PrimaryColumn('uuid') id: string;
@@ -43,6 +54,7 @@ export class DistributionEntity {
   @Column('text', { name: 'default_language', default: 'en' }) defaultLanguage: string;
   @Column('jsonb', { name: 'submission_limit', nullable: true }) submissionLimit: SubmissionLimit | null;
   @Column('jsonb', { default: () => `'{"mode":"hosted"}'` }) hosting: Hosting;
+  @Column('jsonb', { name: 'send_window', nullable: true }) sendWindow: SendWindow | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

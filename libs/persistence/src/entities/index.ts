@@ -56,6 +56,7 @@ export type {
   SubmissionLimit,
   Hosting,
   PeriodUnit,
+  SendWindow,
 } from './distribution.entity';
 
 /** Every table's row type, one entity a table (entities.medium-spec.ts compares them with the schema). */

@@ -7,6 +7,7 @@ import { ResponsesOnePath1764300000000 } from './1764300000000-responses-one-pat
 import { OneLinkIssuer1764400000000 } from './1764400000000-one-link-issuer';
 import { OwnerIndexes1764500000000 } from './1764500000000-owner-indexes';
 import { DeliveryGuarantees1764600000000 } from './1764600000000-delivery-guarantees';
+import { SendWindows1764700000000 } from './1764700000000-send-windows';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   OneLinkIssuer1764400000000,
   OwnerIndexes1764500000000,
   DeliveryGuarantees1764600000000,
+  SendWindows1764700000000,
 ];
