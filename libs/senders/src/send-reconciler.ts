@@ -8,6 +8,9 @@ import { InviteRepository, SurveyLinkRepository, UnconfirmedInviteRow, inviteFro
 import { SENDER_CHANNEL } from './channel-sender.service';
 import { ChannelProvider } from './messages';
 
+/** How long a send to a provider that can't be asked waits for a receipt before it is called unconfirmed. */
+const UNASKABLE_GRACE_MS = 30 * 60_000;
+
 export interface ReconcileResult {
   /** The provider had taken them: recorded as sent. */
   sent: number;
@@ -22,8 +25,9 @@ export interface ReconcileResult {
  * only the provider knows whether the message went out. After SEND_RECONCILE_AFTER_MINUTES (longer than any
  * call's timeout, so no live process still waits for its answer) it asks the provider:
  * - Twilio keeps every message it accepted: found → Invite Sent; not found → sent again (SEND_INTERRUPTED).
- * - SendGrid can't be asked (its activity API is a paid add-on): unless a receipt carrying our invite id settled
- *   it meanwhile, the invite becomes Failed with UNCONFIRMED_SEND and is never sent again — at most once.
+ * - SendGrid can't be asked (its activity API is a paid add-on): unless a receipt carrying our invite id settles
+ *   it within 30 minutes of the attempt, the invite becomes Failed with UNCONFIRMED_SEND and is never sent again —
+ *   at most once.
  * A receipt from the provider, which carries our invite id, settles such an invite too, whatever this decides.
  */
 @Injectable()
@@ -117,7 +121,11 @@ export class SendReconciler implements OnApplicationBootstrap, OnModuleDestroy {
         })),
       );
       result.retried = missing.length;
-      const unknown = answers.filter((a) => a.answer === null);
+      // A provider that can't be asked gets longer: its webhook (which carries our invite id) usually settles the
+      // send within seconds, and a Failed can't be taken back by a later `delivered`.
+      const unknown = answers.filter(
+        (a) => a.answer === null && a.row.attempted_at!.getTime() < now.getTime() - UNASKABLE_GRACE_MS,
+      );
       for (const { row } of unknown)
         await this.statuses.transition(em, inviteFromRow(row), {
           status: 'Failed',
