@@ -22,7 +22,7 @@ describe('authorization', () => {
   const ALL = PERMISSIONS;
 
   const call = (key: string, method: string, path: string, body?: unknown) => {
-    const verb = method as 'get' | 'post' | 'put';
+    const verb = method as 'get' | 'post' | 'put' | 'delete';
     const r = request(pipeline.gateway)[verb](path).set('Authorization', `Bearer ${key}`);
     return body === undefined ? r : r.send(body as object);
   };
@@ -172,6 +172,37 @@ describe('authorization', () => {
     'POST /ops/dead-letters/redrive': {
       scope: 'all-surveys',
       request: () => ({ path: '/ops/dead-letters/redrive', body: { all: true } }),
+    },
+    'POST /ops/webhooks': {
+      scope: 'all-surveys',
+      request: () => ({
+        path: '/ops/webhooks',
+        body: { name: 'x', url: 'https://crm.example.test/hook', events: ['invite.status'] },
+      }),
+    },
+    'GET /ops/webhooks': { scope: 'all-surveys', request: () => ({ path: '/ops/webhooks' }) },
+    'GET /ops/webhooks/{id}': {
+      scope: 'all-surveys',
+      request: () => ({ path: `/ops/webhooks/${randomUUID()}` }),
+    },
+    'PUT /ops/webhooks/{id}': {
+      scope: 'all-surveys',
+      request: () => ({
+        path: `/ops/webhooks/${randomUUID()}`,
+        body: { name: 'x', url: 'https://crm.example.test/hook', events: ['invite.status'] },
+      }),
+    },
+    'DELETE /ops/webhooks/{id}': {
+      scope: 'all-surveys',
+      request: () => ({ path: `/ops/webhooks/${randomUUID()}` }),
+    },
+    'POST /ops/webhooks/{id}/rotate-secret': {
+      scope: 'all-surveys',
+      request: () => ({ path: `/ops/webhooks/${randomUUID()}/rotate-secret` }),
+    },
+    'GET /ops/webhooks/{id}/deliveries': {
+      scope: 'all-surveys',
+      request: () => ({ path: `/ops/webhooks/${randomUUID()}/deliveries` }),
     },
     'POST /ops/dead-letters/{id}/redrive': {
       scope: 'all-surveys',

@@ -388,6 +388,7 @@ describe('channel senders and receipts', () => {
       redriven: 0,
       republished: 0,
       invitesReopened: 0,
+      webhooksReopened: 0,
     });
     await api.post(`/ops/dead-letters/redrive`, {}).expect(400);
     twilio.respondWith(() => undefined);

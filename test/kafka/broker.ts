@@ -1,5 +1,13 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { freePort } from '../../libs/common/src/net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +26,10 @@ export interface RunningBroker {
   pid: number;
   dir: string;
   stop(): Promise<void>;
+  /** Kills the broker's JVM at once (kill -9), keeping its data directory and ports. */
+  kill(): Promise<void>;
+  /** Starts the broker again on the same data directory and ports; resolves once it answers. */
+  restart(): Promise<void>;
 }
 
 export function ensureKafkaJars(): void {
@@ -114,12 +126,19 @@ rootLogger.appenderRef.stdout.ref = STDOUT
     join(dir, 'server.properties'),
   ].join(' ');
   // A watchdog shell: the broker dies with the test runner even if the runner is killed before its teardown.
+  const pidFile = join(dir, 'java.pid');
   const watchdog = `${java} & jp=$!
+echo $jp > ${pidFile}
 trap 'kill $jp 2>/dev/null; wait $jp; exit 0' TERM INT
 while kill -0 ${process.pid} 2>/dev/null && kill -0 $jp 2>/dev/null; do sleep 1; done
 kill $jp 2>/dev/null; wait $jp`;
-  const proc: ChildProcess = spawn('bash', ['-c', watchdog], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  let proc!: ChildProcess;
+  let exited!: Promise<number | null>;
+  const launch = () => {
+    proc = spawn('bash', ['-c', watchdog], { stdio: ['ignore', 'inherit', 'inherit'] });
+    exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  };
+  launch();
   const brokers = `127.0.0.1:${port}`;
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
@@ -130,13 +149,31 @@ kill $jp 2>/dev/null; wait $jp`;
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const kill = async () => {
+    const jvm = Number(readFileSync(pidFile, 'utf8').trim());
+    process.kill(jvm, 'SIGKILL');
+    await exited;
+  };
+  const restart = async () => {
+    launch();
+    await waitUntilReady(brokers, exited);
+  };
   try {
     await waitUntilReady(brokers, exited);
   } catch (e) {
     await stop();
     throw e;
   }
-  return { brokers, pid: proc.pid!, dir, stop };
+  return {
+    brokers,
+    get pid() {
+      return proc.pid!;
+    },
+    dir,
+    stop,
+    kill,
+    restart,
+  };
 }
 
 async function waitUntilReady(brokers: string, exited: Promise<number | null>): Promise<void> {

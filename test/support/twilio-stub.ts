@@ -77,7 +77,7 @@ export class TwilioStub {
   }
 
   /** Messages Twilio took (answered 201, or created before the connection was cut), as its list shows them. */
-  readonly created: { sid: string; to: string; body: string | null; date_created: string }[] = [];
+  readonly created: { sid: string; to: string; body: string | null; date_created: string; at: number }[] = [];
 
   /** Messages Twilio took for a recipient. */
   accepted(to: string) {
@@ -113,6 +113,7 @@ export class TwilioStub {
         to: form.To,
         body: form.Body ?? null,
         date_created: this.now().toUTCString(),
+        at: Date.now(),
       });
     if (answer && 'hangUp' in answer) {
       if (answer.created) take();

@@ -14,6 +14,10 @@ import { ResponseReportsConsumer } from './landing/response-reports.consumer';
 import { OpsController } from './ops/ops.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
+import { OutboundWebhooksConsumer } from './outbound-webhooks/outbound-webhooks.consumer';
+import { OutboundWebhooksController } from './outbound-webhooks/outbound-webhooks.controller';
+import { OutboundWebhooksService } from './outbound-webhooks/outbound-webhooks.service';
+import { WebhookDispatcher } from './outbound-webhooks/webhook-dispatcher';
 import { DeliveryReceiptsConsumer } from './receipts/delivery-receipts.consumer';
 import { ChannelToolsService } from './channels/channel-tools.service';
 import { DistributionChannelsController, SuppressionsController } from './channels/channels.controller';
@@ -35,6 +39,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
     ApiKeysController,
     OpsController,
     DeadLettersController,
+    OutboundWebhooksConsumer,
+    OutboundWebhooksController,
     RulesController,
     RuleEvaluationsController,
     ResponsesController,
@@ -57,6 +63,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
     LandingService,
     WebhooksService,
     DeadLettersService,
+    OutboundWebhooksService,
+    WebhookDispatcher,
   ],
   exports: [ApiKeyService],
 })

@@ -71,6 +71,18 @@ export const envSchema = z.object({
   SEND_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(10).max(3600000).default(5000),
   /** A send whose answer was never recorded (the process died during the call) is settled after this long. */
   SEND_RECONCILE_AFTER_MINUTES: z.coerce.number().min(0.01).max(10080).default(2),
+  /** How often the gateway looks for outbound webhook deliveries that are due. */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
+  /** How long a customer's endpoint may take to answer before the attempt counts as failed. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+  /**
+   * Waits between attempts of an outbound webhook, in seconds (Standard Webhooks' schedule: 5 s, 5 min, 30 min, 2 h,
+   * 5 h, 10 h, 10 h — about 27 h in all); after the last one the delivery is failed and dead-lettered.
+   */
+  WEBHOOK_RETRY_SCHEDULE_SECONDS: csv
+    .transform((l) => l.map(Number))
+    .pipe(z.array(z.number().int().min(0).max(604800)))
+    .default('5,300,1800,7200,18000,36000,36000'),
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "10.0.0.0/8", "1"). */
   TRUST_PROXY: z.string().optional(),
   LINK_GUESSES_PER_MINUTE: z.coerce.number().int().min(1).max(100000).default(30),

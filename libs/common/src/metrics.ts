@@ -46,6 +46,12 @@ export class Metrics {
     labelNames: ['channel', 'why'] as const,
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'fg_webhook_deliveries_total',
+    help: 'Outbound webhook attempts, by outcome (succeeded, retry, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly circuitState = new Gauge({
     name: 'fg_provider_circuit_open',
     help: "1 while a provider account's circuit breaker is open (its channel's dispatches are paused)",

@@ -24,6 +24,10 @@ export interface DeadLetter {
   code: string;
   /** A send that failed for good: redriving it opens the invite again. */
   inviteId?: string;
+  /** An outbound webhook delivery that failed for good: redriving it tries the endpoint again. */
+  webhookDeliveryId?: string;
+  /** false: kept for the API only (its source is not a topic, e.g. a customer's webhook endpoint). */
+  publish?: boolean;
 }
 
 /**
@@ -60,10 +64,12 @@ export class DeadLetters {
       reason: dl.reason.slice(0, 2000),
       event_id: headers.ce_id ?? null,
       invite_id: dl.inviteId ?? null,
+      webhook_delivery_id: dl.webhookDeliveryId ?? null,
       failed_at: failedAt,
     });
     this.metrics.deadLetters.inc({ topic: record.topic, code: dl.code });
     this.log.warn(`dead-lettered ${record.topic}${record.offset ? `@${record.offset}` : ''}: ${dl.reason}`);
+    if (dl.publish === false) return;
     await this.transport.publish([
       {
         topic: deadLetterTopicOf(record.topic),

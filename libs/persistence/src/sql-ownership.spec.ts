@@ -29,6 +29,8 @@ const OWNER: Record<string, string> = {
   survey_links: 'libs/persistence/src/repositories/survey-link.repository.ts',
   surveys: 'libs/persistence/src/repositories/survey.repository.ts',
   templates: 'libs/persistence/src/repositories/template.repository.ts',
+  webhook_deliveries: 'libs/persistence/src/repositories/webhook-delivery.repository.ts',
+  webhook_subscriptions: 'libs/persistence/src/repositories/webhook-subscription.repository.ts',
 };
 
 /** The only statements outside a repository: the migration lock and the health check's `SELECT 1`. */

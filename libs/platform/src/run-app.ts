@@ -29,6 +29,11 @@ export async function runApp(opts: {
     if (stopping) return;
     stopping = true;
     new Logger('Shutdown').log(`${signal} received, shutting down`);
+    // A stop that hangs (a peer that never answers) ends after 30 s anyway; what was in flight is safe (decision 0005).
+    setTimeout(() => {
+      new Logger('Shutdown').warn('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
     app.close().then(
       () => process.exit(0),
       () => process.exit(1),

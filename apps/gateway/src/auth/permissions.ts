@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'api-keys:manage',
   /** List and redrive dead letters (every topic's: they may belong to any survey). */
   'dead-letters:manage',
+  /** Subscribe the customer's endpoints to events (outbound webhooks) and read their delivery logs. */
+  'webhooks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

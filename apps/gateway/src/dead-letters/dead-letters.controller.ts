@@ -81,7 +81,7 @@ export class DeadLettersController {
   @ApiOperation({
     summary: 'Redrive dead letters: some ids, a filter, or all (idempotent: each letter is redriven once)',
     description:
-      'A record a consumer failed on is published again to its topic (same CloudEvent id: consumers that handled it skip it). A send that failed for good is opened again and tried now.',
+      'A record a consumer failed on is published again to its topic (same CloudEvent id: consumers that handled it skip it). A send that failed for good is opened again and tried now; so is an outbound webhook delivery (with a fresh retry schedule).',
   })
   @ApiBody({ schema: { example: { topic: 'dispatch.sms', code: 'PROVIDER_UNAVAILABLE' } } })
   redrive(@Body(new ZodPipe(redriveBody)) b: z.infer<typeof redriveBody>) {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@fg/common';
 import { InviteStatusService } from '@fg/invites';
 import { MessageTransport, UnitOfWork } from '@fg/messaging';
-import { DeadLetterFilter, DeadLetterRepository } from '@fg/persistence';
+import { DeadLetterFilter, DeadLetterRepository, WebhookDeliveryRepository } from '@fg/persistence';
 
 /** A dead letter as the ops API shows it. */
 export interface DeadLetterView {
@@ -32,6 +32,8 @@ export interface RedriveResult {
   republished: number;
   /** Sends that had failed for good, open for another attempt now. */
   invitesReopened: number;
+  /** Outbound webhook deliveries that had failed for good, tried again now (with a fresh retry schedule). */
+  webhooksReopened: number;
 }
 
 const REDRIVE_CHUNK = 500;
@@ -52,6 +54,7 @@ export class DeadLettersService {
     private readonly uow: UnitOfWork,
     private readonly transport: MessageTransport,
     private readonly statuses: InviteStatusService,
+    private readonly webhookDeliveries: WebhookDeliveryRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -75,7 +78,7 @@ export class DeadLettersService {
   }
 
   async redrive(f: DeadLetterFilter): Promise<RedriveResult> {
-    const total: RedriveResult = { redriven: 0, republished: 0, invitesReopened: 0 };
+    const total: RedriveResult = { redriven: 0, republished: 0, invitesReopened: 0, webhooksReopened: 0 };
     for (;;) {
       const r = await this.uow.run(async (em) => {
         const rows = await this.repo.markRedriven(em, f, this.clock.now(), REDRIVE_CHUNK);
@@ -84,7 +87,12 @@ export class DeadLettersService {
           em,
           sends.map((x) => x.invite_id!),
         );
-        const records = rows.filter((x) => !x.invite_id);
+        const hooks = await this.webhookDeliveries.reopen(
+          em,
+          rows.filter((x) => x.webhook_delivery_id).map((x) => x.webhook_delivery_id!),
+          this.clock.now(),
+        );
+        const records = rows.filter((x) => !x.invite_id && !x.webhook_delivery_id);
         // Inside the transaction: if publishing fails, the letters stay unredriven.
         await this.transport.publish(
           records.map((x) => ({
@@ -94,11 +102,17 @@ export class DeadLettersService {
             headers: x.headers,
           })),
         );
-        return { redriven: rows.length, republished: records.length, invitesReopened: reopened.length };
+        return {
+          redriven: rows.length,
+          republished: records.length,
+          invitesReopened: reopened.length,
+          webhooksReopened: hooks.length,
+        };
       });
       total.redriven += r.redriven;
       total.republished += r.republished;
       total.invitesReopened += r.invitesReopened;
+      total.webhooksReopened += r.webhooksReopened;
       if (r.redriven < REDRIVE_CHUNK || f.ids) break;
     }
     if (total.redriven) this.log.log(`redrove ${JSON.stringify(total)}`);

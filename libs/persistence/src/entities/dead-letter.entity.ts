@@ -24,6 +24,8 @@ export class DeadLetterEntity {
   @Column('text', { name: 'event_id', nullable: true }) eventId: string | null;
   /** A send that failed for good: redriving it opens the invite for another attempt. */
   @Column('uuid', { name: 'invite_id', nullable: true }) inviteId: string | null;
+  /** An outbound webhook delivery that failed for good: redriving it tries the endpoint again. */
+  @Column('uuid', { name: 'webhook_delivery_id', nullable: true }) webhookDeliveryId: string | null;
   @Column('timestamptz', { name: 'failed_at' }) failedAt: Date;
   @Column('timestamptz', { name: 'redriven_at', nullable: true }) redrivenAt: Date | null;
   @Column('integer', { name: 'redrive_count', default: 0 }) redriveCount: number;

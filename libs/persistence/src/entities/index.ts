@@ -22,6 +22,8 @@ import { SuppressionEntity } from './suppression.entity';
 import { SurveyLinkEntity } from './survey-link.entity';
 import { SurveyEntity } from './survey.entity';
 import { TemplateEntity } from './template.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 export {
   ApiKeyEntity,
@@ -48,7 +50,12 @@ export {
   SurveyLinkEntity,
   SurveyEntity,
   TemplateEntity,
+  WebhookDeliveryEntity,
+  WebhookSubscriptionEntity,
 };
+export { WEBHOOK_EVENTS } from './webhook-subscription.entity';
+export type { WebhookEventType } from './webhook-subscription.entity';
+export type { WebhookDeliveryStatus } from './webhook-delivery.entity';
 export type { SurveyQuestion } from './survey.entity';
 export type {
   ExpiryConfig,
@@ -85,4 +92,6 @@ export const ENTITIES = [
   SurveyLinkEntity,
   SurveyEntity,
   TemplateEntity,
+  WebhookDeliveryEntity,
+  WebhookSubscriptionEntity,
 ];

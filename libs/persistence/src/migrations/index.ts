@@ -8,6 +8,7 @@ import { OneLinkIssuer1764400000000 } from './1764400000000-one-link-issuer';
 import { OwnerIndexes1764500000000 } from './1764500000000-owner-indexes';
 import { DeliveryGuarantees1764600000000 } from './1764600000000-delivery-guarantees';
 import { SendWindows1764700000000 } from './1764700000000-send-windows';
+import { OutboundWebhooks1764800000000 } from './1764800000000-outbound-webhooks';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   OwnerIndexes1764500000000,
   DeliveryGuarantees1764600000000,
   SendWindows1764700000000,
+  OutboundWebhooks1764800000000,
 ];

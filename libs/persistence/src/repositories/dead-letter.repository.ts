@@ -40,8 +40,8 @@ export class DeadLetterRepository {
     const r = returnedRows<{ id: string }>(
       await em.query(
         `INSERT INTO dead_letters (id, consumer, source_topic, source_partition, source_offset, record_key, value,
-                                   headers, code, reason, event_id, invite_id, failed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                   headers, code, reason, event_id, invite_id, webhook_delivery_id, failed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT DO NOTHING RETURNING id`,
         [
           row.id,
@@ -56,6 +56,7 @@ export class DeadLetterRepository {
           row.reason,
           row.event_id,
           row.invite_id,
+          row.webhook_delivery_id,
           row.failed_at,
         ],
       ),

@@ -18,6 +18,8 @@ import { SuppressionRepository } from './suppression.repository';
 import { SurveyLinkRepository } from './survey-link.repository';
 import { SurveyRepository } from './survey.repository';
 import { TemplateRepository } from './template.repository';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
+import { WebhookSubscriptionRepository } from './webhook-subscription.repository';
 
 export * from './api-key.repository';
 export * from './case.repository';
@@ -33,6 +35,8 @@ export * from './suppression.repository';
 export * from './survey-link.repository';
 export * from './survey.repository';
 export * from './template.repository';
+export * from './webhook-delivery.repository';
+export * from './webhook-subscription.repository';
 export * from './delivery-receipt.repository';
 export * from './dead-letter.repository';
 export * from './idempotency-key.repository';
@@ -62,4 +66,6 @@ export const REPOSITORIES = [
   RuleEvaluationRepository,
   RuleRunRepository,
   RuleTimerRepository,
+  WebhookDeliveryRepository,
+  WebhookSubscriptionRepository,
 ];

@@ -1,0 +1,47 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { CloudEvent } from '@fg/contracts';
+import { BatchContext } from '@fg/messaging';
+import { OutboundWebhooksService } from './outbound-webhooks.service';
+import { WebhookDispatcher } from './webhook-dispatcher';
+
+/**
+ * The events customers' endpoints can subscribe to, turned into deliveries in the consumer's transaction (so an
+ * event is enqueued exactly once per subscription, whatever restarts), then handed to the dispatcher.
+ */
+@Controller()
+export class OutboundWebhooksConsumer {
+  constructor(
+    private readonly webhooks: OutboundWebhooksService,
+    private readonly dispatcher: WebhookDispatcher,
+  ) {}
+
+  @EventPattern('linkIssued', { consumer: 'gateway-webhooks-link-issued' })
+  linkIssued(@Payload() events: CloudEvent[], @Ctx() ctx: BatchContext) {
+    return this.enqueue('link.issued', events, ctx);
+  }
+
+  @EventPattern('caseFieldUpdates', { consumer: 'gateway-webhooks-case-fields' })
+  caseFieldUpdates(@Payload() events: CloudEvent[], @Ctx() ctx: BatchContext) {
+    return this.enqueue('case.field-updates', events, ctx);
+  }
+
+  @EventPattern('inviteStatus', { consumer: 'gateway-webhooks-invite-status' })
+  inviteStatus(@Payload() events: CloudEvent[], @Ctx() ctx: BatchContext) {
+    return this.enqueue('invite.status', events, ctx);
+  }
+
+  @EventPattern('responseStatus', { consumer: 'gateway-webhooks-response-status' })
+  responseStatus(@Payload() events: CloudEvent[], @Ctx() ctx: BatchContext) {
+    return this.enqueue('response.status', events, ctx);
+  }
+
+  private async enqueue(
+    type: Parameters<OutboundWebhooksService['enqueue']>[1],
+    events: CloudEvent[],
+    ctx: BatchContext,
+  ) {
+    if ((await this.webhooks.enqueue(ctx.em, type, events)) > 0)
+      ctx.afterCommit(async () => this.dispatcher.wake());
+  }
+}
