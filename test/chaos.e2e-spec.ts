@@ -223,11 +223,11 @@ describe('chaos: one invitation per case whatever breaks (apps as processes)', (
     await expectExactlyOnce('broker restart', cases, Date.now());
   }, 240_000);
 
-  it('two sender instances share the partitions; one leaves mid-run and the other takes over (rebalance)', async () => {
-    await startApp('sender-sms-2', 'sender-sms');
+  it('two instances of every app share the partitions; the first ones leave mid-run (rebalance)', async () => {
+    await Promise.all(['rules', 'link-issuer', 'sender-sms'].map((a) => startApp(`${a}-2`, a)));
     const cases = await resolveCases(120);
     await someSent(cases, 30);
-    await kill('sender-sms', 'SIGTERM');
+    await Promise.all(['rules', 'link-issuer', 'sender-sms'].map((a) => kill(a, 'SIGTERM')));
     await expectExactlyOnce('rebalance', cases, Date.now());
   }, 240_000);
 });

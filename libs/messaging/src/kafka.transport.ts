@@ -112,7 +112,7 @@ export class KafkaTransport extends MessageTransport {
   }
 
   async subscribe(sub: Subscription): Promise<void> {
-    const sessionTimeout = this.opts.sessionTimeoutMs ?? 10_000;
+    const sessionTimeout = this.opts.sessionTimeoutMs ?? 6_000;
     const heartbeatInterval = this.opts.heartbeatIntervalMs ?? 1_000;
     const consumer = this.kafka.consumer({
       groupId: sub.groupId,
@@ -120,6 +120,8 @@ export class KafkaTransport extends MessageTransport {
       // A rejoin after a rebalance waits at most this long for the other members.
       rebalanceTimeout: sessionTimeout,
       heartbeatInterval,
+      // kafkajs heartbeats between fetches: an idle fetch must return well within the session.
+      maxWaitTimeInMs: Math.min(5_000, Math.floor(sessionTimeout / 3)),
       allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 2_000 },
     });
