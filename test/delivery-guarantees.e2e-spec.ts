@@ -6,6 +6,7 @@ import { eventually } from './support/eventually';
 import { KafkaTestClient, structuredEvent } from './support/kafka';
 import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
+import { smsDistribution as createSmsDistribution } from './support/sms-distribution';
 import { TwilioStub } from './support/twilio-stub';
 
 const SID = `AC${'d4'.repeat(16)}`;
@@ -71,33 +72,11 @@ describe('delivery guarantees: provider failures and outages', () => {
     () => key,
   );
 
-  async function smsDistribution() {
-    const surveyId = randomUUID();
-    const d = randomUUID();
-    await pipeline.ds.query(`INSERT INTO surveys (id, name) VALUES ($1, 'CSAT')`, [surveyId]);
-    await pipeline.ds.query(
-      `INSERT INTO distributions (id, survey_id, name, status) VALUES ($1, $2, 'D', 'active')`,
-      [d, surveyId],
-    );
-    await api.put(`/ops/distributions/${d}/channels`, { accounts: { sms: { from: SMS_FROM } } }).expect(200);
-    await api
-      .put(`/ops/distributions/${d}/templates`, {
-        channel: 'sms',
-        kind: 'invitation',
-        language: 'en',
-        text: 'How did we do on {{case_number}}? {{survey_link}}',
-      })
-      .expect(200);
-    await api
-      .post('/ops/rules', {
-        name: 'invite by sms',
-        trigger: 'case.updated',
-        conditions: { field: 'custom.program', op: 'equals', value: d },
-        actions: [{ type: 'send_invitation', distributionId: d, channel: 'sms' }],
-      })
-      .expect(201);
-    return d;
-  }
+  const smsDistribution = () =>
+    createSmsDistribution(pipeline.ds, api, {
+      from: SMS_FROM,
+      text: 'How did we do on {{case_number}}? {{survey_link}}',
+    });
 
   /** `count` resolved cases, each with its own phone number. */
   function cases(d: string, count: number) {

@@ -8,6 +8,7 @@ import { eventually } from './support/eventually';
 import { KafkaTestClient, structuredEvent } from './support/kafka';
 import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
+import { smsDistribution } from './support/sms-distribution';
 import { TwilioStub } from './support/twilio-stub';
 
 const SMS_FROM = '+15005550026';
@@ -103,30 +104,11 @@ describe('outbound webhooks', () => {
   );
 
   async function resolvedCase() {
-    const surveyId = randomUUID();
-    const d = randomUUID();
-    await pipeline.ds.query(`INSERT INTO surveys (id, name) VALUES ($1, 'CSAT')`, [surveyId]);
-    await pipeline.ds.query(
-      `INSERT INTO distributions (id, survey_id, name, status) VALUES ($1, $2, 'D', 'active')`,
-      [d, surveyId],
-    );
-    await api.put(`/ops/distributions/${d}/channels`, { accounts: { sms: { from: SMS_FROM } } }).expect(200);
-    await api
-      .put(`/ops/distributions/${d}/templates`, {
-        channel: 'sms',
-        kind: 'invitation',
-        language: 'en',
-        text: 'Rate us: {{survey_link}}',
-      })
-      .expect(200);
-    await api
-      .post('/ops/rules', {
-        name: 'invite',
-        trigger: 'case.updated',
-        conditions: { field: 'custom.program', op: 'equals', value: d },
-        actions: [{ type: 'send_invitation', distributionId: d, channel: 'sms', linkField: 'survey_link' }],
-      })
-      .expect(201);
+    const d = await smsDistribution(pipeline.ds, api, {
+      from: SMS_FROM,
+      text: 'Rate us: {{survey_link}}',
+      linkField: 'survey_link',
+    });
     const caseId = `case-${randomUUID()}`;
     await kafka.produce(topic('caseEvents'), [
       structuredEvent(caseId, 'case.updated', {
