@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -9,7 +9,9 @@ import { eventually } from './support/eventually';
 
 /** `npm start`'s mode: PGlite over the wire protocol, in-process transport, sandbox providers, demo data. */
 describe('embedded mode', () => {
+  // A data directory anyone could enter, as `mkdir .data` under a lax umask makes it.
   const dataDir = mkdtempSync(join(tmpdir(), 'fg-embedded-'));
+  chmodSync(dataDir, 0o777);
   let e: Embedded | undefined;
 
   afterAll(async () => {
@@ -92,5 +94,29 @@ describe('embedded mode', () => {
     expect(bad.body.error.message).toContain('caseId: Required');
     await request(server).get('/s/AAAAAAAAAAAAAAAAAAAAAA').expect(404);
     await request(server).get('/s/short').expect(404);
+  });
+
+  it('keeps its data and secrets readable by their owner only, whatever the umask', async () => {
+    e ??= await start();
+    const server = e.app.getHttpServer();
+    // Write something after start, so files created at runtime are covered too.
+    await request(server)
+      .post('/events/cases')
+      .set(auth())
+      .set('Content-Type', 'application/cloudevents+json')
+      .send(JSON.stringify(event('modes-1')))
+      .expect(202);
+    // The directory is the owner's alone (nothing in it is reachable by anyone else), nothing in it is writable by
+    // others, and the secrets are not even readable.
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
+    const writable: string[] = [];
+    const walk = (p: string) => {
+      const st = statSync(p);
+      if (st.mode & 0o022) writable.push(`${p} ${(st.mode & 0o777).toString(8)}`);
+      if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
+    };
+    walk(dataDir);
+    expect(writable).toEqual([]);
   });
 });

@@ -303,7 +303,7 @@ describe('personalized links', () => {
     ).toHaveLength(2);
     const csv = await api.get(`/ops/distributions/${d.id}/responses.csv`).expect(200);
     expect(csv.text.split('\r\n')[0]).toBe(
-      'response id,link id,case id,status,source,submitted at,program,nps,comment,link data',
+      '\uFEFFresponse id,link id,case id,status,source,submitted at,program,nps,comment,link data',
     );
   });
 
@@ -431,7 +431,7 @@ describe('personalized links', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['transfer-encoding']).toBe('chunked');
     const lines = res.text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('contact id,custom id,first name,last name,email,personal link');
+    expect(lines[0]).toBe('\uFEFFcontact id,custom id,first name,last name,email,personal link');
     expect(lines).toHaveLength(100_001);
     const urls = new Set(lines.slice(1).map((l) => l.split(',')[5]));
     expect(urls.size).toBe(100_000);

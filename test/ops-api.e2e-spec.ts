@@ -94,7 +94,13 @@ describe('ops REST', () => {
   });
 
   it('serves the OpenAPI document with the ops endpoints and bearer auth', async () => {
-    const doc = (await request(pipeline.gateway).get('/docs/openapi.json').expect(200)).body;
+    await request(pipeline.gateway).get('/docs/openapi.json').expect(401);
+    const doc = (
+      await request(pipeline.gateway)
+        .get('/docs/openapi.json')
+        .auth('', viewer, { type: 'basic' })
+        .expect(200)
+    ).body;
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/ops/invites', '/ops/cases/{id}', '/events/cases']),
     );
@@ -115,7 +121,18 @@ describe('ops REST', () => {
 
   it('exposes health and Prometheus metrics', async () => {
     await request(pipeline.gateway).get('/health').expect(200, { status: 'ok', database: 'up' });
-    const m = await request(pipeline.gateway).get('/metrics').expect(200);
+    // Metrics on the public port need a key with metrics:read (Prometheus sends it as a bearer token).
+    expect((await request(pipeline.gateway).get('/metrics').expect(401)).headers['www-authenticate']).toMatch(
+      /^Basic/,
+    );
+    await request(pipeline.gateway).get('/metrics').set('Authorization', `Bearer ${viewer}`).expect(403);
+    const scraper = (
+      await pipeline.apps.get('gateway')!.get(ApiKeyService).create('prometheus', ['metrics:read'])
+    ).key;
+    const m = await request(pipeline.gateway)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${scraper}`)
+      .expect(200);
     expect(m.text).toContain('process_cpu_seconds_total{app="gateway"}');
   });
 });

@@ -2,7 +2,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 import { AppConfig, freePort, loadConfig } from '@fg/common';
@@ -42,7 +50,10 @@ interface LocalSecrets {
  * the generated local secrets live in `dataDir` and survive restarts.
  */
 export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  // The data (and the local secrets) are the operator's alone: owner-only modes, whatever the umask says.
+  const umask = process.umask(0o077);
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  ownerOnly(opts.dataDir);
   const secrets = loadOrCreateSecrets(join(opts.dataDir, 'secrets.json'));
   const env = opts.env ?? process.env;
 
@@ -89,6 +100,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     await app.close().catch(() => undefined);
     await server.stop();
     await db.close();
+    process.umask(umask);
     throw e;
   }
   return {
@@ -100,8 +112,16 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       await app.close();
       await server.stop();
       await db.close();
+      process.umask(umask);
     },
   };
+}
+
+/** Removes group and other permissions from a directory and everything in it (data written by older versions). */
+function ownerOnly(path: string) {
+  const st = statSync(path);
+  chmodSync(path, st.mode & 0o700);
+  if (st.isDirectory()) for (const name of readdirSync(path)) ownerOnly(join(path, name));
 }
 
 function loadOrCreateSecrets(file: string): LocalSecrets {

@@ -11,7 +11,7 @@ async function main() {
   process.stdout.write(`
 feedback-gateway is running (embedded mode: PGlite in ${dataDir}, in-process messaging, sandbox providers).
 
-  Ops API docs:   ${u}/docs
+  Ops API docs:   ${u}/docs   (your browser asks for a password: the demo API key; any user name)
   Demo API key:   ${key}
   Demo rule:      "Survey resolved cases" (case.updated, status changed to Resolved → email invitation)
                   distribution ${DEMO.distributionId}

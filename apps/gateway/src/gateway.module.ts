@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import helmet from 'helmet';
+import { OPS_SURFACE_AUTH } from '@fg/common';
 import { InvitesModule } from '@fg/invites';
 import { LinksModule } from '@fg/links';
 import { ResponsesModule } from '@fg/responses';
@@ -7,6 +9,7 @@ import { AccessService } from './auth/access.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeyService } from './auth/api-key.service';
+import { ApiKeyOpsSurfaceAuth } from './auth/ops-surface.auth';
 import { CaseEventsController } from './events/case-events.controller';
 import { LandingController } from './landing/landing.controller';
 import { LandingService } from './landing/landing.service';
@@ -65,7 +68,32 @@ import { WebhooksService } from './webhooks/webhooks.service';
     DeadLettersService,
     OutboundWebhooksService,
     WebhookDispatcher,
+    { provide: OPS_SURFACE_AUTH, useClass: ApiKeyOpsSurfaceAuth },
   ],
   exports: [ApiKeyService],
 })
-export class GatewayModule {}
+export class GatewayModule implements NestModule {
+  configure(consumer: MiddlewareConsumer) {
+    // Survey pages: the token is in the URL, so nothing may leak it (no Referer, no framing, no foreign script).
+    consumer.apply(helmet(LANDING_HELMET)).forRoutes(LandingController);
+  }
+}
+
+/** Headers of the public survey pages (see the README's security section). */
+export const LANDING_HELMET: Parameters<typeof helmet>[0] = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      'default-src': ["'none'"],
+      'style-src': ["'unsafe-inline'"],
+      'img-src': ["'self'", 'https:', 'data:'],
+      'form-action': ["'self'"],
+      'frame-ancestors': ["'none'"],
+      'base-uri': ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+  strictTransportSecurity: { maxAge: 31536000 },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+};

@@ -11,6 +11,10 @@ export enum ErrorCode {
   INVALID_SIGNATURE = 'INVALID_SIGNATURE',
   TEMPLATE_MISSING_VALUE = 'TEMPLATE_MISSING_VALUE',
   TEMPLATE_NOT_FOUND = 'TEMPLATE_NOT_FOUND',
+  /** A template inserts a value without HTML escaping (saved before such templates were refused). */
+  TEMPLATE_UNSAFE = 'TEMPLATE_UNSAFE',
+  /** A request body larger than its route accepts. */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   PROVIDER_PERMANENT = 'PROVIDER_PERMANENT',
   PROVIDER_TRANSIENT = 'PROVIDER_TRANSIENT',
   INVALID_MESSAGE = 'INVALID_MESSAGE',

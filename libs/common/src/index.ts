@@ -7,3 +7,5 @@ export * from './metrics';
 export * from './ids';
 export * from './core.module';
 export * from './net';
+export * from './csv';
+export * from './ops-surface';

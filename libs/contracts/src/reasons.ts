@@ -21,6 +21,7 @@ export const REASON_CODES = {
   QUARANTINED: 'a contact-frequency rule allows no more invitations to this contact now',
   TEMPLATE_NOT_FOUND: 'no template for the channel, kind and language (nor its base or the default language)',
   TEMPLATE_MISSING_VALUE: 'a placeholder of the template has no value for this case',
+  TEMPLATE_UNSAFE: 'the HTML template inserts a value without escaping ({{{x}}}); such templates are refused',
   NO_SENDER_ACCOUNT: 'the distribution has no sender account for the channel',
   NO_CONVERSATION_ACCOUNT: "the case's conversation account is unknown",
   NO_RECIPIENT: 'the field the rule names for the recipient is empty',

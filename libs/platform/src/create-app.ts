@@ -3,7 +3,8 @@ import { DynamicModule, INestApplication, LoggerService, Module, Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AppConfig, Clock, CoreModule, JsonLogger } from '@fg/common';
+import type { NextFunction, Request, Response } from 'express';
+import { AppConfig, Clock, CoreModule, JsonLogger, OPS_SURFACE_AUTH, OpsSurfaceAuth } from '@fg/common';
 import { MessageTransport, MessagingModule, MessagingService, MessagingStrategy } from '@fg/messaging';
 import { PersistenceModule } from '@fg/persistence';
 import { DomainErrorFilter } from './domain-error.filter';
@@ -54,6 +55,7 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
     const t = spec.config.TRUST_PROXY;
     (app as NestExpressApplication).set('trust proxy', /^\d+$/.test(t) ? Number(t) : t === 'true' ? true : t);
   }
+  guardOpsSurfaces(app);
   if (spec.openapi) setupOpenApi(app);
   // Each app is also a Nest microservice: its `@EventPattern` handlers are served by our transport strategy.
   // It shares the app's global filter (DomainErrorFilter rethrows to handlers, so dead letters keep the reason).
@@ -62,6 +64,41 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
     { inheritAppConfig: true },
   );
   return app;
+}
+
+/**
+ * `/metrics` and `/docs` answer only to who the app's OpsSurfaceAuth lets in (the gateway: an API key). Registered
+ * on Express before Swagger's and Nest's routes, so it runs first. Apps without one keep them open (internal port).
+ */
+function guardOpsSurfaces(app: INestApplication) {
+  let auth: OpsSurfaceAuth | null | undefined;
+  const resolve = () => {
+    if (auth === undefined) {
+      try {
+        auth = app.get<OpsSurfaceAuth>(OPS_SURFACE_AUTH, { strict: false });
+      } catch {
+        auth = null;
+      }
+    }
+    return auth;
+  };
+  const guard = (surface: 'metrics' | 'docs') => (req: Request, res: Response, next: NextFunction) => {
+    const a = resolve();
+    if (!a) return next();
+    a.check(req.header('authorization'), surface).then(
+      (refused) => {
+        if (!refused) return next();
+        if (refused.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="feedback-gateway ops"');
+        res.status(refused.status).json({
+          error: { code: refused.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', message: refused.message },
+        });
+      },
+      (e: unknown) => next(e),
+    );
+  };
+  const http = app as NestExpressApplication;
+  http.use('/metrics', guard('metrics'));
+  http.use('/docs', guard('docs'));
 }
 
 /** Initializes an app (migrations, modules), then starts its consumers, relay and pruner. */

@@ -12,6 +12,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.INVALID_SIGNATURE]: 401,
   [ErrorCode.TEMPLATE_MISSING_VALUE]: 422,
   [ErrorCode.TEMPLATE_NOT_FOUND]: 422,
+  [ErrorCode.TEMPLATE_UNSAFE]: 422,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCode.PROVIDER_PERMANENT]: 502,
   [ErrorCode.PROVIDER_TRANSIENT]: 503,
   [ErrorCode.INVALID_MESSAGE]: 500,

@@ -41,4 +41,15 @@ describe('template renderer', () => {
       'vip',
     ]);
   });
+
+  it('will not render an HTML template that inserts a value unescaped, and never resolves inherited properties', () => {
+    expect(r.unescaped('<p>{{{customer_name}}} {{& note}} {{ok}}</p>').sort()).toEqual([
+      'customer_name',
+      'note',
+    ]);
+    expect(() =>
+      r.render('<p>{{{customer_name}}}</p>', { customer_name: '<img src=x>' }, { html: true }),
+    ).toThrow(/inserts \{\{\{customer_name\}\}\} without HTML escaping/);
+    expect(r.missing('{{constructor}} {{a.__proto__}}', { a: {} })).toEqual(['constructor', 'a.__proto__']);
+  });
 });

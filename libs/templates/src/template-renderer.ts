@@ -29,11 +29,36 @@ export class TemplateRenderer {
     return [...found].filter((p) => !BUILTIN_HELPERS.has(p));
   }
 
+  /**
+   * Placeholders written to skip HTML escaping (`{{{x}}}` or `{{& x}}`). Values come from CRM fields a customer
+   * may have typed, so none may be inserted raw into an email: templates using them are refused.
+   */
+  unescaped(source: string): string[] {
+    const found = new Set<string>();
+    const visit = (node: unknown) => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as { type?: string; escaped?: boolean; path?: { original?: string } };
+      if (n.type === 'MustacheStatement' && n.escaped === false) found.add(n.path?.original ?? '?');
+      for (const v of Object.values(node)) {
+        if (Array.isArray(v)) v.forEach(visit);
+        else if (v && typeof v === 'object') visit(v);
+      }
+    };
+    visit(this.hbs.parse(source));
+    return [...found];
+  }
+
   missing(source: string, vars: Vars): string[] {
     return this.placeholders(source).filter((p) => {
       const v = p
         .split('.')
-        .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Vars)[k] : undefined), vars);
+        .reduce<unknown>(
+          (o, k) =>
+            o && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k)
+              ? (o as Vars)[k]
+              : undefined,
+          vars,
+        );
       return v === undefined || v === null || v === '';
     });
   }
@@ -50,6 +75,13 @@ export class TemplateRenderer {
     const key = `${opts.html ? 'h' : 't'}:${source}`;
     let tpl = this.cache.get(key);
     if (!tpl) {
+      const raw = opts.html ? this.unescaped(source) : [];
+      if (raw.length)
+        throw new DomainError(
+          ErrorCode.TEMPLATE_UNSAFE,
+          `${opts.part ?? 'template'} inserts ${raw.map((r) => `{{{${r}}}}`).join(', ')} without HTML escaping`,
+          { unescaped: raw, part: opts.part },
+        );
       tpl = this.hbs.compile(source, { strict: true, noEscape: !opts.html, knownHelpersOnly: true });
       if (this.cache.size > 1000) this.cache.clear();
       this.cache.set(key, tpl);

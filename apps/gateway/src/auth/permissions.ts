@@ -16,6 +16,8 @@ export const PERMISSIONS = [
   'dead-letters:manage',
   /** Subscribe the customer's endpoints to events (outbound webhooks) and read their delivery logs. */
   'webhooks:manage',
+  /** Scrape the gateway's Prometheus metrics at `/metrics`. */
+  'metrics:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -319,11 +319,18 @@ export class ChannelToolsService {
   }
 
   private parse(source: string, part: string) {
+    let raw: string[];
     try {
-      renderer.placeholders(source);
+      raw = renderer.unescaped(source);
     } catch (e) {
       throw new DomainError(ErrorCode.VALIDATION, `${part}: ${(e as Error).message.split('\n')[0]}`, {
         fields: [{ field: part, message: (e as Error).message.split('\n')[0] }],
+      });
+    }
+    if (raw.length) {
+      const message = `${raw.map((r) => `{{{${r}}}}`).join(', ')} would insert the value without HTML escaping; write {{${raw[0]}}}`;
+      throw new DomainError(ErrorCode.VALIDATION, `${part}: ${message}`, {
+        fields: [{ field: part, message }],
       });
     }
   }

@@ -42,7 +42,8 @@ export class LandingController {
       action === 'submit',
     );
     if (result.state === 'saved') {
-      res.redirect(303, req.originalUrl);
+      // Back to the page just answered: a path we build, never one taken from the request.
+      res.redirect(303, encodeURIComponent(token));
       return;
     }
     if (result.state === 'submitted') {

@@ -14,7 +14,7 @@ import {
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
+import { Clock, DomainError, ErrorCode, csvAttachment, csvChunk, newId } from '@fg/common';
 import { ResponseStatusReported, contact, responseStatusReported, scalar } from '@fg/contracts';
 import {
   ContactRepository,
@@ -98,11 +98,17 @@ const segmentFilter: z.ZodType<unknown> = z.lazy(() =>
 );
 const segmentBody = z.object({ name: z.string().min(1).max(200), filter: segmentFilter }).strict();
 
+const responseStatusFilter = z.enum(['In Progress', 'Partially Completed', 'Completed']).optional();
+const exportQuery = z.object({ status: responseStatusFilter }).strict();
 const responsesQuery = z.object({
   after: z.string().uuid().default('00000000-0000-0000-0000-000000000000'),
-  status: z.enum(['In Progress', 'Partially Completed', 'Completed']).optional(),
+  status: responseStatusFilter,
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+
+/** A property of a stored JSON object, never one inherited from Object.prototype. */
+const own = <T>(o: Record<string, T>, k: string): T | undefined =>
+  Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 
 /** A contact as the contact store keeps it: first and last name from `name` when not given apart. */
 function contactRow(c: ContactInput): NewContact {
@@ -127,11 +133,6 @@ const subjectOf = (c: ContactRow) => ({
   phone: c.phone,
   attributes: c.attributes,
 });
-
-const csv = (v: string | number | boolean | object | null | undefined) => {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 /** Links outside the rule flow: the one-call API, revocation, reports from other channels and tools, bulk links. */
 @ApiTags('links')
@@ -304,8 +305,12 @@ export class LinksController {
       });
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="links-${id}.csv"`);
-    res.write('contact id,custom id,first name,last name,email,personal link\r\n');
+    res.setHeader('Content-Disposition', csvAttachment(`links-${id}.csv`));
+    res.write(
+      csvChunk([['contact id', 'custom id', 'first name', 'last name', 'email', 'personal link']], {
+        first: true,
+      }),
+    );
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const page = await this.uow.run(async (em) => {
@@ -324,13 +329,16 @@ export class LinksController {
         return { contacts, urls: new Map(links.map((l) => [l.contactId, l.url])) };
       });
       if (!page.contacts.length) break;
-      const chunk = page.contacts
-        .map(
-          (c) =>
-            [c.id, c.custom_id, c.first_name, c.last_name, c.email, page.urls.get(c.id)].map(csv).join(',') +
-            '\r\n',
-        )
-        .join('');
+      const chunk = csvChunk(
+        page.contacts.map((c) => [
+          c.id,
+          c.custom_id,
+          c.first_name,
+          c.last_name,
+          c.email,
+          page.urls.get(c.id),
+        ]),
+      );
       if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
       after = page.contacts[page.contacts.length - 1].id;
       if (page.contacts.length < 1000) break;
@@ -392,54 +400,55 @@ export class LinksController {
   @ApiOperation({
     summary: 'Responses with the distribution tags and each question as columns, streamed as CSV',
   })
+  @ApiQuery({ name: 'status', required: false, enum: ['In Progress', 'Partially Completed', 'Completed'] })
   async export(
     @Param('id', uuid('distribution')) id: string,
-    @Query('status') status: string | undefined,
+    @Query(new ZodPipe(exportQuery)) q: z.infer<typeof exportQuery>,
     @Res() res: Response,
   ) {
+    const status = q.status;
     const dist = await this.distributions.findById(id);
     if (!dist) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
     const survey = await this.surveys.findById(dist.surveyId);
     const tags = Object.keys(dist.tags);
     const questions = (survey?.questions ?? []).map((q) => q.id);
     res.status(200).setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', csvAttachment(`responses-${id}.csv`));
     res.write(
-      [
-        'response id',
-        'link id',
-        'case id',
-        'status',
-        'source',
-        'submitted at',
-        ...tags,
-        ...questions,
-        'link data',
-      ]
-        .map(csv)
-        .join(',') + '\r\n',
+      csvChunk(
+        [
+          [
+            'response id',
+            'link id',
+            'case id',
+            'status',
+            'source',
+            'submitted at',
+            ...tags,
+            ...questions,
+            'link data',
+          ],
+        ],
+        { first: true },
+      ),
     );
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const rows = await this.responseRows.page(id, { after, status, limit: 1000 });
       if (!rows.length) break;
-      const chunk = rows
-        .map(
-          (r) =>
-            [
-              r.id,
-              r.link_id,
-              r.case_id,
-              r.status,
-              r.source,
-              r.submitted_at?.toISOString(),
-              ...tags.map((t) => r.tags[t]),
-              ...questions.map((q) => r.answers[q]),
-              r.transaction_data,
-            ]
-              .map(csv)
-              .join(',') + '\r\n',
-        )
-        .join('');
+      const chunk = csvChunk(
+        rows.map((r) => [
+          r.id,
+          r.link_id,
+          r.case_id,
+          r.status,
+          r.source,
+          r.submitted_at,
+          ...tags.map((t) => own(r.tags, t)),
+          ...questions.map((qid) => own(r.answers, qid)),
+          r.transaction_data,
+        ]),
+      );
       if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
       after = rows[rows.length - 1].id;
     }
