@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { opsApi } from './support/ops-api';
@@ -16,6 +19,19 @@ const QUESTIONS = [
  * Issue #11 over the gateway's HTTP surface: what an attacker or a careless integration sends gets a clear 4xx
  * that names the field, and what we hand out (CSV, emails, pages) can't be turned against its reader.
  */
+/** A POST with these exact bytes (supertest would serialise a Buffer sent as JSON). */
+async function rawPostTo(server: Server, path: string, headers: Record<string, string>, body: Buffer) {
+  const listening = server.listen(0);
+  await new Promise((r) => listening.once('listening', r));
+  try {
+    const { port } = listening.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body });
+    return { status: res.status, body: await res.text() };
+  } finally {
+    await new Promise((r) => listening.close(r));
+  }
+}
+
 describe('hostile input at the HTTP edge', () => {
   let pipeline: Pipeline;
   let key: string;
@@ -27,7 +43,7 @@ describe('hostile input at the HTTP edge', () => {
       await pipeline.apps
         .get('gateway')!
         .get(ApiKeyService)
-        .create('hostile', ['distribution:edit', 'distribution:view'])
+        .create('hostile', ['distribution:edit', 'distribution:view', 'rules:configure'])
     ).key;
   });
 
@@ -39,6 +55,8 @@ describe('hostile input at the HTTP edge', () => {
     () => pipeline.gateway,
     () => key,
   );
+  const rawPost = (path: string, headers: Record<string, string>, body: Buffer) =>
+    rawPostTo(pipeline.gateway, path, headers, body);
 
   async function distribution() {
     const survey = await api
@@ -165,6 +183,160 @@ describe('hostile input at the HTTP edge', () => {
         .expect(303);
       expect(res.headers.location).toBe(token);
       expect(new URL(res.headers.location, `${PUBLIC}/s/${token}?x=1`).pathname).toBe(`/s/${token}`);
+    });
+  });
+
+  describe('sizes, types and shapes', () => {
+    const fields = (res: request.Response) =>
+      (res.body.error.details?.fields ?? []).map((f: { field: string }) => f.field) as string[];
+
+    it('answers 413, not 500, for bodies past their limit, compressed or not', async () => {
+      const d = await distribution();
+      const big = { distributionId: d, contact: { id: 'x', name: 'a'.repeat(1_100_000) } };
+      const json = await api.post('/ops/links', big).expect(413);
+      expect(json.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+      const l = await link(d);
+      await request(pipeline.gateway)
+        .post(pathOf(l.url))
+        .type('form')
+        .send(`q.comment=${'a'.repeat(200_000)}&action=save`)
+        .expect(413);
+      const bomb = gzipSync(Buffer.from(JSON.stringify({ contacts: [{ name: 'a'.repeat(10_000_000) }] })));
+      expect(bomb.length).toBeLessThan(100_000);
+      const headers = {
+        Authorization: `Bearer ${key}`,
+        'Content-Type': 'application/json',
+        'Content-Encoding': 'gzip',
+      };
+      expect((await rawPost('/ops/links', headers, bomb)).status).toBe(413);
+      expect((await rawPost('/ops/links', headers, Buffer.from('not gzip at all'))).status).toBe(400);
+      const broken = await request(pipeline.gateway)
+        .post('/ops/links')
+        .set('Authorization', `Bearer ${key}`)
+        .set('Content-Type', 'application/json')
+        .send('{"distributionId": ')
+        .expect(400);
+      expect(broken.body.error.message).toMatch(/JSON/);
+    });
+
+    it('takes the documented 10 000 contacts in one call, and refuses more with the field named', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const contacts = Array.from({ length: 10_000 }, (_, i) => ({
+        id: `bulk-${tag}-${i}`,
+        name: `Customer Number${i}`,
+        email: `customer.number${i}@example.com`,
+        phone: `+1415555${String(i).padStart(4, '0')}`,
+        language: 'en',
+        attributes: { batch: tag, plan: i % 2 ? 'pro' : 'free', region: 'emea' },
+      }));
+      expect(JSON.stringify({ contacts }).length).toBeGreaterThan(1_500_000);
+      expect((await api.post('/ops/contacts', { contacts }).expect(201)).body).toEqual({ upserted: 10_000 });
+      const more = await api.post('/ops/contacts', { contacts: [...contacts, contacts[0]] }).expect(400);
+      expect(fields(more)).toEqual(['contacts']);
+      await api
+        .post('/ops/contacts', {
+          contacts: [{ id: 'x', name: 'a', attributes: { blob: 'b'.repeat(17_000_000) } }],
+        })
+        .expect(413);
+    });
+
+    it('refuses answers that are not text, and text past its bound, storing nothing', async () => {
+      const d = await distribution();
+      const l = await link(d);
+      for (const bad of [{ 'q.comment': null }, { 'q.comment': { a: 1 } }, { 'q.nps': ['5'] }]) {
+        const res = await request(pipeline.gateway)
+          .post(pathOf(l.url))
+          .send({ ...bad, action: 'save' })
+          .expect(400);
+        expect(res.text).toContain('needs an answer as text');
+      }
+      const long = await request(pipeline.gateway)
+        .post(pathOf(l.url))
+        .send({ 'q.comment': 'x'.repeat(944_000), action: 'save' })
+        .expect(400);
+      expect(long.text).toContain('longer than 5000 characters');
+      expect(await pipeline.ds.query(`SELECT 1 FROM responses WHERE link_id = $1`, [l.linkId])).toEqual([]);
+    });
+
+    it('refuses a language that is not a language tag, and renders pages whatever the stored language', async () => {
+      const d = await distribution();
+      const res = await api
+        .post('/ops/links', {
+          distributionId: d,
+          contact: { id: 'c-1', name: 'Ada' },
+          language: 'constructor',
+        })
+        .expect(400);
+      expect(fields(res)).toEqual(['language']);
+      // A link stored before the check (or by another writer) still renders.
+      const l = await link(d);
+      await pipeline.ds.query(`UPDATE survey_links SET language = '__proto__' WHERE id = $1`, [l.linkId]);
+      const page = await request(pipeline.gateway).get(pathOf(l.url)).expect(200);
+      expect(page.text).toContain('How likely are you to recommend us?');
+    });
+
+    it('treats __proto__ and constructor as plain attribute names in segments', async () => {
+      const tag = randomUUID().slice(0, 8);
+      await api
+        .post('/ops/contacts', {
+          contacts: [{ id: `p-${tag}`, name: 'Proto', attributes: { batch: tag, constructor: 'yes' } }],
+        })
+        .expect(201);
+      for (const attribute of ['__proto__', 'constructor', 'attributes.__proto__']) {
+        const res = await api
+          .post('/ops/segments', {
+            name: 'proto',
+            filter: {
+              all: [
+                { attribute: 'batch', op: 'equals', value: tag },
+                { attribute, op: 'exists' },
+              ],
+            },
+          })
+          .expect(201);
+        expect(res.body.contacts).toBe(attribute === 'constructor' ? 1 : 0);
+      }
+    });
+
+    it('caps how deep and how large rule conditions and segment filters are, naming the part', async () => {
+      const d = await distribution();
+      let deep: unknown = { field: 'status', op: 'equals', value: 'Resolved' };
+      for (let i = 0; i < 1_000; i++) deep = { all: [deep] };
+      const rule = (conditions: unknown) => ({
+        name: 'deep',
+        trigger: 'case.updated',
+        enabled: false,
+        conditions,
+        actions: [{ type: 'send_invitation', distributionId: d, channel: 'email' }],
+      });
+      const tooDeep = await api.post('/ops/rules', rule(deep)).expect(400);
+      expect(fields(tooDeep)[0]).toMatch(/^conditions(\.all(\.0)?)+$/);
+      let nine: unknown = { field: 'status', op: 'exists' };
+      for (let i = 0; i < 9; i++) nine = { any: [nine] };
+      const nested = await api.post('/ops/rules', rule(nine)).expect(400);
+      expect(nested.body.error.details.fields[0].message).toContain('at most 8 levels');
+      const wide = {
+        any: Array.from({ length: 5_000 }, (_, i) => ({ field: 'status', op: 'equals', value: `s${i}` })),
+      };
+      const tooMany = await api.post('/ops/rules', rule(wide)).expect(400);
+      expect(tooMany.body.error.details.fields).toEqual([
+        { field: 'conditions', message: 'at most 200 conditions (this has 5000)' },
+      ]);
+      const bigIn = await api
+        .post(
+          '/ops/rules',
+          rule({ field: 'status', op: 'in', value: Array.from({ length: 101 }, (_, i) => `v${i}`) }),
+        )
+        .expect(400);
+      expect(fields(bigIn)).toEqual(['conditions.value']);
+
+      let seg: unknown = { attribute: 'plan', op: 'exists' };
+      for (let i = 0; i < 1_000; i++) seg = { any: [seg] };
+      const segDeep = await api.post('/ops/segments', { name: 'deep', filter: seg }).expect(400);
+      expect(fields(segDeep)[0]).toMatch(/^filter(\.any(\.0)?)+$/);
+      expect((await pipeline.ds.query(`SELECT count(*)::int AS n FROM rules WHERE name = 'deep'`))[0].n).toBe(
+        0,
+      );
     });
   });
 });

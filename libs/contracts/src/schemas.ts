@@ -23,6 +23,12 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+/** A BCP 47 language tag as we use them: `en`, `fr-CA`, `zh-Hant-TW`. */
+export const languageTag = z
+  .string()
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/, 'a language tag, e.g. "en" or "fr-CA"');
+
 export const contact = z
   .object({
     id: z.string().min(1).max(200).optional(),
@@ -32,7 +38,7 @@ export const contact = z
       .string()
       .regex(/^\+[1-9]\d{6,14}$/, 'phone must be E.164, e.g. +14155550100')
       .optional(),
-    language: z.string().min(2).max(16).optional(),
+    language: languageTag.optional(),
     /** IANA time zone (e.g. Europe/Paris): a distribution's quiet hours follow the contact's local time. */
     timeZone: z
       .string()
@@ -79,7 +85,7 @@ export const surveyActionRequested = z
     channel: channel.optional(),
     /** The case custom field the survey link is written to. */
     linkField: fieldName.optional(),
-    language: z.string().optional(),
+    language: languageTag.optional(),
     /** `last_message`: the language of the last message sent on this case (else the case's language). */
     languageFrom: z.enum(['case', 'last_message']).optional(),
     /** Where the recipient comes from instead of the contact: `custom.<field>` or `profile.<attribute>`. */

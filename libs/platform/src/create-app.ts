@@ -3,6 +3,7 @@ import { DynamicModule, INestApplication, LoggerService, Module, Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppConfig, Clock, CoreModule, JsonLogger, OPS_SURFACE_AUTH, OpsSurfaceAuth } from '@fg/common';
 import { MessageTransport, MessagingModule, MessagingService, MessagingStrategy } from '@fg/messaging';
@@ -25,6 +26,9 @@ export interface AppSpec {
 @Module({})
 class RootModule {}
 
+/** Body limits above the default 1 MB (JSON) / 100 kB (forms), by route. */
+export const LARGE_BODY_ROUTES: Record<string, string> = { '/ops/contacts': '16mb' };
+
 /**
  * Builds an app: core (config, metrics, health), Postgres with migrations, messaging, and its feature modules.
  * Start it with `initApp` (or `initApp` then `listen`): `app.init()` alone starts no consumers.
@@ -44,6 +48,10 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
     rawBody: true,
     abortOnError: false,
   });
+  // Routes documented to take more than the usual megabyte (bulk contacts: up to 10 000 per call) get their own
+  // limit, registered first so the general parser sees the body already read; past it, 413.
+  for (const [path, limit] of Object.entries(LARGE_BODY_ROUTES))
+    (app as NestExpressApplication).use(path, json({ limit, type: ['application/json'] }));
   // CloudEvents structured mode arrives as application/cloudevents+json; keep the raw bytes for signatures.
   (app as NestExpressApplication).useBodyParser('json', {
     type: ['application/json', 'application/*+json'],

@@ -36,6 +36,12 @@ export class DomainErrorFilter implements ExceptionFilter {
         .json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }
+    const parserStatus = bodyParserStatus(err);
+    if (parserStatus) {
+      const { status, code, message } = parserStatus;
+      res.status(status).json({ error: { code, message } });
+      return;
+    }
     if (err instanceof HttpException) {
       const status = err.getStatus();
       res.status(status).json({ error: { code: `HTTP_${status}`, message: err.message } });
@@ -43,5 +49,32 @@ export class DomainErrorFilter implements ExceptionFilter {
     }
     this.log.error('unhandled error', err instanceof Error ? err : new Error(String(err)));
     res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+  }
+}
+
+/**
+ * Errors of Express' body parsers (too large, malformed JSON, unsupported encoding or charset), which carry a 4xx
+ * `status` and a `type` such as `entity.too.large`: a 413 or 400 naming the problem instead of a 500.
+ */
+function bodyParserStatus(err: unknown): { status: number; code: string; message: string } | null {
+  const e = err as { status?: unknown; type?: unknown; limit?: unknown; expose?: unknown; code?: unknown };
+  if (!e || typeof e !== 'object' || err instanceof HttpException || err instanceof DomainError) return null;
+  if (typeof e.status !== 'number' || e.status < 400 || e.status >= 500 || e.expose !== true) return null;
+  if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR')
+    return { status: 400, code: ErrorCode.VALIDATION, message: '(body): not valid for its Content-Encoding' };
+  switch (e.type) {
+    case 'entity.too.large':
+      return {
+        status: 413,
+        code: ErrorCode.PAYLOAD_TOO_LARGE,
+        message: `(body): larger than this route accepts (${String(e.limit)} bytes)`,
+      };
+    case 'entity.parse.failed':
+      return { status: 400, code: ErrorCode.VALIDATION, message: '(body): not valid JSON' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `(body): ${(err as Error).message}` };
+    default:
+      return { status: e.status, code: ErrorCode.VALIDATION, message: `(body): ${(err as Error).message}` };
   }
 }

@@ -65,6 +65,24 @@ describe('rule conditions', () => {
   });
 });
 
+describe('hostile case data', () => {
+  it('reads only the case’s own fields: constructor and __proto__ are just absent', () => {
+    for (const field of ['constructor', '__proto__', 'custom.constructor', 'toString']) {
+      expect(evaluate(condition.parse({ field, op: 'exists' }), view()).result).toBe(false);
+    }
+  });
+
+  it('keeps the trace small whatever the case holds', () => {
+    const huge = 'x'.repeat(1_000_000);
+    const trace = evaluate(
+      condition.parse({ field: 'status', op: 'changed_to', value: 'Resolved' }),
+      view({ fields: { status: huge }, previous: { status: huge } }),
+    );
+    expect(JSON.stringify(trace).length).toBeLessThan(1_000);
+    expect(trace.saw?.value).toBe(`${'x'.repeat(200)}… (1000000 characters)`);
+  });
+});
+
 describe('survey conditions', () => {
   const d = '11111111-1111-4111-8111-111111111111';
   const other = '22222222-2222-4222-8222-222222222222';

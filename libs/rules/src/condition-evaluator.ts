@@ -1,3 +1,4 @@
+import { LIMITS, own } from '@fg/contracts';
 import type { Channel, InviteStatus, ResponseStatus, Scalar } from '@fg/contracts';
 import { Condition, FieldCondition, NO_INVITE, SurveyCondition, durationMs } from './rule-definition';
 
@@ -37,7 +38,7 @@ export interface ConditionTrace {
 }
 
 export function readField(c: Pick<CaseView, 'fields' | 'customFields'>, ref: string): Scalar | undefined {
-  return ref.startsWith('custom.') ? c.customFields[ref.slice(7)] : c.fields[ref];
+  return ref.startsWith('custom.') ? own(c.customFields, ref.slice(7)) : own(c.fields, ref);
 }
 
 /** Evaluates a condition tree and returns every leaf with the values it saw, for the evaluation trace. */
@@ -112,7 +113,7 @@ function evaluateSurvey(cond: SurveyCondition, c: CaseView): ConditionTrace {
 
 function evaluateField(cond: FieldCondition, c: CaseView): ConditionTrace {
   const value = readField(c, cond.field);
-  const previous = c.previous[cond.field];
+  const previous = own(c.previous, cond.field);
   const changed = c.changed.has(cond.field);
   const label =
     'value' in cond ? `${cond.field} ${cond.op} ${JSON.stringify(cond.value)}` : `${cond.field} ${cond.op}`;
@@ -161,7 +162,19 @@ function evaluateField(cond: FieldCondition, c: CaseView): ConditionTrace {
       break;
     }
   }
-  return { condition: label, result, saw: { value, ...(changed ? { previous } : {}) } };
+  return {
+    condition:
+      label.length > 2 * LIMITS.traceValueChars ? `${label.slice(0, 2 * LIMITS.traceValueChars)}…` : label,
+    result,
+    saw: { value: cut(value), ...(changed ? { previous: cut(previous) } : {}) },
+  };
+}
+
+/** A case value as the trace keeps it: long text cut, so a trace stays small whatever the case holds. */
+function cut(v: Scalar | undefined): Scalar | undefined {
+  return typeof v === 'string' && v.length > LIMITS.traceValueChars
+    ? `${v.slice(0, LIMITS.traceValueChars)}… (${v.length} characters)`
+    : v;
 }
 
 function same(a: Scalar | undefined, b: Scalar | undefined): boolean {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channel, inviteStatus, responseStatus } from '@fg/contracts';
+import { LIMITS, channel, inviteStatus, responseStatus } from '@fg/contracts';
 
 const FIELD_REF = /^(custom\.)?[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** A field reference: a standard case field (`status`) or a custom one (`custom.survey_link`). */
@@ -8,7 +8,8 @@ const customFieldName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a case custom field name (letters, digits, _)');
 const uuid = z.string().uuid('must be a UUID');
-const scalarValue = z.union([z.string(), z.number(), z.boolean()]);
+const scalarValue = z.union([z.string().max(1000), z.number(), z.boolean()]);
+const valueList = z.array(scalarValue).min(1).max(LIMITS.conditionValues);
 
 export const fieldCondition = z.discriminatedUnion('op', [
   z
@@ -18,8 +19,8 @@ export const fieldCondition = z.discriminatedUnion('op', [
       value: scalarValue,
     })
     .strict(),
-  z.object({ field: fieldRef, op: z.enum(['in', 'not_in']), value: z.array(scalarValue).min(1) }).strict(),
-  z.object({ field: fieldRef, op: z.literal('contains'), value: z.string().min(1) }).strict(),
+  z.object({ field: fieldRef, op: z.enum(['in', 'not_in']), value: valueList }).strict(),
+  z.object({ field: fieldRef, op: z.literal('contains'), value: z.string().min(1).max(1000) }).strict(),
   z.object({ field: fieldRef, op: z.enum(['exists', 'changed']) }).strict(),
   z.object({ field: fieldRef, op: z.enum(['gt', 'gte', 'lt', 'lte']), value: z.number() }).strict(),
   z
@@ -194,7 +195,48 @@ export const ruleDefinition = z
     conditions: condition,
     actions: z.array(ruleAction).min(1).max(20),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    for (const p of treeProblems(r.conditions, LIMITS.conditionDepth, LIMITS.conditions))
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['conditions', ...p.path], message: p.message });
+  });
+
+/**
+ * Where a condition tree (or a segment filter: the same all/any/not shape) is too deep or too large. The caps keep
+ * evaluation, storage and the trace written per case event bounded.
+ */
+export function treeProblems(
+  tree: unknown,
+  maxDepth: number,
+  maxLeaves: number,
+): { path: (string | number)[]; message: string }[] {
+  let leaves = 0;
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const walk = (c: unknown, path: (string | number)[], depth: number) => {
+    if (!c || typeof c !== 'object') return;
+    const n = c as { all?: unknown[]; any?: unknown[]; not?: unknown };
+    const kids: [unknown, (string | number)[]][] = Array.isArray(n.all)
+      ? n.all.map((x, i) => [x, [...path, 'all', i]])
+      : Array.isArray(n.any)
+        ? n.any.map((x, i) => [x, [...path, 'any', i]])
+        : n.not !== undefined
+          ? [[n.not, [...path, 'not']]]
+          : [];
+    if (!kids.length && n.not === undefined && !Array.isArray(n.all) && !Array.isArray(n.any)) {
+      leaves++;
+      return;
+    }
+    if (depth >= maxDepth) {
+      problems.push({ path, message: `groups nest at most ${maxDepth} levels deep` });
+      return;
+    }
+    for (const [k, p] of kids) walk(k, p, depth + 1);
+  };
+  walk(tree, [], 0);
+  if (leaves > maxLeaves)
+    problems.push({ path: [], message: `at most ${maxLeaves} conditions (this has ${leaves})` });
+  return problems;
+}
 export type RuleDefinition = z.infer<typeof ruleDefinition>;
 
 /** The "last sent before" conditions of a tree: the moments a rule must be re-evaluated at. */

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Put, UseGuards } from '@nestjs/comm
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
-import { isTimeZone } from '@fg/contracts';
+import { isTimeZone, languageTag } from '@fg/contracts';
 import { distributionState } from '@fg/links';
 import { DistributionEntity, DistributionRepository, SurveyRepository } from '@fg/persistence';
 import { UnitOfWork } from '@fg/messaging';
@@ -11,7 +11,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
 
 const uuid = new ZodPipe(z.string().uuid('ids are UUIDs'));
-const label = z.record(z.string().min(2).max(16), z.string().min(1).max(2000));
+const label = z.record(languageTag, z.string().min(1).max(2000));
 
 const questionBase = {
   id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'question ids: lowercase letters, digits, _'),
@@ -37,7 +37,7 @@ export const question = z.discriminatedUnion('type', [
 const surveyBody = z
   .object({
     name: z.string().min(1).max(200),
-    languages: z.array(z.string().min(2).max(16)).min(1).default(['en']),
+    languages: z.array(languageTag).min(1).max(50).default(['en']),
     questions: z.array(question).max(100).default([]),
     status: z.enum(['active', 'closed']).default('active'),
   })
@@ -95,7 +95,7 @@ export const distributionBody = z
         z.string().max(500),
       )
       .default({}),
-    defaultLanguage: z.string().min(2).max(16).default('en'),
+    defaultLanguage: languageTag.default('en'),
     hosting: z
       .discriminatedUnion('mode', [
         z.object({ mode: z.literal('hosted') }).strict(),

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Header, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { own } from '@fg/contracts';
 import { LandingOutcome, LandingService } from './landing.service';
 import { renderClosedPage, renderSurveyPage } from './pages';
 
@@ -30,15 +31,18 @@ export class LandingController {
   @Header('Referrer-Policy', 'no-referrer')
   async answer(
     @Param('token') token: string,
-    @Body() form: Record<string, string>,
+    @Body() body: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const action = form?.action;
+    // A form (or JSON) object; anything else (an array, a string) counts as no answers.
+    const form: Record<string, unknown> =
+      body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const action = own(form, 'action');
     const result = await this.landing.answer(
       token,
       client(req),
-      action === 'skip' ? {} : (form ?? {}),
+      action === 'skip' ? {} : form,
       action === 'submit',
     );
     if (result.state === 'saved') {

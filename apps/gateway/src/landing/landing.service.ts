@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock, sha256 } from '@fg/common';
+import { LIMITS, own } from '@fg/contracts';
 import type { ResponseStatus } from '@fg/contracts';
 import {
   Answers,
@@ -71,7 +72,7 @@ export class LandingService {
   async answer(
     token: string,
     client: string,
-    form: Record<string, string>,
+    form: Record<string, unknown>,
     submit: boolean,
   ): Promise<
     LandingOutcome | { state: 'saved' } | { state: 'submitted' } | { state: 'invalid'; problems: string[] }
@@ -152,22 +153,29 @@ export class LandingService {
 }
 
 export function labelOf(q: Pick<SurveyQuestion, 'label'>, language: string): string {
-  return q.label[language] ?? q.label[language.split('-')[0]] ?? Object.values(q.label)[0] ?? '';
+  return own(q.label, language) ?? own(q.label, language.split('-')[0]) ?? Object.values(q.label)[0] ?? '';
 }
 
-/** Answers from a form (`q.<id>` fields) on top of those saved before; each checked against its question. */
+/**
+ * Answers from a form (`q.<id>` fields) on top of those saved before; each checked against its question. A value
+ * that is not text (a JSON body's null, object or array) is refused, whatever the question.
+ */
 export function parseAnswers(
   questions: SurveyQuestion[],
-  form: Record<string, string>,
+  form: Record<string, unknown>,
   saved: Answers,
   language = 'en',
 ) {
   const answers: Answers = { ...saved };
   const problems: string[] = [];
   for (const q of questions) {
-    const raw = form[`q.${q.id}`];
+    const raw = own(form, `q.${q.id}`);
     const name = `“${labelOf(q, language)}”`;
     if (raw === undefined || raw === '') continue;
+    if (typeof raw !== 'string') {
+      problems.push(`${name} needs an answer as text`);
+      continue;
+    }
     if (q.type === 'nps' || q.type === 'rating') {
       const [lo, hi] = q.type === 'nps' ? [0, 10] : [1, 5];
       const n = Number(raw);
@@ -177,7 +185,8 @@ export function parseAnswers(
     } else if (q.type === 'single_choice') {
       if (!(q.options ?? []).some((o) => o.value === raw)) problems.push(`${name} needs one of the choices`);
       else answers[q.id] = raw;
-    } else if (raw.length > 5000) problems.push(`${name} is longer than 5000 characters`);
+    } else if (raw.length > LIMITS.freeTextChars)
+      problems.push(`${name} is longer than ${LIMITS.freeTextChars} characters`);
     else answers[q.id] = raw;
   }
   return { answers, problems };

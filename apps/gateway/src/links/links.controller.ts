@@ -15,7 +15,16 @@ import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } fr
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, csvAttachment, csvChunk, newId } from '@fg/common';
-import { ResponseStatusReported, contact, responseStatusReported, scalar } from '@fg/contracts';
+import {
+  LIMITS,
+  ResponseStatusReported,
+  contact,
+  languageTag,
+  own,
+  responseStatusReported,
+  scalar,
+} from '@fg/contracts';
+import { treeProblems } from '@fg/rules-core';
 import {
   ContactRepository,
   ContactRow,
@@ -59,7 +68,7 @@ const linkRequest = z
     transactionData: attributes.default({}),
     /** With a case id, the one link of (distribution, case) is returned, created on the first call. */
     caseId: z.string().min(1).max(200).optional(),
-    language: z.string().min(2).max(16).optional(),
+    language: languageTag.optional(),
   })
   .strict();
 
@@ -91,12 +100,18 @@ const segmentFilter: z.ZodType<unknown> = z.lazy(() =>
       .object({
         attribute: z.string().regex(/^(attributes\.)?[A-Za-z_][A-Za-z0-9_]{0,63}$/),
         op: z.enum(['equals', 'not_equals', 'in', 'exists']),
-        value: z.union([scalar, z.array(scalar)]).optional(),
+        value: z.union([scalar, z.array(scalar).max(LIMITS.conditionValues)]).optional(),
       })
       .strict(),
   ]),
 );
-const segmentBody = z.object({ name: z.string().min(1).max(200), filter: segmentFilter }).strict();
+const segmentBody = z
+  .object({ name: z.string().min(1).max(200), filter: segmentFilter })
+  .strict()
+  .superRefine((b, ctx) => {
+    for (const p of treeProblems(b.filter, LIMITS.segmentDepth, LIMITS.segmentConditions))
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['filter', ...p.path], message: p.message });
+  });
 
 const responseStatusFilter = z.enum(['In Progress', 'Partially Completed', 'Completed']).optional();
 const exportQuery = z.object({ status: responseStatusFilter }).strict();
@@ -105,10 +120,6 @@ const responsesQuery = z.object({
   status: responseStatusFilter,
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-
-/** A property of a stored JSON object, never one inherited from Object.prototype. */
-const own = <T>(o: Record<string, T>, k: string): T | undefined =>
-  Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 
 /** A contact as the contact store keeps it: first and last name from `name` when not given apart. */
 function contactRow(c: ContactInput): NewContact {

@@ -8,14 +8,15 @@ export type ContactRow = Omit<RowOf<ContactEntity>, 'created_at'>;
 
 export type NewContact = Omit<ContactRow, 'id'>;
 
-const CONTACT_COLUMNS: Record<string, string> = {
-  email: 'email',
-  phone: 'phone',
-  language: 'language',
-  first_name: 'first_name',
-  last_name: 'last_name',
-  custom_id: 'custom_id',
-};
+/** Contact columns a segment may filter on; any other name is an attribute (a Map: `__proto__` is just a name). */
+const CONTACT_COLUMNS = new Map([
+  ['email', 'email'],
+  ['phone', 'phone'],
+  ['language', 'language'],
+  ['first_name', 'first_name'],
+  ['last_name', 'last_name'],
+  ['custom_id', 'custom_id'],
+]);
 
 /** SQL for a segment filter over contacts (all/any of attribute equals/not_equals/in/exists); values are bound. */
 function filterSql(f: unknown, params: unknown[]): string {
@@ -23,9 +24,8 @@ function filterSql(f: unknown, params: unknown[]): string {
   if (node.all) return `(${node.all.map((x) => filterSql(x, params)).join(' AND ')})`;
   if (node.any) return `(${node.any.map((x) => filterSql(x, params)).join(' OR ')})`;
   const name = node.attribute!.replace(/^attributes\./, '');
-  const column = CONTACT_COLUMNS[name]
-    ? `to_jsonb(${CONTACT_COLUMNS[name]})`
-    : `attributes -> $${params.push(name)}`;
+  const known = CONTACT_COLUMNS.get(name);
+  const column = known ? `to_jsonb(${known})` : `attributes -> $${params.push(name)}`;
   switch (node.op) {
     case 'exists':
       return `(${column} IS NOT NULL AND ${column} <> 'null'::jsonb)`;
