@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
@@ -29,7 +29,7 @@ describe('channel senders and receipts', () => {
   const clock = new ManualClock();
   const twilio = new TwilioStub(() => clock.now());
   const sendgrid = new SendGridStub();
-  const signer = new SendGridWebhookSigner();
+  const signer = new SendGridWebhookSigner(() => clock.now());
   const kafka = new KafkaTestClient();
   const validate = twilioCreateMessageValidator();
   let pipeline: Pipeline;
@@ -176,6 +176,7 @@ describe('channel senders and receipts', () => {
   const to = (phone: string) => (r: { form: Record<string, string> }) => r.form.To?.endsWith(phone);
   const phone = () => `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
+  const messageSid = () => `SM${randomBytes(16).toString('hex')}`;
   const signedTwilio = (path: string, params: Record<string, string>) =>
     request(pipeline.gateway)
       .post(path)
@@ -456,7 +457,7 @@ describe('channel senders and receipts', () => {
       From: stopper,
       To: SMS_FROM,
       Body: ' stop ',
-      MessageSid: 'SM1',
+      MessageSid: messageSid(),
     }).expect(200);
     expect(stop.headers['content-type']).toMatch(/text\/xml/);
     expect(stop.text).toContain("<Message>You won't receive more survey messages");
@@ -466,9 +467,8 @@ describe('channel senders and receipts', () => {
     expect(suppressed.reason).toBe('SUPPRESSED: replied STOP (inbound sms)');
     expect(twilio.messages(to(stopper))).toHaveLength(0);
     // START lifts it: the next invite goes out.
-    await signedTwilio('/webhooks/twilio/inbound', { From: stopper, To: SMS_FROM, Body: 'START' }).expect(
-      200,
-    );
+    const start = { From: stopper, To: SMS_FROM, Body: 'START', MessageSid: messageSid() };
+    await signedTwilio('/webhooks/twilio/inbound', start).expect(200);
     const second = caseFor(d, { phone: stopper });
     await kafka.produce(topic('caseEvents'), [second.msg]);
     await statusOf(second.caseId, 'Invite Sent');
@@ -476,8 +476,24 @@ describe('channel senders and receipts', () => {
       From: stopper,
       To: SMS_FROM,
       Body: 'HELP',
+      MessageSid: messageSid(),
     }).expect(200);
     expect(help.text).toContain('Reply STOP to stop');
+    // They say STOP again; the START captured earlier, replayed with its valid signature, changes nothing.
+    await signedTwilio('/webhooks/twilio/inbound', {
+      From: stopper,
+      To: SMS_FROM,
+      Body: 'STOP',
+      MessageSid: messageSid(),
+    }).expect(200);
+    const replayed = await signedTwilio('/webhooks/twilio/inbound', start).expect(200);
+    expect(replayed.text).not.toContain('<Message>');
+    const afterReplay = caseFor(d, { phone: stopper });
+    await kafka.produce(topic('caseEvents'), [afterReplay.msg]);
+    await statusOf(afterReplay.caseId, 'Suppressed');
+    await signedTwilio('/webhooks/twilio/inbound', { From: stopper, To: SMS_FROM, Body: 'START' }).expect(
+      400,
+    );
 
     // Twilio refuses a number that opted out with Twilio itself (21610): it goes on the list too.
     const optedOut = phone();

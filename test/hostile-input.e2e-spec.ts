@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
+import { GatewayModule } from '@fg/gateway';
+import { createApp, initApp } from '@fg/platform';
 import { opsApi } from './support/ops-api';
+import { SendGridWebhookSigner } from './support/sendgrid-stub';
 import { Pipeline, testConfig } from './support/pipeline';
 
 const PUBLIC = 'https://surveys.example.test';
@@ -35,9 +38,14 @@ async function rawPostTo(server: Server, path: string, headers: Record<string, s
 describe('hostile input at the HTTP edge', () => {
   let pipeline: Pipeline;
   let key: string;
+  const signer = new SendGridWebhookSigner();
 
   beforeAll(async () => {
-    const config = testConfig({ PUBLIC_BASE_URL: PUBLIC, SENDGRID_WEBHOOK_PUBLIC_KEY: undefined });
+    const config = testConfig({
+      PUBLIC_BASE_URL: PUBLIC,
+      SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKeyBase64,
+      TRUST_PROXY: 'loopback',
+    });
     pipeline = await new Pipeline(config).start(['gateway']);
     key = (
       await pipeline.apps
@@ -337,6 +345,69 @@ describe('hostile input at the HTTP edge', () => {
       expect((await pipeline.ds.query(`SELECT count(*)::int AS n FROM rules WHERE name = 'deep'`))[0].n).toBe(
         0,
       );
+    });
+  });
+
+  describe('guess limiting', () => {
+    it('holds across gateway instances and never refuses a valid link', async () => {
+      const l = await link(await distribution());
+      const second = await createApp({
+        app: 'gateway',
+        config: pipeline.config,
+        features: [GatewayModule],
+        logger: false,
+      });
+      await initApp(second);
+      try {
+        const ip = `10.${Math.floor(Math.random() * 200)}.7.7`;
+        const guess = (server: Server) =>
+          request(server)
+            .get(`/s/${randomUUID().slice(0, 22)}`)
+            .set('X-Forwarded-For', ip);
+        // 30 misses a minute (the default), spread over both instances; the 31st is refused on either.
+        for (let i = 0; i < 30; i++)
+          await guess(i % 2 ? pipeline.gateway : second.getHttpServer()).expect(404);
+        await guess(pipeline.gateway).expect(429);
+        await guess(second.getHttpServer()).expect(429);
+        await request(second.getHttpServer()).get(pathOf(l.url)).set('X-Forwarded-For', ip).expect(200);
+      } finally {
+        await second.close();
+      }
+    });
+  });
+
+  describe('provider webhooks', () => {
+    const events = JSON.stringify([
+      { event: 'delivered', invite_id: randomUUID(), sg_event_id: 'e1', timestamp: 1_700_000_000 },
+    ]);
+    const post = (body: string, headers: Record<string, string>) =>
+      rawPostTo(
+        pipeline.gateway,
+        '/webhooks/sendgrid',
+        { 'Content-Type': 'application/json', ...headers },
+        Buffer.from(body),
+      );
+
+    it('refuses a SendGrid batch signed outside the window SendGrid’s own retries need (25 h)', async () => {
+      expect((await post(events, signer.sign(events))).status).toBe(200);
+      const hours = (h: number) => String(Math.floor(Date.now() / 1000) - h * 3600);
+      expect((await post(events, signer.sign(events, hours(24)))).status).toBe(200);
+      expect((await post(events, signer.sign(events, '1556668800'))).status).toBe(401); // 1 May 2019
+      expect((await post(events, signer.sign(events, hours(26)))).status).toBe(401);
+      expect((await post(events, signer.sign(events, hours(-1)))).status).toBe(401);
+    });
+
+    it('checks the signature over the raw bytes before parsing them: anything forged is 401', async () => {
+      const forged = await post('this is { not json', {
+        'X-Twilio-Email-Event-Webhook-Signature': 'MEUCIQ==',
+        'X-Twilio-Email-Event-Webhook-Timestamp': String(Math.floor(Date.now() / 1000)),
+      });
+      expect(forged.status).toBe(401);
+      expect((await post('this is { not json', {})).status).toBe(401);
+      const signedGarbage = await post('this is { not json', signer.sign('this is { not json'));
+      expect(signedGarbage.status).toBe(400);
+      // Re-serialised JSON (whitespace changed) no longer matches the signature.
+      expect((await post(JSON.stringify(JSON.parse(events), null, 1), signer.sign(events))).status).toBe(401);
     });
   });
 });

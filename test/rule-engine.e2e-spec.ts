@@ -41,7 +41,7 @@ const subjectOf = (r: StubRequest) => (typeof r.body.subject === 'string' ? r.bo
  */
 describe('rule engine', () => {
   const sendgrid = new SendGridStub();
-  const signer = new SendGridWebhookSigner();
+  const signer = new SendGridWebhookSigner(() => clock.now());
   const kafka = new KafkaTestClient();
   const clock = new ManualClock();
   let pipeline: Pipeline;

@@ -91,13 +91,14 @@ export class SendGridWebhookSigner {
   readonly publicKeyBase64: string;
   private readonly privateKey: KeyObject;
 
-  constructor() {
+  /** `now`: the clock the gateway under test reads (its timestamp window is checked against it). */
+  constructor(private readonly now: () => Date = () => new Date()) {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     this.privateKey = privateKey;
     this.publicKeyBase64 = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
   }
 
-  sign(body: string, timestamp = String(Math.floor(Date.now() / 1000))) {
+  sign(body: string, timestamp = String(Math.floor(this.now().getTime() / 1000))) {
     const signature = sign('sha256', Buffer.from(timestamp + body), {
       key: this.privateKey,
       dsaEncoding: 'der',

@@ -40,6 +40,8 @@ export const envSchema = z.object({
   SENDGRID_API_KEY: z.string().min(1).optional(),
   SENDGRID_API_BASE_URL: z.string().url().default('https://api.sendgrid.com/'),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional(),
+  /** Oldest signed SendGrid event batch accepted (SendGrid retries for up to 24 h; default 25 h). */
+  SENDGRID_WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(604800).default(90000),
   TWILIO_ACCOUNT_SID: z
     .string()
     .regex(/^AC[0-9a-fA-F]{32}$/, 'TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits')

@@ -10,3 +10,4 @@ export * from './inbox-pruner';
 export * from './unit-of-work';
 export * from './messaging.strategy';
 export * from './dead-letters';
+export * from './inbox.repository';

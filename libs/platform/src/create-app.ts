@@ -3,7 +3,7 @@ import { DynamicModule, INestApplication, LoggerService, Module, Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json } from 'express';
+import { json, raw } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppConfig, Clock, CoreModule, JsonLogger, OPS_SURFACE_AUTH, OpsSurfaceAuth } from '@fg/common';
 import { MessageTransport, MessagingModule, MessagingService, MessagingStrategy } from '@fg/messaging';
@@ -28,6 +28,8 @@ class RootModule {}
 
 /** Body limits above the default 1 MB (JSON) / 100 kB (forms), by route. */
 export const LARGE_BODY_ROUTES: Record<string, string> = { '/ops/contacts': '16mb' };
+/** Routes whose body reaches the handler as bytes (`req.body` is a Buffer). */
+export const RAW_BODY_ROUTES: Record<string, string> = { '/webhooks/sendgrid': '5mb' };
 
 /**
  * Builds an app: core (config, metrics, health), Postgres with migrations, messaging, and its feature modules.
@@ -52,6 +54,10 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
   // limit, registered first so the general parser sees the body already read; past it, 413.
   for (const [path, limit] of Object.entries(LARGE_BODY_ROUTES))
     (app as NestExpressApplication).use(path, json({ limit, type: ['application/json'] }));
+  // Signed webhooks whose signature covers the raw bytes: kept as bytes, verified before anything parses them,
+  // so whatever is forged is a 401, never a 400 from a parser.
+  for (const [path, limit] of Object.entries(RAW_BODY_ROUTES))
+    (app as NestExpressApplication).use(path, raw({ limit, type: () => true }));
   // CloudEvents structured mode arrives as application/cloudevents+json; keep the raw bytes for signatures.
   (app as NestExpressApplication).useBodyParser('json', {
     type: ['application/json', 'application/*+json'],

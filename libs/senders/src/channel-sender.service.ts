@@ -14,6 +14,7 @@ import {
   DistributionEntity,
   DistributionRepository,
   InviteRepository,
+  SendRateRepository,
   SurveyLinkRepository,
   TemplateEntity,
   inviteFromRow,
@@ -99,7 +100,7 @@ export class ChannelSenderService {
   private readonly outcomes: Outcome[] = [];
   private flushing?: Promise<void>;
   private stopping = false;
-  private readonly limiter = new AccountRateLimiter();
+  private readonly limiter: AccountRateLimiter;
   private readonly sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   private readonly ratePerSecond: number;
   readonly circuit: ProviderCircuit;
@@ -123,8 +124,10 @@ export class ChannelSenderService {
     private readonly distributions: DistributionRepository,
     private readonly cases: CaseRepository,
     private readonly deadLetters: DeadLetters,
+    sendRates: SendRateRepository,
   ) {
     this.log = new Logger(`Sender:${channel}`);
+    this.limiter = new AccountRateLimiter(sendRates);
     this.circuit = new ProviderCircuit(
       `${provider.name}:${channel}`,
       { failures: cfg.SEND_BREAKER_FAILURES, halfOpenAfterMs: cfg.SEND_BREAKER_HALF_OPEN_MS },

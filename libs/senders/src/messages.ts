@@ -92,6 +92,8 @@ export interface WebhookRequest {
   url: string;
   /** Form fields (Twilio posts application/x-www-form-urlencoded). */
   params: Record<string, string>;
+  /** When we received it (providers that sign a timestamp refuse requests outside their window). */
+  receivedAt?: Date;
 }
 
 /** What identifies a message we may have sent: to whom, from when, and text only it contains (its link). */

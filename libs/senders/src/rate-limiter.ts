@@ -1,25 +1,59 @@
+/** Where slots come from: `send_rate_slots` in Postgres (SendRateRepository), shared by every sender instance. */
+export interface SlotStore {
+  lease(account: string, intervalMs: number, count: number): Promise<{ startMs: number; nowMs: number }>;
+}
+
+interface Lease {
+  /** The next unused slot, on this process' clock. */
+  next: number;
+  left: number;
+  intervalMs: number;
+}
+
 /**
- * Spaces sends per account so a burst becomes a steady flow instead of a 429 storm: each call reserves the
- * next free slot of its account (1 / rate seconds apart, with a burst of up to `rate` sends at once) and waits
- * for it. Per process: with N instances of a sender, each gets its share only if partitions are balanced.
+ * Spaces sends per provider account so a burst becomes a steady flow instead of a 429 storm, and the configured rate
+ * holds for the account however many sender instances run: slots are leased from one row per account in Postgres
+ * (1 / rate seconds apart, with up to one second of unused capacity as a burst), a block of about 100 ms worth at
+ * a time so a busy sender makes one query per block, not per message. A lease not used in time is dropped, never
+ * used late, so the sum over instances never exceeds the rate.
  */
 export class AccountRateLimiter {
-  private readonly next = new Map<string, number>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly store: SlotStore,
+    private readonly now: () => number = Date.now,
+    private readonly sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  ) {}
 
-  /** Milliseconds to wait before sending through `account` at `perSecond`; reserves that slot. */
-  reserve(account: string, perSecond: number): number {
-    const interval = 1000 / perSecond;
-    const now = this.now();
-    // Unused capacity accumulates up to one second's worth of sends.
-    const slot = Math.max(now - 1000 + interval, this.next.get(account) ?? 0);
-    this.next.set(account, slot + interval);
-    return Math.max(0, slot - now);
+  /** Waits for the account's next slot at `perSecond`. */
+  async acquire(account: string, perSecond: number): Promise<void> {
+    // One taker at a time per account in this process, so leases are used in order.
+    const prev = this.queues.get(account) ?? Promise.resolve();
+    const slot = prev.then(() => this.take(account, perSecond));
+    this.queues.set(
+      account,
+      slot.catch(() => undefined),
+    );
+    const wait = (await slot) - this.now();
+    if (wait > 0) await this.sleep(wait);
   }
 
-  async acquire(account: string, perSecond: number): Promise<void> {
-    const wait = this.reserve(account, perSecond);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  private async take(account: string, perSecond: number): Promise<number> {
+    const intervalMs = 1000 / perSecond;
+    const now = this.now();
+    let l = this.leases.get(account);
+    if (!l || l.left === 0 || l.intervalMs !== intervalMs || l.next < now - intervalMs) {
+      const count = Math.max(1, Math.min(100, Math.floor(perSecond / 10)));
+      const { startMs, nowMs } = await this.store.lease(account, intervalMs, count);
+      // The database's clock, translated to ours (the wait is what matters, not the clocks agreeing).
+      l = { next: startMs - nowMs + this.now(), left: count, intervalMs };
+      this.leases.set(account, l);
+    }
+    const slot = l.next;
+    l.next += intervalMs;
+    l.left--;
+    return slot;
   }
 }

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { isIPv6 } from 'node:net';
 import { APP_CONFIG, AppConfig, Clock, sha256 } from '@fg/common';
 import { LIMITS, own } from '@fg/contracts';
 import type { ResponseStatus } from '@fg/contracts';
@@ -6,6 +7,7 @@ import {
   Answers,
   DistributionEntity,
   DistributionRepository,
+  LinkGuessRepository,
   ResponseRepository,
   SurveyEntity,
   SurveyLinkEntity,
@@ -30,15 +32,21 @@ export type LandingOutcome =
     }
   | { state: 'unknown' | 'not_open_yet' | 'expired' | 'closed' | 'used_up' | 'too_many'; at?: Date };
 
+/** How long a client's unknown-link misses count, and how many clients' counters are kept at most. */
+const GUESS_WINDOW_MS = 60_000;
+const GUESS_CLIENTS_KEPT = 100_000;
+
 /**
  * The public side of a link: resolves it to a state (the same answer, from the same single lookup, for unknown
  * and revoked links), records Survey Opened, keeps the hosted survey's progress and counts submissions against
- * the distribution's limit atomically. Guessing is slowed down per client address.
+ * the distribution's limit atomically. Guessing is limited per client (address, or IPv6 /64) with counters in
+ * Postgres, so the limit holds across gateway instances; a valid link is never refused.
  */
 @Injectable()
-export class LandingService {
-  private readonly misses = new Map<string, { count: number; since: number }>();
+export class LandingService implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('Landing');
   private readonly refs: ExternalRefs;
+  private pruner?: NodeJS.Timeout;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -49,8 +57,22 @@ export class LandingService {
     private readonly distributions: DistributionRepository,
     private readonly surveys: SurveyRepository,
     private readonly responseRows: ResponseRepository,
+    private readonly guesses: LinkGuessRepository,
   ) {
     this.refs = new ExternalRefs(cfg.LINK_SIGNING_SECRET);
+  }
+
+  onModuleInit() {
+    this.pruner = setInterval(() => {
+      this.guesses
+        .prune(this.clock.now(), GUESS_WINDOW_MS, GUESS_CLIENTS_KEPT)
+        .catch((e: unknown) => this.log.warn(`pruning guess counters failed: ${(e as Error).message}`));
+    }, GUESS_WINDOW_MS);
+    this.pruner.unref();
+  }
+
+  onModuleDestroy() {
+    clearInterval(this.pruner);
   }
 
   /** Resolves a token; the first open of a live link records Survey Opened and publishes it. */
@@ -121,13 +143,13 @@ export class LandingService {
 
   private async resolve(token: string, client: string): Promise<LandingOutcome> {
     const now = this.clock.now();
-    if (this.blocked(client, now.getTime())) return { state: 'too_many' };
-    // Unknown and revoked links take the same path: one lookup by hash, the same answer.
+    // Unknown and revoked links take the same path: one lookup by hash, the same answer. A client past its misses
+    // gets 429 for unknown links only: a valid link always opens (an office behind one address keeps working).
     const hash = sha256(LinkTokens.looksValid(token) ? token : `invalid:${token}`);
     const link = await this.links.findByTokenHash(hash);
     if (!link || link.revokedAt) {
-      this.miss(client, now.getTime());
-      return { state: 'unknown' };
+      const misses = await this.guesses.miss(clientKey(client), now, GUESS_WINDOW_MS);
+      return misses > this.cfg.LINK_GUESSES_PER_MINUTE ? { state: 'too_many' } : { state: 'unknown' };
     }
     if (link.startsAt && link.startsAt > now) return { state: 'not_open_yet', at: link.startsAt };
     if (link.expiresAt && link.expiresAt <= now) return { state: 'expired', at: link.expiresAt };
@@ -138,18 +160,26 @@ export class LandingService {
     const answers = (await this.responseRows.openAnswers(link.id)) ?? {};
     return { state: 'open', link, survey, distribution, answers };
   }
+}
 
-  private blocked(client: string, now: number): boolean {
-    const m = this.misses.get(client);
-    return !!m && now - m.since < 60_000 && m.count >= this.cfg.LINK_GUESSES_PER_MINUTE;
-  }
-
-  private miss(client: string, now: number) {
-    const m = this.misses.get(client);
-    if (!m || now - m.since >= 60_000) this.misses.set(client, { count: 1, since: now });
-    else m.count++;
-    if (this.misses.size > 100_000) this.misses.clear();
-  }
+/**
+ * Whom guess limiting counts: an IPv4 address, or the /64 of an IPv6 address (one subscriber's whole allocation,
+ * which a guesser could otherwise rotate through). IPv4-mapped IPv6 addresses count as IPv4.
+ */
+export function clientKey(ip: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (v4) return v4[1];
+  if (!isIPv6(ip)) return ip;
+  const [head, tail = ''] = ip.split('%')[0].toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export function labelOf(q: Pick<SurveyQuestion, 'label'>, language: string): string {

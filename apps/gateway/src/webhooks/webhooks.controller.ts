@@ -16,7 +16,9 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiExcludeEndpoint()
   async sendgrid(@Req() req: RawBodyRequest<Request>) {
-    const r = this.webhooks.request(req.originalUrl, headersOf(req), {}, req.rawBody);
+    // The raw bytes (see RAW_BODY_ROUTES): the signature is checked over them before they are parsed.
+    const raw = Buffer.isBuffer(req.body) ? req.body : req.rawBody;
+    const r = this.webhooks.request(req.originalUrl, headersOf(req), {}, raw);
     return { accepted: await this.webhooks.receipts('sendgrid', r) };
   }
 

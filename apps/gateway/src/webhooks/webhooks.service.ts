@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode } from '@fg/common';
 import { DeliveryReceipt } from '@fg/contracts';
 import { SuppressionService } from '@fg/invites';
-import { OutboxService, UnitOfWork } from '@fg/messaging';
+import { InboxRepository, OutboxService, UnitOfWork } from '@fg/messaging';
+import type { EntityManager } from 'typeorm';
 import { ChannelProvider, SendGridEmailProvider, TwilioProvider, WebhookRequest } from '@fg/senders';
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -14,9 +15,13 @@ const twiml = (reply?: string) =>
  * and parses its events into normalized receipts (reason code, suppression). This service only publishes them
  * on `delivery.receipts` (through the outbox) and applies inbound STOP/START to the suppression list.
  */
+/** The inbox "consumer" under which inbound Twilio messages are recorded by MessageSid. */
+export const INBOUND_CONSUMER = 'webhook:twilio-inbound';
+
 @Injectable()
 export class WebhooksService {
   private readonly log = new Logger('Webhooks');
+  private readonly inbox = new InboxRepository();
   private readonly sendgrid: SendGridEmailProvider;
   private readonly twilio: TwilioProvider;
 
@@ -30,6 +35,7 @@ export class WebhooksService {
     this.sendgrid = new SendGridEmailProvider({
       baseUrl: cfg.SENDGRID_API_BASE_URL,
       webhookPublicKey: cfg.SENDGRID_WEBHOOK_PUBLIC_KEY,
+      webhookMaxAgeSeconds: cfg.SENDGRID_WEBHOOK_MAX_AGE_SECONDS,
     });
     this.twilio = new TwilioProvider('sms', {
       authToken: cfg.TWILIO_AUTH_TOKEN,
@@ -44,7 +50,13 @@ export class WebhooksService {
     params: Record<string, string>,
     rawBody?: Buffer,
   ) {
-    return { url: `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}${originalUrl}`, headers, params, rawBody };
+    return {
+      url: `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}${originalUrl}`,
+      headers,
+      params,
+      rawBody,
+      receivedAt: this.clock.now(),
+    };
   }
 
   async receipts(provider: 'sendgrid' | 'twilio', req: WebhookRequest): Promise<number> {
@@ -73,10 +85,23 @@ export class WebhooksService {
     this.verify(this.twilio, req);
     const k = this.twilio.parseInbound(req);
     if (!k) return twiml();
+    const sid = req.params.MessageSid;
+    if (!sid || !/^(SM|MM)[0-9a-fA-F]{32}$/.test(sid))
+      throw new DomainError(ErrorCode.VALIDATION, 'MessageSid: missing or not a Twilio message SID', {
+        fields: [{ field: 'MessageSid', message: 'missing or not a Twilio message SID' }],
+      });
     const now = this.clock.now();
+    // Each inbound message counts once: a captured START replayed later (same MessageSid) changes nothing and
+    // answers nothing, so a number that said STOP stays suppressed.
+    const once = (apply: (em: EntityManager) => Promise<unknown>) =>
+      this.uow.run(async (em) => {
+        if ((await this.inbox.claim(em, INBOUND_CONSUMER, [sid])).size === 0) return false;
+        await apply(em);
+        return true;
+      });
     switch (k.intent) {
-      case 'stop':
-        await this.uow.run((em) =>
+      case 'stop': {
+        const applied = await once((em) =>
           this.suppressions.suppress(
             em,
             [
@@ -90,14 +115,18 @@ export class WebhooksService {
             now,
           ),
         );
+        if (!applied) return twiml();
         this.log.log(`${k.channel} number suppressed after ${k.word}`, { from: k.from });
         return twiml("You won't receive more survey messages. Reply START to receive them again.");
-      case 'start':
-        await this.uow.run((em) =>
+      }
+      case 'start': {
+        const applied = await once((em) =>
           this.suppressions.lift(em, k.channel, k.from, `inbound ${k.channel} ${k.word}`, now),
         );
+        if (!applied) return twiml();
         this.log.log(`${k.channel} number resubscribed after ${k.word}`, { from: k.from });
         return twiml('You will receive survey messages again. Reply STOP to stop.');
+      }
       case 'help':
         return twiml('Survey messages about your support cases. Reply STOP to stop, START to resume.');
       default:

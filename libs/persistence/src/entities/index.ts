@@ -18,6 +18,8 @@ import { RuleTimerEntity } from './rule-timer.entity';
 import { RuleVersionEntity } from './rule-version.entity';
 import { SandboxMessageEntity } from './sandbox-message.entity';
 import { SegmentEntity } from './segment.entity';
+import { LinkGuessCounterEntity } from './link-guess-counter.entity';
+import { SendRateSlotEntity } from './send-rate-slot.entity';
 import { SuppressionEntity } from './suppression.entity';
 import { SurveyLinkEntity } from './survey-link.entity';
 import { SurveyEntity } from './survey.entity';
@@ -46,6 +48,8 @@ export {
   RuleVersionEntity,
   SandboxMessageEntity,
   SegmentEntity,
+  LinkGuessCounterEntity,
+  SendRateSlotEntity,
   SuppressionEntity,
   SurveyLinkEntity,
   SurveyEntity,
@@ -88,6 +92,8 @@ export const ENTITIES = [
   RuleVersionEntity,
   SandboxMessageEntity,
   SegmentEntity,
+  LinkGuessCounterEntity,
+  SendRateSlotEntity,
   SuppressionEntity,
   SurveyLinkEntity,
   SurveyEntity,

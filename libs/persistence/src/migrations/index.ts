@@ -9,6 +9,7 @@ import { OwnerIndexes1764500000000 } from './1764500000000-owner-indexes';
 import { DeliveryGuarantees1764600000000 } from './1764600000000-delivery-guarantees';
 import { SendWindows1764700000000 } from './1764700000000-send-windows';
 import { OutboundWebhooks1764800000000 } from './1764800000000-outbound-webhooks';
+import { AbuseLimits1764900000000 } from './1764900000000-abuse-limits';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   DeliveryGuarantees1764600000000,
   SendWindows1764700000000,
   OutboundWebhooks1764800000000,
+  AbuseLimits1764900000000,
 ];

@@ -14,6 +14,8 @@ import { ResponseRepository } from './response.repository';
 import { RuleRepository } from './rule.repository';
 import { SandboxMessageRepository } from './sandbox-message.repository';
 import { SegmentRepository } from './segment.repository';
+import { LinkGuessRepository } from './link-guess.repository';
+import { SendRateRepository } from './send-rate.repository';
 import { SuppressionRepository } from './suppression.repository';
 import { SurveyLinkRepository } from './survey-link.repository';
 import { SurveyRepository } from './survey.repository';
@@ -31,6 +33,8 @@ export * from './response.repository';
 export * from './rule.repository';
 export * from './sandbox-message.repository';
 export * from './segment.repository';
+export * from './link-guess.repository';
+export * from './send-rate.repository';
 export * from './suppression.repository';
 export * from './survey-link.repository';
 export * from './survey.repository';
@@ -56,6 +60,8 @@ export const REPOSITORIES = [
   RuleRepository,
   SandboxMessageRepository,
   SegmentRepository,
+  LinkGuessRepository,
+  SendRateRepository,
   SuppressionRepository,
   SurveyLinkRepository,
   SurveyRepository,

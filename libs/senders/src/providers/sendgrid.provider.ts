@@ -49,7 +49,16 @@ export class SendGridEmailProvider extends ChannelProvider {
   private readonly verifier?: SendGridSignatureVerifier;
 
   /** `apiKey` to send; `webhookPublicKey` (base64 DER, from SendGrid's Mail Settings) to accept its events. */
-  constructor(o: { apiKey?: string; baseUrl: string; webhookPublicKey?: string; timeoutMs?: number }) {
+  constructor(
+    private readonly o: {
+      apiKey?: string;
+      baseUrl: string;
+      webhookPublicKey?: string;
+      timeoutMs?: number;
+      /** Oldest signed timestamp accepted, in seconds (SendGrid retries an event for up to 24 h). */
+      webhookMaxAgeSeconds?: number;
+    },
+  ) {
     super();
     if (o.apiKey) {
       const client = new Client();
@@ -65,17 +74,18 @@ export class SendGridEmailProvider extends ChannelProvider {
 
   private readonly canSend: boolean;
 
-  /** ECDSA over timestamp + the raw body: re-serialised JSON would not verify. */
+  /**
+   * ECDSA over timestamp + the raw body (re-serialised JSON would not verify), and the signed timestamp within the
+   * window: no older than `webhookMaxAgeSeconds` (25 h by default: SendGrid retries events "for up to 24 hours after
+   * the event occurs"), no more than 5 minutes ahead. A batch captured and replayed later is refused.
+   */
   override verifyWebhook(req: WebhookRequest): boolean {
-    return (
-      !!this.verifier &&
-      !!req.rawBody &&
-      this.verifier.verify(
-        req.rawBody,
-        req.headers['x-twilio-email-event-webhook-signature'],
-        req.headers['x-twilio-email-event-webhook-timestamp'],
-      )
-    );
+    const timestamp = req.headers['x-twilio-email-event-webhook-timestamp'];
+    if (!this.verifier || !req.rawBody || !timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
+    if (!this.verifier.verify(req.rawBody, req.headers['x-twilio-email-event-webhook-signature'], timestamp))
+      return false;
+    const age = (req.receivedAt ?? new Date()).getTime() / 1000 - Number(timestamp);
+    return age <= (this.o.webhookMaxAgeSeconds ?? 90_000) && age >= -300;
   }
 
   /** Events correlate through `personalizations[].custom_args.invite_id`; others are not ours. */

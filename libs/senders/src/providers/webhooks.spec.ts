@@ -76,8 +76,11 @@ describe('providers own their webhooks', () => {
         'x-twilio-email-event-webhook-signature': signature,
         'x-twilio-email-event-webhook-timestamp': timestamp,
       },
+      receivedAt: new Date(1_700_000_060_000), // a minute after it was signed
     };
     expect(p.verifyWebhook(req)).toBe(true);
+    // The same signed batch replayed a day and two hours later is refused (SendGrid retries for up to 24 h).
+    expect(p.verifyWebhook({ ...req, receivedAt: new Date(1_700_000_000_000 + 26 * 3600_000) })).toBe(false);
     expect(p.verifyWebhook({ ...req, rawBody: Buffer.from(body.toString().replace('550', '551')) })).toBe(
       false,
     );
