@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Topics, deadLetterTopicOf } from '@fg/contracts';
+import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { eventually } from './support/eventually';
 import { KafkaTestClient, TopicWatch } from './support/kafka';
 import { Fixture, Pipeline, resolvedCaseEvent, seedSurveyFixture, testConfig } from './support/pipeline';
@@ -86,7 +87,16 @@ describe('one case end to end over Kafka and Postgres', () => {
     expect(stored.token_hash).toHaveLength(64);
     expect(JSON.stringify(stored)).not.toContain(link![1].slice(3));
     const [kase] = await pipeline.ds.query(`SELECT custom_fields FROM cases WHERE id = $1`, [caseId]);
-    expect(kase.custom_fields.survey_link).toBe(link![0]);
+    // Our copy holds a reference (no working link at rest); the ops API and the CRM's update show the URL.
+    expect(kase.custom_fields.survey_link).toBe(`fg-link:${stored.id}`);
+    const viewer = (
+      await pipeline.apps.get('gateway')!.get(ApiKeyService).create('viewer', ['distribution:view'])
+    ).key;
+    const shown = await request(pipeline.gateway)
+      .get(`/ops/cases/${caseId}`)
+      .set('Authorization', `Bearer ${viewer}`)
+      .expect(200);
+    expect(shown.body.customFields.survey_link).toBe(link![0]);
     const update = await fieldUpdates.waitFor<{ caseId: string; field: string; value: string }>(
       (m) => m.data.caseId === caseId,
     );

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { GatewayModule } from '@fg/gateway';
 import { createApp, initApp } from '@fg/platform';
+import { IdempotencyService } from '../apps/gateway/src/links/idempotency.service';
 import { opsApi } from './support/ops-api';
 import { SendGridWebhookSigner } from './support/sendgrid-stub';
 import { Pipeline, testConfig } from './support/pipeline';
@@ -345,6 +346,37 @@ describe('hostile input at the HTTP edge', () => {
       expect((await pipeline.ds.query(`SELECT count(*)::int AS n FROM rules WHERE name = 'deep'`))[0].n).toBe(
         0,
       );
+    });
+  });
+
+  describe('working links at rest', () => {
+    it('keeps idempotent answers without the URL, and forgets them after the retention window', async () => {
+      const d = await distribution();
+      const body = { distributionId: d, contact: { id: `c-${randomUUID()}`, name: 'Ada Lovelace' } };
+      const k = randomUUID();
+      const first = await api.post('/ops/links', body, { 'Idempotency-Key': k }).expect(201);
+      const replay = await api.post('/ops/links', body, { 'Idempotency-Key': k }).expect(201);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body).toEqual(first.body);
+      expect(first.body.url).toMatch(new RegExp(`^${PUBLIC}/s/[A-Za-z0-9_-]{22}$`));
+      const [stored] = await pipeline.ds.query(
+        `SELECT response::text AS r FROM idempotency_keys WHERE key = $1`,
+        [k],
+      );
+      expect(stored.r).not.toContain(pathOf(first.body.url));
+      expect(stored.r).toContain(`fg-link:${first.body.linkId}`);
+
+      // Past IDEMPOTENCY_RETENTION_HOURS (24 h) the key is forgotten: the same key is a new request.
+      await pipeline.ds.query(
+        `UPDATE idempotency_keys SET created_at = created_at - interval '25 hours' WHERE key = $1`,
+        [k],
+      );
+      const pruned = await pipeline.apps.get('gateway')!.get(IdempotencyService).prune();
+      expect(pruned).toBeGreaterThanOrEqual(1);
+      expect(await pipeline.ds.query(`SELECT 1 FROM idempotency_keys WHERE key = $1`, [k])).toEqual([]);
+      const again = await api.post('/ops/links', body, { 'Idempotency-Key': k }).expect(201);
+      expect(again.headers['idempotent-replayed']).toBeUndefined();
+      expect(again.body.linkId).not.toBe(first.body.linkId);
     });
   });
 

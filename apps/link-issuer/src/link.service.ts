@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '@fg/common';
-import type { Scalar } from '@fg/contracts';
+import { own, type Scalar } from '@fg/contracts';
 import {
   CaseEntity,
   CaseRepository,
@@ -9,7 +9,7 @@ import {
   DistributionRepository,
   InviteRepository,
 } from '@fg/persistence';
-import { LinkIssuer, boundData, whyNoLinks } from '@fg/links';
+import { LinkIssuer, boundData, linkRef, whyNoLinks } from '@fg/links';
 import { OutboxService } from '@fg/messaging';
 
 export interface IssuedLink {
@@ -104,16 +104,20 @@ export class LinkService {
     return out;
   }
 
-  /** Writes each link into the case custom field its action names, and tells the CRM to do the same. */
+  /**
+   * Writes each link into the case custom field its action names, and tells the CRM to do the same. Our copy holds
+   * a reference (`fg-link:<id>`, shown as the URL by the ops API), never the working URL; the CRM gets the URL.
+   */
   async writeLinkFields(
     em: EntityManager,
-    writes: { kase: CaseEntity; field: string; url: string; correlationId: string }[],
+    writes: { kase: CaseEntity; field: string; url: string; linkId: string; correlationId: string }[],
   ): Promise<void> {
     const patches = new Map<string, Record<string, string>>();
     for (const w of writes) {
-      if (w.kase.customFields[w.field] === w.url) continue;
-      w.kase.customFields = { ...w.kase.customFields, [w.field]: w.url };
-      patches.set(w.kase.id, { ...(patches.get(w.kase.id) ?? {}), [w.field]: w.url });
+      const ref = linkRef(w.linkId);
+      if (own(w.kase.customFields, w.field) === ref) continue;
+      w.kase.customFields = { ...w.kase.customFields, [w.field]: ref };
+      patches.set(w.kase.id, { ...(patches.get(w.kase.id) ?? {}), [w.field]: ref });
       this.outbox.add(em, {
         topic: 'caseFieldUpdates',
         key: w.kase.id,

@@ -72,6 +72,7 @@ export class SurveyActionsConsumer {
           kase: r.kase,
           field: r.event.data.linkField!,
           url: linkOf(r).url,
+          linkId: linkOf(r).link.id,
           correlationId: r.correlationId,
         })),
     );

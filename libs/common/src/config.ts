@@ -88,6 +88,8 @@ export const envSchema = z.object({
     .transform((l) => l.map(Number))
     .pipe(z.array(z.number().int().min(0).max(604800)))
     .default('5,300,1800,7200,18000,36000,36000'),
+  /** How long an Idempotency-Key's answer is kept (a retry after that runs as a new request). */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().min(1).max(720).default(24),
   /** Express "trust proxy": which proxies' X-Forwarded-For to believe (e.g. "loopback", "10.0.0.0/8", "1"). */
   TRUST_PROXY: z.string().optional(),
   LINK_GUESSES_PER_MINUTE: z.coerce.number().int().min(1).max(100000).default(30),

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode, newId } from '@fg/common';
+import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode, newId, sha256 } from '@fg/common';
 import type { Scalar } from '@fg/contracts';
 import { OutboxService } from '@fg/messaging';
 import {
@@ -46,6 +46,10 @@ export interface IssuedLink {
  * - Running a segment again hands out the same bulk links; API calls without a case get a new link each.
  * - Test links are marked `test` (left out of stats and exports) and expire within a day.
  */
+/** A stored reference to a link, in place of its URL. */
+export const linkRef = (linkId: string) => `fg-link:${linkId}`;
+const LINK_REF = /fg-link:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/g;
+
 @Injectable()
 export class LinkIssuer {
   private readonly tokens: LinkTokens;
@@ -72,6 +76,41 @@ export class LinkIssuer {
   /** The URL of a stored link (the token is derived again from its nonce; it is never stored). */
   urlOf(row: Pick<StoredLinkRow, 'token_nonce'>): string {
     return this.tokens.url(this.cfg.PUBLIC_BASE_URL, this.tokens.tokenFor(row.token_nonce));
+  }
+
+  /**
+   * Text with every `fg-link:<id>` reference (what we store where a link would otherwise sit in plain text: case
+   * custom fields, kept sandbox messages, idempotent replies) replaced by the link's URL, derived again from its
+   * nonce and LINK_SIGNING_SECRET. A database dump alone holds no working link. Unknown ids stay as they are.
+   */
+  /**
+   * The inverse, for what we keep: each URL of one of our links in `value` (any JSON) replaced by its reference.
+   * URLs that are not ours, or whose token matches no link, stay as they are.
+   */
+  async refsOf<T>(value: T): Promise<T> {
+    const text = JSON.stringify(value);
+    if (text === undefined) return value;
+    const base = this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`${base}${LinkTokens.PATH_PREFIX}([A-Za-z0-9_-]{${LinkTokens.LENGTH}})`, 'g');
+    const tokens = [...new Set([...text.matchAll(pattern)].map((m) => m[1]))];
+    if (!tokens.length) return value;
+    const ids = new Map<string, string>();
+    for (const t of tokens) {
+      const link = await this.links.findByTokenHash(sha256(t));
+      if (link) ids.set(t, link.id);
+    }
+    return JSON.parse(
+      text.replace(pattern, (url, t: string) => (ids.has(t) ? linkRef(ids.get(t)!) : url)),
+    ) as T;
+  }
+
+  async resolveRefs<T>(value: T, em: EntityManager | null = null): Promise<T> {
+    const text = JSON.stringify(value);
+    if (text === undefined) return value;
+    const ids = [...new Set([...text.matchAll(LINK_REF)].map((m) => m[1]))];
+    if (!ids.length) return value;
+    const urls = new Map((await this.links.findManyById(em, ids)).map((r) => [r.id, this.urlOf(r)]));
+    return JSON.parse(text.replace(LINK_REF, (ref, id: string) => urls.get(id) ?? ref)) as T;
   }
 
   async issue(

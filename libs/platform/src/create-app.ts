@@ -3,12 +3,13 @@ import { DynamicModule, INestApplication, LoggerService, Module, Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, raw } from 'express';
+import { json, raw, urlencoded } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppConfig, Clock, CoreModule, JsonLogger, OPS_SURFACE_AUTH, OpsSurfaceAuth } from '@fg/common';
 import { MessageTransport, MessagingModule, MessagingService, MessagingStrategy } from '@fg/messaging';
 import { PersistenceModule } from '@fg/persistence';
 import { DomainErrorFilter } from './domain-error.filter';
+import { NoNulPipe } from './no-nul.pipe';
 
 export interface AppSpec {
   /** The app's name: logs, metrics, CloudEvents source, consumer groups and outbox origin. */
@@ -58,12 +59,20 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
   // so whatever is forged is a 401, never a 400 from a parser.
   for (const [path, limit] of Object.entries(RAW_BODY_ROUTES))
     (app as NestExpressApplication).use(path, raw({ limit, type: () => true }));
+  // Twilio posts forms (its signature covers the URL and the form's fields); any other body stays bytes, so a
+  // forged request is refused by the signature check (401) rather than by a JSON parser (400).
+  (app as NestExpressApplication).use(
+    '/webhooks/twilio',
+    urlencoded({ extended: false, limit: '100kb' }),
+    raw({ limit: '100kb', type: () => true }),
+  );
   // CloudEvents structured mode arrives as application/cloudevents+json; keep the raw bytes for signatures.
   (app as NestExpressApplication).useBodyParser('json', {
     type: ['application/json', 'application/*+json'],
     limit: '1mb',
   });
   app.useGlobalFilters(new DomainErrorFilter());
+  app.useGlobalPipes(new NoNulPipe());
   (app as NestExpressApplication).disable('x-powered-by');
   if (spec.config.TRUST_PROXY) {
     const t = spec.config.TRUST_PROXY;

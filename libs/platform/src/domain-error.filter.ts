@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { throwError } from 'rxjs';
+import { QueryFailedError } from 'typeorm';
 import { DomainError, ErrorCode } from '@fg/common';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -36,6 +37,19 @@ export class DomainErrorFilter implements ExceptionFilter {
         .json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }
+    // A value the database refused as data (bad encoding, out of range, not a valid uuid/date): the request's fault.
+    if (err instanceof QueryFailedError) {
+      const code = (err as QueryFailedError & { code?: string }).code ?? '';
+      if (code.startsWith('22')) {
+        res.status(400).json({
+          error: {
+            code: ErrorCode.VALIDATION,
+            message: `(request): a value can't be stored (${err.message})`,
+          },
+        });
+        return;
+      }
+    }
     const parserStatus = bodyParserStatus(err);
     if (parserStatus) {
       const { status, code, message } = parserStatus;
@@ -44,6 +58,11 @@ export class DomainErrorFilter implements ExceptionFilter {
     }
     if (err instanceof HttpException) {
       const status = err.getStatus();
+      // Nest's own 400s are about the body as a whole (e.g. JSON the parser refused): say so, like ours.
+      if (status === 400) {
+        res.status(400).json({ error: { code: ErrorCode.VALIDATION, message: `(body): ${err.message}` } });
+        return;
+      }
       res.status(status).json({ error: { code: `HTTP_${status}`, message: err.message } });
       return;
     }

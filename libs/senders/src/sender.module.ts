@@ -3,7 +3,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { APP_CONFIG, AppConfig } from '@fg/common';
 import { Channel, CloudEvent, DispatchRequested, dispatchTopicFor } from '@fg/contracts';
 import { InvitesModule } from '@fg/invites';
-import { LinksModule } from '@fg/links';
+import { LinkIssuer, LinksModule } from '@fg/links';
 import { SandboxMessageRepository } from '@fg/persistence';
 import { BatchContext } from '@fg/messaging';
 import { ChannelSenderService, SENDER_CHANNEL } from './channel-sender.service';
@@ -44,8 +44,14 @@ export function dispatchConsumerFor(channel: Channel): Type<unknown> {
 
 const topicKeyOf = (channel: Channel): string => dispatchTopicFor[channel];
 
-function providerFor(channel: Channel, cfg: AppConfig, sandbox: SandboxMessageRepository): ChannelProvider {
-  if (cfg.CHANNEL_PROVIDERS === 'sandbox') return new SandboxProvider(channel, sandbox);
+function providerFor(
+  channel: Channel,
+  cfg: AppConfig,
+  sandbox: SandboxMessageRepository,
+  issuer: LinkIssuer,
+): ChannelProvider {
+  if (cfg.CHANNEL_PROVIDERS === 'sandbox')
+    return new SandboxProvider(channel, sandbox, (text) => issuer.refsOf(text));
   if (channel === 'email')
     return new SendGridEmailProvider({ apiKey: cfg.SENDGRID_API_KEY, baseUrl: cfg.SENDGRID_API_BASE_URL });
   return new TwilioProvider(channel, {
@@ -68,9 +74,9 @@ export class SenderModule {
         { provide: SENDER_CHANNEL, useValue: channel },
         {
           provide: ChannelProvider,
-          inject: [APP_CONFIG, SandboxMessageRepository],
-          useFactory: (cfg: AppConfig, sandbox: SandboxMessageRepository) =>
-            providerFor(channel, cfg, sandbox),
+          inject: [APP_CONFIG, SandboxMessageRepository, LinkIssuer],
+          useFactory: (cfg: AppConfig, sandbox: SandboxMessageRepository, issuer: LinkIssuer) =>
+            providerFor(channel, cfg, sandbox, issuer),
         },
         ChannelSenderService,
         SendReconciler,

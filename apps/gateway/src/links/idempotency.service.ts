@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { UnitOfWork } from '@fg/messaging';
-import { DomainError, ErrorCode } from '@fg/common';
+import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode } from '@fg/common';
 import { IdempotencyKeyRepository } from '@fg/persistence';
 
 /** A stable hash of a JSON body: key order doesn't matter, values do. */
@@ -19,14 +19,45 @@ function canonical(v: unknown): string {
 /**
  * `Idempotency-Key`: the first request with a key does the work and stores its answer in the same transaction;
  * a retry with the same key and body gets that answer again; the same key with another body is a 422. A
- * concurrent duplicate waits on the first one's row and then replays it.
+ * concurrent duplicate waits on the first one's row and then replays it. Keys are kept IDEMPOTENCY_RETENTION_HOURS
+ * (24 h by default, like Stripe's), then forgotten. Stored answers hold link references, never URLs.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('Idempotency');
+  private pruner?: NodeJS.Timeout;
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly keys: IdempotencyKeyRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
   ) {}
+
+  onModuleInit() {
+    this.pruner = setInterval(() => {
+      this.prune().catch((e: unknown) =>
+        this.log.warn(`pruning idempotency keys failed: ${(e as Error).message}`),
+      );
+    }, 600_000);
+    this.pruner.unref();
+  }
+
+  onModuleDestroy() {
+    clearInterval(this.pruner);
+  }
+
+  /** Forgets keys past the retention window; returns how many. */
+  async prune(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.uow.run((em) =>
+        this.keys.prune(em, this.clock.now(), this.cfg.IDEMPOTENCY_RETENTION_HOURS),
+      );
+      total += n;
+      if (n < 10_000) return total;
+    }
+  }
 
   async run<T>(
     principal: string,

@@ -36,7 +36,7 @@ import {
   SurveyLinkRepository,
   SurveyRepository,
 } from '@fg/persistence';
-import { LinkIssuer, boundData } from '@fg/links';
+import { LinkIssuer, boundData, linkRef } from '@fg/links';
 import { ResponseService } from '@fg/responses';
 import { UnitOfWork } from '@fg/messaging';
 import { ZodPipe } from '@fg/platform';
@@ -208,7 +208,8 @@ export class LinksController {
         status: link.created ? 201 : 200,
         body: {
           linkId: link.linkId,
-          url: link.url,
+          // Stored (for replays) as a reference; resolved to the URL when answering.
+          url: linkRef(link.linkId),
           expiresAt: link.expiresAt?.toISOString() ?? null,
           contactId: contact.id,
           distributionId: dist.id,
@@ -216,7 +217,7 @@ export class LinksController {
       };
     });
     if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.status(out.status).json(out.body);
+    res.status(out.status).json(await this.issuer.resolveRefs(out.body));
   }
 
   @Post('links/:id/revoke')

@@ -8,6 +8,7 @@ import {
   InviteRepository,
   SandboxMessageRepository,
 } from '@fg/persistence';
+import { LinkIssuer } from '@fg/links';
 import { ZodPipe } from '@fg/platform';
 import { ApiKeyGuard, AuthenticatedRequest, principalOf } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
@@ -28,6 +29,7 @@ export class OpsController {
     private readonly cases: CaseRepository,
     private readonly inviteRows: InviteRepository,
     private readonly sandbox: SandboxMessageRepository,
+    private readonly issuer: LinkIssuer,
   ) {}
 
   @Get('distributions')
@@ -43,7 +45,8 @@ export class OpsController {
   async case(@Param('id') id: string) {
     const c = await this.cases.findById(id);
     if (!c) throw new DomainError(ErrorCode.NOT_FOUND, `case ${id} is unknown`);
-    return c;
+    // Custom fields hold link references (no working link at rest); the key holder sees the URLs.
+    return this.issuer.resolveRefs(c);
   }
 
   @Get('invites')
@@ -64,7 +67,7 @@ export class OpsController {
   @RequireAccess('distribution:view', 'all-surveys')
   @ApiOperation({ summary: 'Messages the sandbox providers kept instead of sending (embedded mode)' })
   @ApiQuery({ name: 'limit', required: false })
-  sandboxMessages(@Query(new ZodPipe(listQuery)) q: z.infer<typeof listQuery>) {
-    return this.sandbox.latest(q.limit);
+  async sandboxMessages(@Query(new ZodPipe(listQuery)) q: z.infer<typeof listQuery>) {
+    return this.issuer.resolveRefs(await this.sandbox.latest(q.limit));
   }
 }

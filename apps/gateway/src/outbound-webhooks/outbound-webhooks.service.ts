@@ -1,3 +1,4 @@
+import { LinkIssuer } from '@fg/links';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode, newId } from '@fg/common';
@@ -31,6 +32,7 @@ export class OutboundWebhooksService {
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) cfg: AppConfig,
+    private readonly issuer: LinkIssuer,
   ) {
     this.box = new WebhookSecretBox(cfg.LINK_SIGNING_SECRET);
   }
@@ -76,7 +78,8 @@ export class OutboundWebhooksService {
 
   async deliveryLog(id: string, q: { status?: WebhookDeliveryStatus; limit: number }) {
     await this.require(id);
-    return (await this.deliveries.list({ subscriptionId: id, ...q })).map((d) => ({
+    const rows = await this.issuer.resolveRefs(await this.deliveries.list({ subscriptionId: id, ...q }));
+    return rows.map((d) => ({
       id: d.id,
       eventType: d.event_type,
       eventId: d.event_id,
@@ -100,15 +103,17 @@ export class OutboundWebhooksService {
     const subs = (await this.subscriptions.enabledFor(em, [type])).filter((s) => s.events.includes(type));
     if (!subs.length || !events.length) return 0;
     const now = this.clock.now();
+    // Kept with link references in place of survey-link URLs (resolved again when each attempt is signed).
+    const data = await this.issuer.refsOf(events.map((e) => e.data));
     return this.deliveries.enqueue(
       em,
       subs.flatMap((s) =>
-        events.map((e) => ({
+        events.map((e, i) => ({
           id: newId(),
           subscription_id: s.id,
           event_type: type,
           event_id: `${e.source}#${e.id}`,
-          payload: { type, timestamp: e.time ?? now.toISOString(), data: e.data },
+          payload: { type, timestamp: e.time ?? now.toISOString(), data: data[i] },
           created_at: now,
           next_attempt_at: now,
         })),

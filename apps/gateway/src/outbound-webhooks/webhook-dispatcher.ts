@@ -1,3 +1,4 @@
+import { LinkIssuer } from '@fg/links';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock, Metrics } from '@fg/common';
 import { DeadLetters, UnitOfWork } from '@fg/messaging';
@@ -31,6 +32,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     private readonly metrics: Metrics,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    private readonly issuer: LinkIssuer,
   ) {}
 
   onApplicationBootstrap() {
@@ -91,7 +93,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       // Held, not failed, while the subscription is disabled: the lease brings it back later.
       return;
     }
-    const body = JSON.stringify(d.payload);
+    const body = JSON.stringify(await this.issuer.resolveRefs(d.payload));
     let statusCode: number | null = null;
     let error: string | null = null;
     try {

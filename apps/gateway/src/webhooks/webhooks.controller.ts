@@ -3,6 +3,12 @@ import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { WebhooksService } from './webhooks.service';
 
+/** The form's fields (Twilio posts forms); anything else (bytes, a JSON array) is no fields: its signature fails. */
+const formOf = (body: unknown): Record<string, string> =>
+  body && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body)
+    ? (body as Record<string, string>)
+    : {};
+
 const headersOf = (req: Request) =>
   Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
 
@@ -25,8 +31,8 @@ export class WebhooksController {
   @Post('twilio/status')
   @HttpCode(200)
   @ApiExcludeEndpoint()
-  async twilioStatus(@Req() req: Request, @Body() params: Record<string, string>) {
-    const r = this.webhooks.request(req.originalUrl, headersOf(req), params ?? {});
+  async twilioStatus(@Req() req: Request, @Body() body: unknown) {
+    const r = this.webhooks.request(req.originalUrl, headersOf(req), formOf(body));
     return { accepted: await this.webhooks.receipts('twilio', r) };
   }
 
@@ -35,7 +41,7 @@ export class WebhooksController {
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
   @ApiExcludeEndpoint()
-  twilioInbound(@Req() req: Request, @Body() params: Record<string, string>) {
-    return this.webhooks.twilioInbound(this.webhooks.request(req.originalUrl, headersOf(req), params ?? {}));
+  twilioInbound(@Req() req: Request, @Body() body: unknown) {
+    return this.webhooks.twilioInbound(this.webhooks.request(req.originalUrl, headersOf(req), formOf(body)));
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { IdempotencyKeyEntity } from '../entities/idempotency-key.entity';
+import { returnedRows } from '../transaction';
 
 /** The only SQL for `idempotency_keys`. */
 @Injectable()
@@ -35,5 +36,19 @@ export class IdempotencyKeyRepository {
       `UPDATE idempotency_keys SET status = $3, response = $4::jsonb WHERE principal = $1 AND key = $2`,
       [principal, key, status, JSON.stringify(response)],
     );
+  }
+
+  /** Forgets keys older than `retentionHours` at `now`, up to `chunk` at a time; returns how many. */
+  async prune(em: EntityManager, now: Date, retentionHours: number, chunk = 10_000): Promise<number> {
+    const rows = returnedRows(
+      await em.query(
+        `DELETE FROM idempotency_keys WHERE ctid IN (
+           SELECT ctid FROM idempotency_keys WHERE created_at < $1::timestamptz - make_interval(hours => $2)
+           LIMIT $3)
+         RETURNING 1`,
+        [now, retentionHours, chunk],
+      ),
+    );
+    return rows.length;
   }
 }

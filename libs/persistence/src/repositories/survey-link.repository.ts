@@ -87,8 +87,11 @@ export class SurveyLinkRepository {
     return new Set(inserted.map((r) => r.id));
   }
 
-  findManyById(em: EntityManager, ids: string[]): Promise<StoredLinkRow[]> {
-    return em.query(`SELECT ${STORED} FROM survey_links WHERE id = ANY($1::uuid[])`, [ids]);
+  /** Links by id (`em` null: outside a transaction). */
+  findManyById(em: EntityManager | null, ids: string[]): Promise<StoredLinkRow[]> {
+    return (em ?? this.ds.manager).query(`SELECT ${STORED} FROM survey_links WHERE id = ANY($1::uuid[])`, [
+      ids,
+    ]);
   }
 
   /** The one link of each (distribution, case). */

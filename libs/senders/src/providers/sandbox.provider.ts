@@ -7,9 +7,11 @@ import { ChannelProvider, OutgoingMessage, SendResult, SentQuery } from '../mess
 export class SandboxProvider extends ChannelProvider {
   readonly name = 'sandbox' as const;
 
+  /** `redact`: what the kept text becomes (survey-link URLs replaced by references; none at rest). */
   constructor(
     readonly channel: Channel,
     private readonly messages: SandboxMessageRepository,
+    private readonly redact: (text: string) => Promise<string> = (t) => Promise.resolve(t),
   ) {
     super();
   }
@@ -42,6 +44,10 @@ export class SandboxProvider extends ChannelProvider {
         subject: m.contentSid ?? null,
         text: m.body ?? JSON.stringify(m.contentVariables ?? {}),
       });
+    for (const k of ['subject', 'text', 'html'] as const) {
+      const v = row[k];
+      if (v) row[k] = await this.redact(v);
+    }
     await this.messages.insert(row);
     return { providerMessageId: `sandbox-${id}` };
   }
