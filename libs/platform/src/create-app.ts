@@ -71,6 +71,9 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
     type: ['application/json', 'application/*+json'],
     limit: '1mb',
   });
+  // Registered explicitly: Nest adds its default form parser only when none is in the stack, and the Twilio
+  // routes' own one above would count as one.
+  (app as NestExpressApplication).useBodyParser('urlencoded', { extended: true, limit: '100kb' });
   app.useGlobalFilters(new DomainErrorFilter());
   app.useGlobalPipes(new NoNulPipe());
   (app as NestExpressApplication).disable('x-powered-by');
