@@ -49,19 +49,23 @@ export class DeadLetters {
     const { record } = dl;
     const failedAt = new Date();
     const headers = Object.fromEntries(
-      Object.entries(record.headers).filter(([k]) => !(DLQ_HEADERS as readonly string[]).includes(k)),
+      Object.entries(record.headers)
+        .filter(([k]) => !(DLQ_HEADERS as readonly string[]).includes(k))
+        .map(([k, v]) => [storable(k), storable(v)]),
     );
+    // Whatever the message held, its dead letter can be stored: a reason quoting a NUL must not stall the partition.
+    const reason = storable(dl.reason).slice(0, 2000);
     await this.repo.insert({
       id: newId(),
       consumer: dl.consumer,
       source_topic: record.topic,
       source_partition: record.partition ?? null,
       source_offset: record.offset ?? null,
-      record_key: record.key,
+      record_key: record.key === null ? null : storable(record.key),
       value: record.value,
       headers,
       code: dl.code,
-      reason: dl.reason.slice(0, 2000),
+      reason,
       event_id: headers.ce_id ?? null,
       invite_id: dl.inviteId ?? null,
       webhook_delivery_id: dl.webhookDeliveryId ?? null,
@@ -77,7 +81,7 @@ export class DeadLetters {
         value: record.value,
         headers: {
           ...headers,
-          'dlq-reason': dl.reason.slice(0, 2000),
+          'dlq-reason': reason,
           'dlq-code': dl.code,
           'dlq-consumer': dl.consumer,
           'dlq-source-topic': record.topic,
@@ -88,4 +92,9 @@ export class DeadLetters {
       },
     ]);
   }
+}
+
+/** Text PostgreSQL can store (no NUL, which neither text nor jsonb accepts): NUL shown as `\u0000`. */
+function storable(s: string): string {
+  return s.includes('\u0000') ? s.replace(/\u0000/g, '\\u0000') : s;
 }

