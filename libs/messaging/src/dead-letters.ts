@@ -96,5 +96,5 @@ export class DeadLetters {
 
 /** Text PostgreSQL can store (no NUL, which neither text nor jsonb accepts): NUL shown as `\u0000`. */
 function storable(s: string): string {
-  return s.includes('\u0000') ? s.replace(/\u0000/g, '\\u0000') : s;
+  return s.includes('\u0000') ? s.split('\u0000').join('\\u0000') : s;
 }
