@@ -1,5 +1,6 @@
 import { Admin, Consumer, Kafka, logLevel, Producer, CompressionTypes, IHeaders } from 'kafkajs';
 import { Logger } from '@nestjs/common';
+import './kafkajs-idle-fix';
 import { ConsumedRecord, MessageTransport, Subscription, TransportRecord } from './transport';
 
 export interface KafkaTransportOptions {

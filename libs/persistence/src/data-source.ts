@@ -4,7 +4,7 @@ import { MigrationExecutor } from 'typeorm/migration/MigrationExecutor';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 10, applicationName?: string): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -14,6 +14,7 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsRun: false,
     logging: false,
     extra: { max: poolSize },
+    ...(applicationName ? { applicationName: `feedback-gateway/${applicationName}` } : {}),
   };
 }
 

@@ -13,7 +13,8 @@ import { REPOSITORIES } from './repositories';
 export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
   constructor(@Inject(DataSource) private readonly ds: DataSource) {}
 
-  static forRoot(): DynamicModule {
+  /** `app` names the connections (`application_name`), so pg_stat_activity and the server log say which app. */
+  static forRoot(app?: string): DynamicModule {
     return {
       module: PersistenceModule,
       providers: [
@@ -21,7 +22,7 @@ export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
           provide: DataSource,
           inject: [APP_CONFIG],
           useFactory: (cfg: AppConfig) =>
-            new DataSource(dataSourceOptions(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE)),
+            new DataSource(dataSourceOptions(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE, app)),
         },
         ...REPOSITORIES,
       ],

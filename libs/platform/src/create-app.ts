@@ -41,7 +41,7 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
     module: RootModule,
     imports: [
       CoreModule.forRoot({ app: spec.app, config: spec.config, clock: spec.clock }),
-      PersistenceModule.forRoot(),
+      PersistenceModule.forRoot(spec.app),
       MessagingModule.forRoot({ app: spec.app, transport: spec.transport }),
       ...spec.features,
     ],

@@ -74,4 +74,23 @@ describe('per-account rate limit', () => {
     await limiter.acquire('sms:x', 100);
     expect(slots.leases).toBe(2);
   });
+
+  it.each([600, 100_000])(
+    'a sender slower than the rate (%i/s) leases about every 100 ms, not per message (was: every message)',
+    async (rate) => {
+      let t = 10_000;
+      const slots = new FakeSlots(() => t);
+      const limiter = new AccountRateLimiter(
+        slots,
+        () => t,
+        () => Promise.resolve(),
+      );
+      // 150 messages a second for one second.
+      for (let i = 0; i < 150; i++) {
+        await limiter.acquire('email:acct', rate);
+        t += 1000 / 150;
+      }
+      expect(slots.leases).toBeLessThanOrEqual(11);
+    },
+  );
 });
