@@ -118,6 +118,7 @@ async function sendgridFloor(c: Extract<Command, { phase: 'sendgrid' }>) {
   mail.setClient(client);
   mail.setApiKey('SG.floor');
   client.setDefaultRequest('baseUrl', c.baseUrl);
+  (client.setDefaultRequest.bind(client) as (key: string, value: unknown) => void)('maxRedirects', 0);
   mail.setTimeout(10_000);
   const html =
     '<p>Hi Grace Hopper, tell us how we did: <a href="https://surveys.example.test/s/abc">survey</a></p>';

@@ -139,7 +139,9 @@ export class KafkaTransport extends MessageTransport {
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
+      // Every partition of the topic at once (each is still handled in order): one busy partition no longer
+      // holds back the others' messages until its batch is done.
+      partitionsConsumedConcurrently: this.opts.partitions,
       eachBatch: async ({
         batch,
         resolveOffset,

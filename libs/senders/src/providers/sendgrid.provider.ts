@@ -66,6 +66,10 @@ export class SendGridEmailProvider extends ChannelProvider {
       this.mail.setApiKey(o.apiKey);
       // setApiKey resets the base URL; set ours (regional or a local stub) afterwards.
       client.setDefaultRequest('baseUrl', o.baseUrl);
+      // No redirect follower around each call (the Mail Send API answers, never redirects; a 3xx is an error).
+      // Connections are kept alive by Node's global agent. (`maxRedirects` is an axios option the client passes
+      // through; its typings list only its own.)
+      (client.setDefaultRequest.bind(client) as (key: string, value: unknown) => void)('maxRedirects', 0);
       this.mail.setTimeout(o.timeoutMs ?? 10_000);
     }
     if (o.webhookPublicKey) this.verifier = new SendGridSignatureVerifier(o.webhookPublicKey);
