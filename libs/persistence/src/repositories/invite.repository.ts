@@ -218,9 +218,10 @@ export class InviteRepository {
         `UPDATE invites i SET delivery_status = 'deferred', next_attempt_at = x.next_attempt_at, reason = x.reason,
                 deferred_since = COALESCE(i.deferred_since, $2), status_changed_at = $2
          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, attempt int, next_attempt_at timestamptz, reason text)
-         WHERE i.id = x.id AND i.attempts = x.attempt AND i.delivery_status = 'sending' AND i.status = 'Pending'
+         WHERE i.id = x.id AND i.id = ANY($3::uuid[])
+           AND i.attempts = x.attempt AND i.delivery_status = 'sending' AND i.status = 'Pending'
          RETURNING ${I_ROW}, i.recipient, (i.deferred_since = $2) AS first`,
-        [JSON.stringify(rows), now],
+        [JSON.stringify(rows), now, rows.map((r) => r.id)],
       )
       .then((r) => returnedRows<InviteRow & Pick<Row, 'recipient'> & { first: boolean }>(r));
   }
@@ -309,6 +310,8 @@ export class InviteRepository {
   }
 
   /** Saves statuses; the first send time and provider message id, once known, are kept. */
+  // `= ANY(ids)` beside the join: the planner then knows how many rows the batch touches and uses the primary key;
+  // from the JSON record set alone it assumes 100 rows and hashes the whole table (set-updates.medium-spec.ts).
   async saveStatuses(em: EntityManager, invites: InviteEntity[], now: Date): Promise<void> {
     if (!invites.length) return;
     await em.query(
@@ -318,7 +321,7 @@ export class InviteRepository {
               provider_message_id = COALESCE(i.provider_message_id, x.provider_message_id)
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, delivery_status text, reason text,
             status_changed_at timestamptz, sent_at timestamptz, provider_message_id text)
-       WHERE i.id = x.id`,
+       WHERE i.id = x.id AND i.id = ANY($2::uuid[])`,
       [
         JSON.stringify(
           invites.map((i) => ({
@@ -331,6 +334,7 @@ export class InviteRepository {
             provider_message_id: i.providerMessageId,
           })),
         ),
+        invites.map((i) => i.id),
       ],
     );
   }

@@ -75,6 +75,8 @@ export class RuleRunRepository {
     return new Map(rows.map((r) => [r.waiting_action_id!, fromRow<S>(r)]));
   }
 
+  // `= ANY(ids)` beside the join: the planner then knows how many rows the batch touches and uses the primary key;
+  // from the JSON record set alone it assumes 100 rows and hashes the whole table (set-updates.medium-spec.ts).
   /** Stores where each run is (one statement for the batch). */
   async saveProgress(em: EntityManager, runs: StoredRun<unknown>[], now: Date): Promise<void> {
     if (!runs.length) return;
@@ -82,7 +84,7 @@ export class RuleRunRepository {
       `UPDATE rule_runs r SET status = x.status, next_step = x.next_step, waiting_action_id = x.waiting_action_id,
               steps = x.steps, updated_at = $2
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, next_step int, waiting_action_id uuid, steps jsonb)
-       WHERE r.id = x.id`,
+       WHERE r.id = x.id AND r.id = ANY($3::uuid[])`,
       [
         JSON.stringify(
           runs.map((r) => ({
@@ -94,6 +96,7 @@ export class RuleRunRepository {
           })),
         ),
         now,
+        runs.map((r) => r.id),
       ],
     );
   }
