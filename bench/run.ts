@@ -50,6 +50,8 @@ const { values: opt } = parseArgs({
     'skip-floor': { type: 'boolean', default: false },
     /** Apps to run with --cpu-prof (profiles written to --profile-dir when they stop). */
     profile: { type: 'string', default: '' },
+    /** Log the plan of every statement slower than this many ms (auto_explain, in the server's log). */
+    'explain-slow': { type: 'string', default: '' },
     'profile-dir': { type: 'string', default: 'bench/profiles' },
   },
 });
@@ -119,6 +121,12 @@ class Bench {
     const url = new URL(this.adminUrl);
     url.pathname = `/${this.dbName}`;
     this.dbUrl = url.toString();
+    if (opt['explain-slow']) {
+      await this.admin.query(`ALTER DATABASE ${this.dbName} SET session_preload_libraries = 'auto_explain'`);
+      await this.admin.query(
+        `ALTER DATABASE ${this.dbName} SET auto_explain.log_min_duration = ${Number(opt['explain-slow'])}`,
+      );
+    }
     const ds = new DataSource(dataSourceOptions(this.dbUrl, 2));
     await ds.initialize();
     await runMigrations(ds);
@@ -317,6 +325,24 @@ class Bench {
     return Number(rows[0].n);
   }
 
+  /** Sequential scans and the rows they read, per table, so far (statistics flushed at most every 1 s). */
+  async tableScans(): Promise<Record<string, { seqScans: number; seqRows: number; indexScans: number }>> {
+    await sleep(1100);
+    await this.db!.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await this.db!.query<{
+      relname: string;
+      seq_scan: string;
+      seq_tup_read: string;
+      idx_scan: string;
+    }>(`SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan FROM pg_stat_user_tables`);
+    return Object.fromEntries(
+      rows.map((r) => [
+        r.relname,
+        { seqScans: Number(r.seq_scan), seqRows: Number(r.seq_tup_read), indexScans: Number(r.idx_scan) },
+      ]),
+    );
+  }
+
   /** Per-case timestamps of each hop, for cases whose id starts with `prefix`. */
   async hops(prefix: string) {
     const { rows } = await this.db!.query<{ id: string; rules: Date; link: Date; claimed: Date; sent: Date }>(
@@ -446,6 +472,7 @@ async function main() {
     // Burst.
     const recordsBefore = await bench.kafkaRecords();
     const rowsBefore = await bench.rowWrites();
+    const scansBefore = await bench.tableScans();
     const cpuBefore = await bench.sampler.snapshot();
     bench.sampler.resetRss();
     const ids = Array.from({ length: N }, () => `b-b-${randomUUID()}`);
@@ -459,6 +486,17 @@ async function main() {
     const rss = bench.sampler.rss();
     const records = (await bench.kafkaRecords()).records - recordsBefore.records;
     const rowWrites = (await bench.rowWrites()) - rowsBefore;
+    const scansAfter = await bench.tableScans();
+    // Tables read sequentially during the burst, most rows first: what grows with the data.
+    const seqRead = Object.entries(scansAfter)
+      .map(([t, a]) => ({
+        table: t,
+        seqScans: a.seqScans - (scansBefore[t]?.seqScans ?? 0),
+        rowsPerEvent: round((a.seqRows - (scansBefore[t]?.seqRows ?? 0)) / N, 1),
+      }))
+      .filter((x) => x.seqScans > 0)
+      .sort((a, b) => b.rowsPerEvent - a.rowsPerEvent)
+      .slice(0, 8);
     const burstTotal = Object.values(burstCpu).reduce((a, b) => a + b, 0);
     report.burst = {
       eventsPerSecond: Math.round(N / ((lastEmail - start) / 1000)),
@@ -469,6 +507,7 @@ async function main() {
       kafkaRecordsPerEvent: round(records / N, 2),
       rowWritesPerEvent: round(rowWrites / N, 2),
       rssMb: rss,
+      seqScans: seqRead,
       latency: await bench.hops('b-b-'),
     };
 
@@ -539,6 +578,7 @@ interface Report {
     kafkaRecordsPerEvent: number;
     rowWritesPerEvent: number;
     rssMb: Record<string, number>;
+    seqScans: { table: string; seqScans: number; rowsPerEvent: number }[];
     latency: Hops;
   };
   steady: Record<string, { cpuMsPerEvent: number; latency: Hops }>;
@@ -591,6 +631,13 @@ function printReport(r: Report) {
     comps.map((c) => [c, b.cpuMsPerEventByComponent[c], r.idleCpuMsPerSecond?.[c] ?? '', b.rssMb[c] ?? '']),
   );
   out('');
+  if (b.seqScans.length) {
+    table(
+      ['table read sequentially (burst)', 'scans', 'rows read per event'],
+      b.seqScans.map((x) => [x.table, x.seqScans, x.rowsPerEvent]),
+    );
+    out('');
+  }
   const lat: [string, Hops][] = [
     ['burst', b.latency],
     ...Object.entries(r.steady).map(([k, v]): [string, Hops] => [k, v.latency]),

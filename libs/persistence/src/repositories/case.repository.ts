@@ -110,7 +110,7 @@ export class CaseRepository {
   }
 
   // `= ANY(ids)` beside the join: the planner then knows how many rows the batch touches and uses the primary key;
-  // from the JSON record set alone it assumes 100 rows and hashes the whole table (set-updates.medium-spec.ts).
+  // from the JSON record set alone it assumes 100 rows and hashes the whole table (batch-plans.medium-spec.ts).
   /** Merges custom fields into cases in one statement (links written to their case fields). */
   async patchCustomFields(em: EntityManager, patches: { id: string; patch: Record<string, string> }[]) {
     if (!patches.length) return;

@@ -137,10 +137,14 @@ export class InviteRepository {
     );
   }
 
-  /** The invite each rule action already made (a replayed action finds it instead of making a second one). */
+  /**
+   * The invite each rule action already made (a replayed action finds it instead of making a second one): the
+   * original, not a channel fallback that shares its action, found through the one-per-action index (without
+   * `fallback_of IS NULL` that partial index can't serve the query and every batch scanned the whole table).
+   */
   async byActions(em: EntityManager, actionIds: string[]): Promise<Map<string, string>> {
     const rows: { id: string; action_id: string }[] = await em.query(
-      `SELECT id, action_id FROM invites WHERE action_id = ANY($1::uuid[])`,
+      `SELECT id, action_id FROM invites WHERE action_id = ANY($1::uuid[]) AND fallback_of IS NULL`,
       [actionIds],
     );
     return new Map(rows.map((r) => [r.action_id, r.id]));
@@ -311,7 +315,7 @@ export class InviteRepository {
 
   /** Saves statuses; the first send time and provider message id, once known, are kept. */
   // `= ANY(ids)` beside the join: the planner then knows how many rows the batch touches and uses the primary key;
-  // from the JSON record set alone it assumes 100 rows and hashes the whole table (set-updates.medium-spec.ts).
+  // from the JSON record set alone it assumes 100 rows and hashes the whole table (batch-plans.medium-spec.ts).
   async saveStatuses(em: EntityManager, invites: InviteEntity[], now: Date): Promise<void> {
     if (!invites.length) return;
     await em.query(

@@ -76,7 +76,7 @@ export class RuleRunRepository {
   }
 
   // `= ANY(ids)` beside the join: the planner then knows how many rows the batch touches and uses the primary key;
-  // from the JSON record set alone it assumes 100 rows and hashes the whole table (set-updates.medium-spec.ts).
+  // from the JSON record set alone it assumes 100 rows and hashes the whole table (batch-plans.medium-spec.ts).
   /** Stores where each run is (one statement for the batch). */
   async saveProgress(em: EntityManager, runs: StoredRun<unknown>[], now: Date): Promise<void> {
     if (!runs.length) return;
