@@ -71,6 +71,17 @@ function pct(xs: number[], p: number): number {
 }
 
 /** One app process (or, with --topology one-process, the one process holding all of them). */
+interface TableStats {
+  seqScans: number;
+  seqRows: number;
+  indexScans: number;
+  inserts: number;
+  updates: number;
+  /** Updates that changed no indexed column (no index entries written). */
+  hotUpdates: number;
+  deletes: number;
+}
+
 interface AppProc {
   name: string;
   child: ChildProcess;
@@ -327,19 +338,26 @@ class Bench {
   }
 
   /** Sequential scans and the rows they read, per table, so far (statistics flushed at most every 1 s). */
-  async tableScans(): Promise<Record<string, { seqScans: number; seqRows: number; indexScans: number }>> {
+  async tableScans(): Promise<Record<string, TableStats>> {
     await sleep(1100);
     await this.db!.query('SELECT pg_stat_clear_snapshot()');
-    const { rows } = await this.db!.query<{
-      relname: string;
-      seq_scan: string;
-      seq_tup_read: string;
-      idx_scan: string;
-    }>(`SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan FROM pg_stat_user_tables`);
+    const { rows } = await this.db!.query<Record<string, string>>(
+      `SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan, n_tup_ins, n_tup_upd,
+              n_tup_hot_upd, n_tup_del
+       FROM pg_stat_user_tables`,
+    );
     return Object.fromEntries(
       rows.map((r) => [
         r.relname,
-        { seqScans: Number(r.seq_scan), seqRows: Number(r.seq_tup_read), indexScans: Number(r.idx_scan) },
+        {
+          seqScans: Number(r.seq_scan),
+          seqRows: Number(r.seq_tup_read),
+          indexScans: Number(r.idx_scan),
+          inserts: Number(r.n_tup_ins),
+          updates: Number(r.n_tup_upd),
+          hotUpdates: Number(r.n_tup_hot_upd),
+          deletes: Number(r.n_tup_del),
+        },
       ]),
     );
   }
@@ -498,6 +516,18 @@ async function main() {
       .filter((x) => x.seqScans > 0)
       .sort((a, b) => b.rowsPerEvent - a.rowsPerEvent)
       .slice(0, 8);
+    const d = (t: string, k: keyof TableStats) => (scansAfter[t][k] - (scansBefore[t]?.[k] ?? 0)) / N;
+    // Row writes per event by table: updates that are not HOT write every index of the table again.
+    const writes = Object.keys(scansAfter)
+      .map((t) => ({
+        table: t,
+        inserts: round(d(t, 'inserts')),
+        updates: round(d(t, 'updates')),
+        hotUpdates: round(d(t, 'hotUpdates')),
+        deletes: round(d(t, 'deletes')),
+      }))
+      .filter((x) => x.inserts + x.updates + x.deletes > 0)
+      .sort((a, b) => b.inserts + b.updates + b.deletes - (a.inserts + a.updates + a.deletes));
     const burstTotal = Object.values(burstCpu).reduce((a, b) => a + b, 0);
     report.burst = {
       eventsPerSecond: Math.round(N / ((lastEmail - start) / 1000)),
@@ -509,6 +539,7 @@ async function main() {
       rowWritesPerEvent: round(rowWrites / N, 2),
       rssMb: rss,
       seqScans: seqRead,
+      writes,
       latency: await bench.hops('b-b-'),
     };
 
@@ -580,6 +611,7 @@ interface Report {
     rowWritesPerEvent: number;
     rssMb: Record<string, number>;
     seqScans: { table: string; seqScans: number; rowsPerEvent: number }[];
+    writes: { table: string; inserts: number; updates: number; hotUpdates: number; deletes: number }[];
     latency: Hops;
   };
   steady: Record<string, { cpuMsPerEvent: number; latency: Hops }>;
@@ -630,6 +662,11 @@ function printReport(r: Report) {
   table(
     ['component', 'burst CPU-ms/event', 'idle CPU-ms/s', 'RSS max MB (burst)'],
     comps.map((c) => [c, b.cpuMsPerEventByComponent[c], r.idleCpuMsPerSecond?.[c] ?? '', b.rssMb[c] ?? '']),
+  );
+  out('');
+  table(
+    ['table (burst)', 'inserts / event', 'updates / event (HOT)', 'deletes / event'],
+    b.writes.map((w) => [w.table, w.inserts, `${w.updates} (${w.hotUpdates})`, w.deletes]),
   );
   out('');
   if (b.seqScans.length) {
