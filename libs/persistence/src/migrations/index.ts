@@ -10,6 +10,7 @@ import { DeliveryGuarantees1764600000000 } from './1764600000000-delivery-guaran
 import { SendWindows1764700000000 } from './1764700000000-send-windows';
 import { OutboundWebhooks1764800000000 } from './1764800000000-outbound-webhooks';
 import { AbuseLimits1764900000000 } from './1764900000000-abuse-limits';
+import { HotUpdates1765000000000 } from './1765000000000-hot-updates';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   SendWindows1764700000000,
   OutboundWebhooks1764800000000,
   AbuseLimits1764900000000,
+  HotUpdates1765000000000,
 ];
