@@ -123,7 +123,7 @@ class Bench {
   async start() {
     if (process.env.KAFKA_BROKERS) this.brokers = process.env.KAFKA_BROKERS;
     else {
-      this.broker = await startKafkaBroker(PARTITIONS);
+      this.broker = await startKafkaBroker(PARTITIONS, { production: true });
       this.brokers = this.broker.brokers;
       this.brokerJvm = Number(readFileSync(join(this.broker.dir, 'java.pid'), 'utf8').trim());
     }
@@ -488,6 +488,32 @@ async function main() {
       );
     }
 
+    // Steady rates first, on a calm system (after a burst, autovacuum and checkpoints would still be running).
+    const steady: Report['steady'] = {};
+    for (const [rate, seconds] of RATES) {
+      const prefix = `b-r${rate}-`;
+      const total = rate * seconds;
+      const perTick = Math.max(1, Math.round(rate / 50));
+      const arrivedAll = bench.delivered(prefix, total, seconds * 1000 + 120_000);
+      const s0 = Date.now();
+      const cpu0 = await bench.sampler.snapshot();
+      for (let i = 0; i < total; i += perTick) {
+        const due = s0 + (i / rate) * 1000;
+        if (due > Date.now()) await sleep(due - Date.now());
+        await bench.produce(
+          Array.from({ length: Math.min(perTick, total - i) }, () => `${prefix}${randomUUID()}`),
+        );
+      }
+      await arrivedAll;
+      await bench.quiet();
+      const cpu = diff(await bench.sampler.snapshot(), cpu0);
+      steady[`${rate}/s`] = {
+        cpuMsPerEvent: round(Object.values(cpu).reduce((a, b) => a + b, 0) / total, 3),
+        latency: await bench.hops(prefix),
+      };
+    }
+    report.steady = steady;
+
     // Burst.
     const recordsBefore = await bench.kafkaRecords();
     const rowsBefore = await bench.rowWrites();
@@ -542,32 +568,6 @@ async function main() {
       writes,
       latency: await bench.hops('b-b-'),
     };
-
-    // Steady rates.
-    const steady: Report['steady'] = {};
-    for (const [rate, seconds] of RATES) {
-      const prefix = `b-r${rate}-`;
-      const total = rate * seconds;
-      const perTick = Math.max(1, Math.round(rate / 50));
-      const arrivedAll = bench.delivered(prefix, total, seconds * 1000 + 120_000);
-      const s0 = Date.now();
-      const cpu0 = await bench.sampler.snapshot();
-      for (let i = 0; i < total; i += perTick) {
-        const due = s0 + (i / rate) * 1000;
-        if (due > Date.now()) await sleep(due - Date.now());
-        await bench.produce(
-          Array.from({ length: Math.min(perTick, total - i) }, () => `${prefix}${randomUUID()}`),
-        );
-      }
-      await arrivedAll;
-      await bench.quiet();
-      const cpu = diff(await bench.sampler.snapshot(), cpu0);
-      steady[`${rate}/s`] = {
-        cpuMsPerEvent: round(Object.values(cpu).reduce((a, b) => a + b, 0) / total, 3),
-        latency: await bench.hops(prefix),
-      };
-    }
-    report.steady = steady;
 
     // The floor, same run, same engines.
     if (!opt['skip-floor']) {
