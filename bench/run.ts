@@ -48,6 +48,8 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string', default: '500' },
     preload: { type: 'string', default: '0' },
     'skip-floor': { type: 'boolean', default: false },
+    /** Keep the bench's database afterwards (its name is printed), e.g. to read pg_stat_user_indexes. */
+    'keep-db': { type: 'boolean', default: false },
     /** Apps to run with --cpu-prof (profiles written to --profile-dir when they stop). */
     profile: { type: 'string', default: '' },
     /** Log the plan of every statement slower than this many ms (auto_explain, in the server's log). */
@@ -406,7 +408,8 @@ class Bench {
     );
     await this.stub.close();
     await this.db?.end().catch(() => undefined);
-    await this.admin.query(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`).catch(() => undefined);
+    if (!opt['keep-db'])
+      await this.admin.query(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`).catch(() => undefined);
     await this.admin.end().catch(() => undefined);
     await this.broker?.stop();
   }
