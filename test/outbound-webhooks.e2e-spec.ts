@@ -170,6 +170,48 @@ describe('outbound webhooks', () => {
     expect(mine.map((d) => d.id)).toContain(link.headers['webhook-id']);
   });
 
+  it('an event Kafka delivers twice reaches the endpoint once (the delivery is unique per subscription and event)', async () => {
+    const created = await api
+      .post('/ops/webhooks', { name: 'Once', url: `${receiver.url}/once`, events: ['link.issued'] })
+      .expect(201);
+    const { id } = created.body as { id: string };
+    const caseId = `case-${randomUUID()}`;
+    const linkIssued = (id: string) => ({
+      key: caseId,
+      value: JSON.stringify({
+        specversion: '1.0',
+        id,
+        source: 'link-issuer',
+        type: 'link.issued',
+        data: {
+          linkId: randomUUID(),
+          caseId,
+          distributionId: randomUUID(),
+          url: 'https://surveys.example.test/s/once',
+          expiresAt: null,
+        },
+      }),
+      headers: { 'content-type': 'application/cloudevents+json' },
+    });
+    const twice = randomUUID();
+    const after = randomUUID();
+    // Same key, one partition: the sentinel is handled after both copies.
+    await kafka.produce(topic('linkIssued'), [linkIssued(twice), linkIssued(twice), linkIssued(after)]);
+    const deliveries = async () =>
+      (await api.get(`/ops/webhooks/${id}/deliveries`).expect(200)).body as {
+        status: string;
+        eventId: string;
+      }[];
+    await eventually(async () => {
+      const all = await deliveries();
+      expect(all.map((d) => d.eventId).sort()).toEqual(
+        [`link-issuer#${twice}`, `link-issuer#${after}`].sort(),
+      );
+      expect(all.every((d) => d.status === 'succeeded')).toBe(true);
+    });
+    expect(receiver.at('/once')).toHaveLength(2);
+  });
+
   it('retries a failing endpoint on its schedule for about a day, then dead-letters it; a redrive delivers it', async () => {
     let down = true;
     receiver.status = (path) => (path === '/down' && down ? 503 : 204);

@@ -39,6 +39,11 @@ export interface EventHandler<K extends TopicKey = TopicKey> {
    * should carry their own event's correlation id (`OutboxService.add(…, { correlationId })`).
    */
   handleBatch?(events: CloudEvent<PayloadOf<K>>[], ctx: BatchContext): Promise<void>;
+  /**
+   * The handler's own writes make a redelivered event a no-op (a unique key on the event id), so the runner keeps
+   * no inbox entry for it: one row write less per event, on consumers that mostly have nothing to do.
+   */
+  readonly idempotent?: boolean;
 }
 
 export interface BatchContext {
@@ -196,6 +201,7 @@ export class ConsumerRunner<K extends TopicKey> {
   /** Records the message ids as handled; returns those this consumer had not handled before. */
   private async claim(em: EntityManager, items: Decoded[]): Promise<Set<string>> {
     const ids = [...new Set(items.map((i) => i.messageId))];
+    if (this.handler.idempotent) return new Set(ids);
     return this.inbox.claim(em, this.consumer, ids);
   }
 

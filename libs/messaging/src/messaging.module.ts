@@ -76,7 +76,10 @@ export class MessagingService implements OnApplicationShutdown {
       await this.transport.subscribe(runner.subscription());
     }
     this.relay.start();
-    this.pruner.start([...new Set(this.handlers.map((h) => h.consumer))], this.opts.inboxRetentionHours);
+    this.pruner.start(
+      [...new Set(this.handlers.filter((h) => !h.handler.idempotent).map((h) => h.consumer))],
+      this.opts.inboxRetentionHours,
+    );
     this.log.log(`messaging ready on ${this.transport.name} (${this.handlers.length} consumers)`);
   }
 

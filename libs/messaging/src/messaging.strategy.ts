@@ -8,6 +8,11 @@ import { MessagingService } from './messaging.module';
 export interface ConsumerExtras {
   /** The consumer group (prefixed like topics) and inbox scope: one per app and topic. */
   consumer: string;
+  /**
+   * The handler makes a redelivered event a no-op by itself (say, a unique key on the event id), so no inbox entry
+   * is kept for it. Only for handlers whose every write is keyed that way.
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -53,6 +58,7 @@ export class MessagingStrategy extends Server implements CustomTransportStrategy
     };
     this.messaging.register(extras.consumer, {
       topic,
+      idempotent: extras.idempotent === true,
       handle: (event, ctx) => invoke([event], ctx),
       handleBatch: (events, ctx) => invoke(events, ctx),
     });

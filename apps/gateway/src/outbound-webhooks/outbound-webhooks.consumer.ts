@@ -7,7 +7,9 @@ import { WebhookDispatcher } from './webhook-dispatcher';
 
 /**
  * The events customers' endpoints can subscribe to, turned into deliveries in the consumer's transaction (so an
- * event is enqueued exactly once per subscription, whatever restarts), then handed to the dispatcher.
+ * event is enqueued exactly once per subscription, whatever restarts), then handed to the dispatcher. A delivery is
+ * unique per (subscription, event id), so a redelivered event adds nothing without an inbox entry (`idempotent`):
+ * most events match no subscription, and each used to cost an inbox row all the same.
  */
 @Controller()
 export class OutboundWebhooksConsumer {
@@ -16,22 +18,22 @@ export class OutboundWebhooksConsumer {
     private readonly dispatcher: WebhookDispatcher,
   ) {}
 
-  @EventPattern('linkIssued', { consumer: 'gateway-webhooks-link-issued' })
+  @EventPattern('linkIssued', { consumer: 'gateway-webhooks-link-issued', idempotent: true })
   linkIssued(@Payload() events: CloudEvent[], @Ctx() ctx: BatchContext) {
     return this.enqueue('link.issued', events, ctx);
   }
 
-  @EventPattern('caseFieldUpdates', { consumer: 'gateway-webhooks-case-fields' })
+  @EventPattern('caseFieldUpdates', { consumer: 'gateway-webhooks-case-fields', idempotent: true })
   caseFieldUpdates(@Payload() events: CloudEvent[], @Ctx() ctx: BatchContext) {
     return this.enqueue('case.field-updates', events, ctx);
   }
 
-  @EventPattern('inviteStatus', { consumer: 'gateway-webhooks-invite-status' })
+  @EventPattern('inviteStatus', { consumer: 'gateway-webhooks-invite-status', idempotent: true })
   inviteStatus(@Payload() events: CloudEvent[], @Ctx() ctx: BatchContext) {
     return this.enqueue('invite.status', events, ctx);
   }
 
-  @EventPattern('responseStatus', { consumer: 'gateway-webhooks-response-status' })
+  @EventPattern('responseStatus', { consumer: 'gateway-webhooks-response-status', idempotent: true })
   responseStatus(@Payload() events: CloudEvent[], @Ctx() ctx: BatchContext) {
     return this.enqueue('response.status', events, ctx);
   }
