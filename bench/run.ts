@@ -120,6 +120,8 @@ class Bench {
   acceptedAt = new Map<string, number>();
   private waiting?: { prefix: string; remaining: number; resolve: () => void };
   sampler = new CpuSampler(() => this.components());
+  /** Every process started, also one that failed to start: all are stopped, whatever happens. */
+  private readonly children: ChildProcess[] = [];
   ownBackend = 0;
 
   async start() {
@@ -219,6 +221,7 @@ class Bench {
       env: { ...env, PORT: String(port) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    this.children.push(child);
     child.stderr.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -396,13 +399,13 @@ class Bench {
     this.sampler.stop();
     await this.producer?.disconnect().catch(() => undefined);
     await Promise.all(
-      this.apps.map(
-        (a) =>
+      this.children.map(
+        (child) =>
           new Promise<void>((r) => {
-            if (a.child.exitCode !== null) return r();
-            a.child.once('exit', () => r());
-            a.child.kill('SIGTERM');
-            setTimeout(() => a.child.kill('SIGKILL'), 20_000).unref();
+            if (child.exitCode !== null || child.signalCode !== null) return r();
+            child.once('exit', () => r());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
           }),
       ),
     );
