@@ -19,8 +19,9 @@ interface Lease {
  * Spaces sends per provider account so a burst becomes a steady flow instead of a 429 storm, and the configured rate
  * holds for the account however many sender instances run: slots are leased from one row per account in Postgres
  * (1 / rate seconds apart, with up to one second of unused capacity as a burst), a block of about 100 ms worth at
- * a time so a busy sender makes one query per block, not per message (also when it sends slower than the rate). A lease not used in time is dropped, never
- * used late, so the sum over instances never exceeds the rate.
+ * a time so a busy sender makes one query per block, not per message (also when it sends slower than the rate). A
+ * slot is used at most one second after its time (the same burst a fresh lease gets) and otherwise dropped, so in
+ * any window the instances together send at most the rate times (window + 1 s).
  */
 export class AccountRateLimiter {
   private readonly leases = new Map<string, Lease>();
