@@ -19,7 +19,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface, Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -51,6 +51,10 @@ const { values: opt } = parseArgs({
     'skip-floor': { type: 'boolean', default: false },
     /** Keep the bench's database afterwards (its name is printed), e.g. to read pg_stat_user_indexes. */
     'keep-db': { type: 'boolean', default: false },
+    /** Write every case's timestamps per hop (ms since its event was produced) to this JSON file. */
+    dump: { type: 'string', default: '' },
+    /** Extra environment for the apps, e.g. --app-env OUTBOX_POLL_MS=50,KAFKA_HEARTBEAT_INTERVAL_MS=2000. */
+    'app-env': { type: 'string', default: '' },
     /** Apps to run with --cpu-prof (profiles written to --profile-dir when they stop). */
     profile: { type: 'string', default: '' },
     /** Log the plan of every statement slower than this many ms (auto_explain, in the server's log). */
@@ -121,6 +125,8 @@ class Bench {
   acceptedAt = new Map<string, number>();
   private waiting?: { prefix: string; remaining: number; resolve: () => void };
   sampler = new CpuSampler(() => this.components());
+  /** Per-case hop timestamps for --dump. */
+  readonly dumped: Record<string, string | number>[] = [];
   /** Every process started, also one that failed to start: all are stopped, whatever happens. */
   private readonly children: ChildProcess[] = [];
   ownBackend = 0;
@@ -191,6 +197,12 @@ class Bench {
       // The pipeline's capacity is measured, not SendGrid's per-account pacing (600/s by default).
       SEND_RATE_PER_SECOND_EMAIL: '100000',
       LOG_LEVEL: 'warn',
+      ...Object.fromEntries(
+        opt['app-env']
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      ),
     };
     if (opt.topology === 'one-process') {
       this.apps.push(
@@ -390,6 +402,21 @@ class Bench {
        WHERE c.id LIKE $1 || '%'`,
       [prefix],
     );
+    if (opt.dump)
+      this.dumped.push(
+        ...rows.map((r) => {
+          const t0 = this.producedAt.get(r.id)!;
+          return {
+            phase: prefix,
+            producedAt: t0,
+            rules: r.rules.getTime() - t0,
+            link: r.link.getTime() - t0,
+            claimed: r.claimed.getTime() - t0,
+            provider: (this.acceptedAt.get(r.id) ?? NaN) - t0,
+            recorded: (r.sent?.getTime() ?? NaN) - t0,
+          };
+        }),
+      );
     const per = (f: (r: (typeof rows)[number]) => number) => {
       const xs = rows.map(f).filter((x) => Number.isFinite(x));
       return { p50: pct(xs, 50), p99: pct(xs, 99) };
@@ -527,6 +554,9 @@ async function main() {
       const cpu = diff(await bench.sampler.snapshot(), cpu0);
       steady[`${rate}/s`] = {
         cpuMsPerEvent: round(Object.values(cpu).reduce((a, b) => a + b, 0) / total, 3),
+        cpuMsPerSecondByComponent: Object.fromEntries(
+          Object.entries(cpu).map(([k, v]) => [k, Math.round(v / ((Date.now() - s0) / 1000))]),
+        ),
         latency: await bench.hops(prefix),
       };
     }
@@ -614,6 +644,7 @@ async function main() {
     await bench.stop();
   }
   printReport(report);
+  if (opt.dump) writeFileSync(opt.dump, JSON.stringify(bench.dumped));
 }
 
 type Hops = Record<string, { p50: number; p95?: number; p99: number; max?: number }>;
@@ -633,7 +664,10 @@ interface Report {
     writes: { table: string; inserts: number; updates: number; hotUpdates: number; deletes: number }[];
     latency: Hops;
   };
-  steady: Record<string, { cpuMsPerEvent: number; latency: Hops }>;
+  steady: Record<
+    string,
+    { cpuMsPerEvent: number; cpuMsPerSecondByComponent: Record<string, number>; latency: Hops }
+  >;
   floor?: {
     cpuMsPerEvent: number;
     parts: { kafka: number; postgres: number; sendgrid: number };
