@@ -81,7 +81,6 @@ function pct(xs: number[], p: number): number {
 interface TableStats {
   seqScans: number;
   seqRows: number;
-  indexScans: number;
   inserts: number;
   updates: number;
   /** Updates that changed no indexed column (no index entries written). */
@@ -342,36 +341,29 @@ class Bench {
     await sleep(3000);
   }
 
-  /** Kafka records written to the bench's topics so far, and their average size. */
-  async kafkaRecords(): Promise<{ records: number; bytes: number }> {
+  /** Kafka records written to the bench's topics so far. */
+  async kafkaRecords(): Promise<number> {
     const admin = this.kafka!.admin();
     await admin.connect();
     try {
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(PREFIX));
       let records = 0;
       for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) records += Number(p.high);
-      return { records, bytes: 0 };
+      return records;
     } finally {
       await admin.disconnect();
     }
   }
 
-  /** Rows inserted, updated and deleted in the bench's database so far (statistics flushed at most every 1 s). */
-  async rowWrites(): Promise<number> {
-    await sleep(1100);
-    await this.db!.query('SELECT pg_stat_clear_snapshot()');
-    const { rows } = await this.db!.query<{ n: string }>(
-      `SELECT sum(n_tup_ins + n_tup_upd + n_tup_del)::bigint AS n FROM pg_stat_user_tables`,
-    );
-    return Number(rows[0].n);
-  }
-
-  /** Sequential scans and the rows they read, per table, so far (statistics flushed at most every 1 s). */
+  /**
+   * Per table so far: sequential scans and the rows they read, row writes. A backend that went idle flushes its
+   * statistics within 10 s (PostgreSQL's idle flush interval), so this waits that long first.
+   */
   async tableScans(): Promise<Record<string, TableStats>> {
-    await sleep(1100);
+    await sleep(10_500);
     await this.db!.query('SELECT pg_stat_clear_snapshot()');
     const { rows } = await this.db!.query<Record<string, string>>(
-      `SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan, n_tup_ins, n_tup_upd,
+      `SELECT relname, seq_scan, seq_tup_read, n_tup_ins, n_tup_upd,
               n_tup_hot_upd, n_tup_del
        FROM pg_stat_user_tables`,
     );
@@ -381,7 +373,6 @@ class Bench {
         {
           seqScans: Number(r.seq_scan),
           seqRows: Number(r.seq_tup_read),
-          indexScans: Number(r.idx_scan),
           inserts: Number(r.n_tup_ins),
           updates: Number(r.n_tup_upd),
           hotUpdates: Number(r.n_tup_hot_upd),
@@ -565,7 +556,6 @@ async function main() {
     // Burst.
     await bench.settle();
     const recordsBefore = await bench.kafkaRecords();
-    const rowsBefore = await bench.rowWrites();
     const scansBefore = await bench.tableScans();
     const cpuBefore = await bench.sampler.snapshot();
     bench.sampler.resetRss();
@@ -578,8 +568,7 @@ async function main() {
     await bench.quiet();
     const burstCpu = diff(await bench.sampler.snapshot(), cpuBefore);
     const rss = bench.sampler.rss();
-    const records = (await bench.kafkaRecords()).records - recordsBefore.records;
-    const rowWrites = (await bench.rowWrites()) - rowsBefore;
+    const records = (await bench.kafkaRecords()) - recordsBefore;
     const scansAfter = await bench.tableScans();
     // Tables read sequentially during the burst, most rows first: what grows with the data.
     const seqRead = Object.entries(scansAfter)
@@ -592,6 +581,10 @@ async function main() {
       .sort((a, b) => b.rowsPerEvent - a.rowsPerEvent)
       .slice(0, 8);
     const d = (t: string, k: keyof TableStats) => (scansAfter[t][k] - (scansBefore[t]?.[k] ?? 0)) / N;
+    const rowWrites = Object.keys(scansAfter).reduce(
+      (n, t) => n + (d(t, 'inserts') + d(t, 'updates') + d(t, 'deletes')) * N,
+      0,
+    );
     // Row writes per event by table: updates that are not HOT write every index of the table again.
     const writes = Object.keys(scansAfter)
       .map((t) => ({

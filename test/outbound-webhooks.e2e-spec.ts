@@ -5,7 +5,7 @@ import { Topics } from '@fg/contracts';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { ManualClock } from './support/clock';
 import { eventually } from './support/eventually';
-import { KafkaTestClient, structuredEvent } from './support/kafka';
+import { KafkaTestClient, linkIssuedEvent, structuredEvent } from './support/kafka';
 import { opsApi } from './support/ops-api';
 import { Pipeline, testConfig } from './support/pipeline';
 import { smsDistribution } from './support/sms-distribution';
@@ -178,19 +178,7 @@ describe('outbound webhooks', () => {
     const caseId = `case-${randomUUID()}`;
     const linkIssued = (id: string) => ({
       key: caseId,
-      value: JSON.stringify({
-        specversion: '1.0',
-        id,
-        source: 'link-issuer',
-        type: 'link.issued',
-        data: {
-          linkId: randomUUID(),
-          caseId,
-          distributionId: randomUUID(),
-          url: 'https://surveys.example.test/s/once',
-          expiresAt: null,
-        },
-      }),
+      value: JSON.stringify(linkIssuedEvent(id, caseId)),
       headers: { 'content-type': 'application/cloudevents+json' },
     });
     const twice = randomUUID();

@@ -99,3 +99,20 @@ export function structuredEvent(
     headers: { 'content-type': 'application/cloudevents+json' },
   };
 }
+
+/** A valid `link.issued` CloudEvent (structured mode) for `caseId`, with the given event id. */
+export function linkIssuedEvent(id: string, caseId: string) {
+  return {
+    specversion: '1.0',
+    id,
+    source: 'link-issuer',
+    type: 'link.issued',
+    data: {
+      linkId: randomUUID(),
+      caseId,
+      distributionId: randomUUID(),
+      url: 'https://surveys.example.test/s/x',
+      expiresAt: null,
+    },
+  };
+}

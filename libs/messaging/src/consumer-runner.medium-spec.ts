@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Metrics } from '@fg/common';
 import { CloudEvent } from '@fg/contracts';
+import { linkIssuedEvent } from '../../../test/support/kafka';
 import { mediumDataSource, outboxFor } from '../../../test/support/medium';
 import { ConsumerRunner, EventHandler } from './consumer-runner';
 import { DeadLetters } from './dead-letters';
@@ -49,21 +50,7 @@ describe('ConsumerRunner on Postgres: the inbox', () => {
     offset: '1',
     key: 'case-1',
     headers: { 'content-type': 'application/cloudevents+json' },
-    value: Buffer.from(
-      JSON.stringify({
-        specversion: '1.0',
-        id,
-        source: 'link-issuer',
-        type: 'link.issued',
-        data: {
-          linkId: randomUUID(),
-          caseId: 'case-1',
-          distributionId: randomUUID(),
-          url: 'https://surveys.example.test/s/x',
-          expiresAt: null,
-        },
-      }),
-    ),
+    value: Buffer.from(JSON.stringify(linkIssuedEvent(id, 'case-1'))),
   });
 
   const inboxRows = async (consumer: string) =>

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { historyId, insertHistory, seedRule } from '../../../../test/support/history';
 import { mediumDataSource, seedDistribution } from '../../../../test/support/medium';
 import { CaseRepository } from './case.repository';
 import { InviteRepository } from './invite.repository';
@@ -44,31 +44,7 @@ describe('batch statements use an index however big the table (growth)', () => {
     let plan: PlanNode | undefined;
     await ds
       .transaction(async (em) => {
-        const ruleId = randomUUID();
-        await em.query(
-          `INSERT INTO rules (id, name, trigger, conditions, actions) VALUES ($1, 'r', 'case.updated', '{"all":[]}', '[]')`,
-          [ruleId],
-        );
-        await em.query(`INSERT INTO cases (id) SELECT 'growth-' || g FROM generate_series(1, $1::int) g`, [
-          ROWS,
-        ]);
-        await em.query(
-          `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language)
-           SELECT md5('gl' || g)::uuid, $2, 'growth-' || g, md5('gh' || g), '\\x00', '{}', 'en' FROM generate_series(1, $1::int) g`,
-          [ROWS, distributionId],
-        );
-        await em.query(
-          `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
-                                status, delivery_status, attempts)
-           SELECT md5('gi' || g)::uuid, md5('ga' || g)::uuid, md5('gl' || g)::uuid, $2, 'growth-' || g, 'email',
-                  'invitation', 'en', 'a@example.com', 'Pending', 'sending', 1 FROM generate_series(1, $1::int) g`,
-          [ROWS, distributionId],
-        );
-        await em.query(
-          `INSERT INTO rule_runs (id, rule_id, rule_version, case_id, correlation_id, status, steps)
-           SELECT md5('gr' || g)::uuid, $2, 1, 'growth-' || g, 'c', 'running', '[]' FROM generate_series(1, $1::int) g`,
-          [ROWS, ruleId],
-        );
+        await insertHistory(em, { distributionId, ruleId: await seedRule(em) }, 1, ROWS);
         const sent: [string, unknown[]][] = [];
         const recording = new Proxy(em, {
           get: (target, key) =>
@@ -96,14 +72,11 @@ describe('batch statements use an index however big the table (growth)', () => {
       .map((n) => n['Node Type']);
   }
 
-  const uuidOf = async (em: EntityManager, prefix: string, g: number) =>
-    (await em.query<{ id: string }[]>(`SELECT md5($1 || $2::text)::uuid AS id`, [prefix, g]))[0].id;
-
   it('cases: custom fields merged into the cases of a batch', async () => {
     const nodes = await planOf('cases', (em) =>
       new CaseRepository(ds).patchCustomFields(
         em,
-        [1, 2, 3].map((g) => ({ id: `growth-${g}`, patch: { link: 'x' } })),
+        [1, 2, 3].map((g) => ({ id: `old-${g}`, patch: { link: 'x' } })),
       ),
     );
     expect(nodes.length).toBeGreaterThan(0);
@@ -115,7 +88,7 @@ describe('batch statements use an index however big the table (growth)', () => {
       const invites: InviteEntity[] = [];
       for (const g of [1, 2, 3])
         invites.push({
-          id: await uuidOf(em, 'gi', g),
+          id: historyId('invite', g),
           status: 'Invite Sent',
           deliveryStatus: 'accepted',
           reason: null,
@@ -134,7 +107,7 @@ describe('batch statements use an index however big the table (growth)', () => {
       const rows = [];
       for (const g of [1, 2, 3])
         rows.push({
-          id: await uuidOf(em, 'gi', g),
+          id: historyId('invite', g),
           attempt: 1,
           next_attempt_at: new Date(),
           reason: 'PROVIDER_UNAVAILABLE',
@@ -150,7 +123,7 @@ describe('batch statements use an index however big the table (growth)', () => {
       const runs: StoredRun<unknown>[] = [];
       for (const g of [1, 2, 3])
         runs.push({
-          id: await uuidOf(em, 'gr', g),
+          id: historyId('run', g),
           status: 'completed',
           nextStep: 1,
           waitingActionId: null,
@@ -167,7 +140,7 @@ describe('batch statements use an index however big the table (growth)', () => {
       'invites',
       async (em) => {
         const ids = [];
-        for (const g of [1, 2, 3]) ids.push(await uuidOf(em, 'ga', g));
+        for (const g of [1, 2, 3]) ids.push(historyId('action', g));
         const found = await new InviteRepository(ds).byActions(em, ids);
         expect(found.size).toBe(3);
       },
