@@ -23,7 +23,7 @@ export function outboxFor(ds: DataSource): OutboxService {
 
 /** The real unit of work over that outbox; there is no relay to wake in a medium test. */
 export function unitOfWorkFor(ds: DataSource, outbox: OutboxService): UnitOfWork {
-  return new UnitOfWork(ds, outbox, { wake: () => undefined } as unknown as OutboxRelay);
+  return new UnitOfWork(ds, outbox, { handOff: () => undefined } as unknown as OutboxRelay);
 }
 
 /** A survey and a distribution, inserted the way the ops API stores them. */

@@ -33,6 +33,8 @@ export const envSchema = z.object({
    */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(6000),
   KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60000).default(1000),
+  /** Consumer offsets are committed at most this often per group (0: after every batch); a crash redelivers ≤ this. */
+  KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(60000).default(1000),
   PUBLIC_BASE_URL: z.string().url('PUBLIC_BASE_URL must be the public URL survey links start with'),
   LINK_SIGNING_SECRET: z
     .string()
@@ -49,7 +51,7 @@ export const envSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   TWILIO_API_BASE_URL: z.string().url().optional(),
   CHANNEL_PROVIDERS: z.enum(['live', 'sandbox']).default('live'),
-  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(250),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
   CONSUMER_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
   INBOX_RETENTION_HOURS: z.coerce
     .number()

@@ -13,6 +13,7 @@ import { DomainError, Metrics, currentCorrelationId, withCorrelation } from '@fg
 import { DeadLetters } from './dead-letters';
 import { InboxRepository } from './inbox.repository';
 import { OutboxService } from './outbox.service';
+import { PendingOutboxRow } from './outbox.repository';
 import { ConsumedRecord, MessageTransport, Subscription } from './transport';
 
 export interface HandlerContext {
@@ -64,8 +65,8 @@ export interface RunnerDeps {
   metrics: Metrics;
   deadLetters: DeadLetters;
   maxRetries: number;
-  /** Called after a transaction that may have written outbox rows commits. */
-  afterCommit: () => void;
+  /** Called after a transaction commits, with the outbox rows it wrote (the relay publishes them). */
+  afterCommit: (rows: PendingOutboxRow[]) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -113,13 +114,13 @@ export class ConsumerRunner<K extends TopicKey> {
         if (isInfrastructureError(e)) throw e;
         for (const item of good) await this.handleAlone(item);
       }
-      this.deps.afterCommit();
     }
     end();
   }
 
   private async handleInOneTransaction(items: Decoded[]) {
     const effects: Effect[] = [];
+    let written: PendingOutboxRow[] = [];
     await this.deps.ds.transaction(async (em) => {
       this.deps.outbox.begin(em);
       const fresh = await this.claim(em, items);
@@ -134,8 +135,9 @@ export class ConsumerRunner<K extends TopicKey> {
           });
       }
       await this.invokeAll(todo, em, effects);
-      await this.deps.outbox.flush(em);
+      written = await this.deps.outbox.flush(em);
     });
+    this.deps.afterCommit(written);
     await runEffects(effects);
     for (let i = 0; i < items.length; i++)
       this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'ok' });
@@ -146,12 +148,14 @@ export class ConsumerRunner<K extends TopicKey> {
     for (let attempt = 0; ; attempt++) {
       const effects: Effect[] = [];
       try {
+        let written: PendingOutboxRow[] = [];
         await this.deps.ds.transaction(async (em) => {
           this.deps.outbox.begin(em);
           const fresh = await this.claim(em, [item]);
           if (fresh.size) await this.invokeAll([item], em, effects);
-          await this.deps.outbox.flush(em);
+          written = await this.deps.outbox.flush(em);
         });
+        this.deps.afterCommit(written);
         await runEffects(effects);
         return;
       } catch (e) {

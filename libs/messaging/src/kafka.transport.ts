@@ -1,4 +1,4 @@
-import { Admin, Consumer, Kafka, logLevel, Producer, CompressionTypes, IHeaders } from 'kafkajs';
+import { Admin, Consumer, Kafka, logLevel, Producer, CompressionTypes, IHeaders, Offsets } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import './kafkajs-idle-fix';
 import { ConsumedRecord, MessageTransport, Subscription, TransportRecord } from './transport';
@@ -10,6 +10,13 @@ export interface KafkaTransportOptions {
   /** How long the group waits for a silent member (a killed process) before giving its partitions away. */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * Offsets are committed at most this often per consumer group (and once more this long after its last batch),
+   * instead of after every batch: at a trickle every batch holds one record, and a commit per batch was a third
+   * of all broker requests. 0 commits after every batch. A crash redelivers at most this much, which the inbox
+   * absorbs (docs/decisions/0021-performance.md).
+   */
+  commitIntervalMs?: number;
 }
 
 const CHUNK = 250;
@@ -34,6 +41,7 @@ export class KafkaTransport extends MessageTransport {
   private producerReady?: Promise<Producer>;
   private readonly consumers: Consumer[] = [];
   private readonly byTopic = new Map<string, Consumer[]>();
+  private readonly tails: TailCommit[] = [];
 
   constructor(private readonly opts: KafkaTransportOptions) {
     super();
@@ -136,8 +144,14 @@ export class KafkaTransport extends MessageTransport {
         resolve();
       });
     });
+    const commitInterval = this.opts.commitIntervalMs ?? 0;
+    const tail = new TailCommit(commitInterval);
+    this.tails.push(tail);
     await consumer.run({
-      autoCommit: true,
+      // kafkajs commits after every batch when autoCommit is on, whatever the interval; off, the batch below
+      // commits when the interval has passed, and the tail commit catches the last batch before a quiet spell.
+      autoCommit: commitInterval === 0,
+      autoCommitInterval: commitInterval || null,
       eachBatchAutoResolve: false,
       // Every partition of the topic at once (each is still handled in order): one busy partition no longer
       // holds back the others' messages until its batch is done.
@@ -149,6 +163,7 @@ export class KafkaTransport extends MessageTransport {
         isRunning,
         isStale,
         commitOffsetsIfNecessary,
+        uncommittedOffsets,
       }) => {
         const all: ConsumedRecord[] = batch.messages.map((m) => ({
           topic: batch.topic,
@@ -171,6 +186,7 @@ export class KafkaTransport extends MessageTransport {
           }
           resolveOffset(chunk[chunk.length - 1].offset);
           await commitOffsetsIfNecessary();
+          tail.arm(commitOffsetsIfNecessary, uncommittedOffsets);
           await heartbeat();
         }
       },
@@ -187,6 +203,9 @@ export class KafkaTransport extends MessageTransport {
   }
 
   async close(): Promise<void> {
+    // What the last batches resolved, committed before leaving, so a clean stop redelivers nothing.
+    await Promise.allSettled(this.tails.map((t) => withTimeout(t.flush(), CLOSE_TIMEOUT_MS)));
+    this.tails.length = 0;
     // Bounded: after a broker restart kafkajs' disconnect can wait forever for a group it no longer belongs to,
     // and a stop must not hang (the group's session timeout reassigns the partitions anyway).
     await Promise.allSettled(this.consumers.map((c) => withTimeout(c.disconnect(), CLOSE_TIMEOUT_MS)));
@@ -195,6 +214,39 @@ export class KafkaTransport extends MessageTransport {
     if (this.producer) await withTimeout(this.producer.disconnect(), CLOSE_TIMEOUT_MS).catch(() => undefined);
     this.producer = undefined;
     this.producerReady = undefined;
+  }
+}
+
+type CommitFn = (offsets?: Offsets) => Promise<void>;
+
+/**
+ * Commits a group's resolved offsets `interval` ms after its last batch. It goes through the batch's own commit
+ * function, so it commits the current assignment's offsets with the current generation: after a rebalance the
+ * old assignment's offsets are gone from it, and a commit from a replaced member is refused by the broker and
+ * ignored here (the new owner starts from the last committed offset; the inbox absorbs the repeat).
+ */
+class TailCommit {
+  private timer?: NodeJS.Timeout;
+  private commit?: CommitFn;
+  private uncommitted?: () => Offsets;
+
+  constructor(private readonly interval: number) {}
+
+  arm(commit: CommitFn, uncommitted: () => Offsets): void {
+    if (this.interval === 0) return;
+    this.commit = commit;
+    this.uncommitted = uncommitted;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), this.interval);
+    this.timer.unref();
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const offsets = this.uncommitted?.();
+    if (!offsets?.topics.length || !this.commit) return;
+    await this.commit(offsets).catch(() => undefined);
   }
 }
 

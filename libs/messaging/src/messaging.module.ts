@@ -47,10 +47,6 @@ export class MessagingService implements OnApplicationShutdown {
     this.handlers.push({ consumer, handler: handler });
   }
 
-  wakeRelay() {
-    this.relay.wake();
-  }
-
   /**
    * Creates the topics, subscribes every registered consumer and starts the outbox relay and the inbox pruner.
    * Called by the MessagingStrategy once Nest has registered the app's `@EventPattern` handlers.
@@ -70,7 +66,7 @@ export class MessagingService implements OnApplicationShutdown {
           metrics: this.metrics,
           deadLetters: this.deadLetters,
           maxRetries: this.opts.maxRetries,
-          afterCommit: () => this.relay.wake(),
+          afterCommit: (rows) => this.relay.handOff(rows),
         },
       );
       await this.transport.subscribe(runner.subscription());
@@ -126,6 +122,7 @@ export class MessagingModule {
               partitions: cfg.KAFKA_PARTITIONS,
               sessionTimeoutMs: cfg.KAFKA_SESSION_TIMEOUT_MS,
               heartbeatIntervalMs: cfg.KAFKA_HEARTBEAT_INTERVAL_MS,
+              commitIntervalMs: cfg.KAFKA_COMMIT_INTERVAL_MS,
             });
           },
         },

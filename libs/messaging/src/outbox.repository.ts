@@ -9,25 +9,39 @@ export type PendingOutboxRow = Pick<OutboxEntity, 'id' | 'topic' | 'key' | 'head
  * the business transaction, read and deleted by the app's relay, which holds the lease.
  */
 export class OutboxRepository {
-  async insertMany(em: EntityManager, rows: NewOutboxRow[]): Promise<void> {
-    if (!rows.length) return;
+  /** Inserts the rows in one statement; returns them with their ids, in the order given. */
+  async insertMany(em: EntityManager, rows: NewOutboxRow[]): Promise<PendingOutboxRow[]> {
+    if (!rows.length) return [];
     const params: unknown[] = [];
     const values = rows.map((r, i) => {
       params.push(r.origin, r.topic, r.key, JSON.stringify(r.headers), r.value);
       const b = i * 5;
       return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}::jsonb, $${b + 5})`;
     });
-    await em.query(
-      `INSERT INTO outbox (origin, topic, key, headers, value) VALUES ${values.join(', ')}`,
+    const ids: { id: string }[] = await em.query(
+      `INSERT INTO outbox (origin, topic, key, headers, value) VALUES ${values.join(', ')} RETURNING id`,
       params,
     );
+    return rows.map((r, i) => ({
+      id: String(ids[i].id),
+      topic: r.topic,
+      key: r.key,
+      headers: r.headers,
+      value: r.value,
+    }));
   }
 
-  /** The oldest rows of an app, in the order they were written. */
-  pending(em: EntityManager, origin: string, limit: number): Promise<PendingOutboxRow[]> {
+  /** The oldest rows of an app, in the order they were written, but for `except` (published, not yet deleted). */
+  pending(
+    em: EntityManager,
+    origin: string,
+    limit: number,
+    except: string[] = [],
+  ): Promise<PendingOutboxRow[]> {
     return em.query(
-      `SELECT id, topic, key, headers, value FROM outbox WHERE origin = $1 ORDER BY id LIMIT ${limit}`,
-      [origin],
+      `SELECT id::text AS id, topic, key, headers, value FROM outbox
+       WHERE origin = $1 AND id <> ALL($2::bigint[]) ORDER BY id LIMIT ${limit}`,
+      [origin, except],
     );
   }
 

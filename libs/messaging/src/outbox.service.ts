@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NewOutboxRow, OutboxRepository } from './outbox.repository';
+import { NewOutboxRow, OutboxRepository, PendingOutboxRow } from './outbox.repository';
 import { DataSource, EntityManager } from 'typeorm';
 import { CloudEvent, PayloadOf, TopicKey, Topics, encodeCloudEvent, formatIssues } from '@fg/contracts';
 import { DomainError, ErrorCode, currentCorrelationId, newId } from '@fg/common';
@@ -82,11 +82,11 @@ export class OutboxService {
     return id;
   }
 
-  async flush(em: EntityManager): Promise<number> {
+  /** Writes the transaction's rows; returns them with their ids, to hand to the relay once it has committed. */
+  async flush(em: EntityManager): Promise<PendingOutboxRow[]> {
     const rows = this.pending.get(em);
-    if (!rows?.length) return 0;
+    if (!rows?.length) return [];
     this.pending.delete(em);
-    await this.rows.insertMany(em, rows);
-    return rows.length;
+    return this.rows.insertMany(em, rows);
   }
 }

@@ -1,19 +1,22 @@
 import { DataSource } from 'typeorm';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
+import { PendingOutboxRow } from './outbox.repository';
 import { UnitOfWork } from './unit-of-work';
 import { mediumDataSource, outboxFor } from '../../../test/support/medium';
 
 describe('UnitOfWork on Postgres', () => {
   let ds: DataSource;
   let outbox: OutboxService;
-  let wakes = 0;
+  const handed: PendingOutboxRow[][] = [];
   let sut: UnitOfWork;
 
   beforeAll(async () => {
     ds = await mediumDataSource(2);
     outbox = outboxFor(ds);
-    sut = new UnitOfWork(ds, outbox, { wake: () => wakes++ } as unknown as OutboxRelay);
+    sut = new UnitOfWork(ds, outbox, {
+      handOff: (rows: PendingOutboxRow[]) => rows.length && handed.push(rows),
+    } as unknown as OutboxRelay);
   });
 
   afterAll(async () => {
@@ -33,16 +36,23 @@ describe('UnitOfWork on Postgres', () => {
   const rowsFor = async (caseId: string) =>
     (await ds.query(`SELECT count(*)::int AS n FROM outbox WHERE key = $1`, [caseId]))[0].n as number;
 
-  it('writes the events added in it before commit and wakes the relay once after', async () => {
-    const before = wakes;
+  it('writes the events added in it before commit and hands those rows to the relay once after', async () => {
+    const before = handed.length;
+    const ids: string[] = [];
     await sut.run(async (em) => {
-      outbox.add(em, event('uow-1'));
-      outbox.add(em, event('uow-1'));
+      ids.push(outbox.add(em, event('uow-1')));
+      ids.push(outbox.add(em, event('uow-1')));
     });
     expect(await rowsFor('uow-1')).toBe(2);
-    expect(wakes).toBe(before + 1);
+    expect(handed).toHaveLength(before + 1);
+    // The rows as stored (their ids, in the order written), so the relay publishes them without reading them back.
+    const stored: { id: string }[] = await ds.query(
+      `SELECT id::text AS id FROM outbox WHERE key = 'uow-1' ORDER BY id`,
+    );
+    expect(handed[before].map((r) => r.id)).toEqual(stored.map((r) => r.id));
+    expect(handed[before].map((r) => r.headers.ce_id)).toEqual(ids);
     await sut.run(async () => undefined);
-    expect(wakes).toBe(before + 1); // nothing written, nobody woken
+    expect(handed).toHaveLength(before + 1); // nothing written, nothing handed over
   });
 
   it('writes nothing when the work fails', async () => {

@@ -1,0 +1,95 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { KafkaTransport } from '../libs/messaging/src/kafka.transport';
+import { ConsumedRecord } from '../libs/messaging/src/transport';
+import { eventually } from './support/eventually';
+
+/**
+ * Offset commits on the real broker: at a trickle every batch holds one record, and committing after each was a
+ * third of the broker's requests (issue #12). Commits are now coalesced per group, the last batch before a quiet
+ * spell is still committed, and a clean stop leaves nothing to redeliver.
+ */
+describe('Kafka transport offset commits', () => {
+  const brokers = process.env.KAFKA_BROKERS!.split(',');
+  const admin = new Kafka({ clientId: 'fg-test-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  const transports: KafkaTransport[] = [];
+
+  beforeAll(() => admin.connect());
+  afterAll(async () => {
+    await Promise.allSettled(transports.map((t) => t.close()));
+    await admin.disconnect();
+  });
+
+  function transport(commitIntervalMs: number) {
+    const t = new KafkaTransport({ brokers, clientId: 'fg-test', partitions: 1, commitIntervalMs });
+    transports.push(t);
+    return t;
+  }
+
+  async function committed(groupId: string, topic: string): Promise<string> {
+    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return t.partitions[0].offset;
+  }
+
+  /** Publishes `n` records one at a time, each after the previous one was handled: n batches of one. */
+  async function trickle(t: KafkaTransport, topic: string, seen: ConsumedRecord[], n: number) {
+    for (let i = 0; i < n; i++) {
+      await t.publish([{ topic, key: 'k', value: Buffer.from(String(i)), headers: {} }]);
+      await eventually(() => expect(seen).toHaveLength(i + 1), 20_000, 5);
+    }
+  }
+
+  it('commits a trickle of batches a few times, not once per batch, and commits the last one', async () => {
+    const topic = `fg-test-commits-${randomUUID()}`;
+    const groupId = `g-${randomUUID()}`;
+    const t = transport(2_000);
+    await t.ensureTopics([topic]);
+    const seen: ConsumedRecord[] = [];
+    let commits = 0;
+    await t.subscribe({ groupId, topic, onBatch: async (r) => void seen.push(...r) });
+    const [consumer] = (t as unknown as { consumers: import('kafkajs').Consumer[] }).consumers;
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => commits++);
+
+    await trickle(t, topic, seen, 20);
+    // Twenty batches of one: every record handled, in order, each in its own batch.
+    expect(seen.map((r) => r.value!.toString())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    // The last batch's offset is committed once the group has been quiet for the interval.
+    await eventually(async () => expect(await committed(groupId, topic)).toBe('20'), 20_000, 200);
+    expect(commits).toBeGreaterThanOrEqual(1);
+    expect(commits).toBeLessThan(20);
+  });
+
+  it('commits every batch with an interval of 0', async () => {
+    const topic = `fg-test-commits-${randomUUID()}`;
+    const groupId = `g-${randomUUID()}`;
+    const t = transport(0);
+    await t.ensureTopics([topic]);
+    const seen: ConsumedRecord[] = [];
+    let commits = 0;
+    await t.subscribe({ groupId, topic, onBatch: async (r) => void seen.push(...r) });
+    const [consumer] = (t as unknown as { consumers: import('kafkajs').Consumer[] }).consumers;
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => commits++);
+
+    await trickle(t, topic, seen, 5);
+    await eventually(async () => expect(await committed(groupId, topic)).toBe('5'), 20_000, 200);
+    expect(commits).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a clean stop commits what was handled, so the next member of the group starts after it', async () => {
+    const topic = `fg-test-commits-${randomUUID()}`;
+    const groupId = `g-${randomUUID()}`;
+    const first = transport(60_000);
+    await first.ensureTopics([topic]);
+    const seen: ConsumedRecord[] = [];
+    await first.subscribe({ groupId, topic, onBatch: async (r) => void seen.push(...r) });
+    await trickle(first, topic, seen, 3);
+    await first.close();
+    expect(await committed(groupId, topic)).toBe('3');
+
+    const second = transport(60_000);
+    const again: ConsumedRecord[] = [];
+    await second.subscribe({ groupId, topic, onBatch: async (r) => void again.push(...r) });
+    await second.publish([{ topic, key: 'k', value: Buffer.from('after'), headers: {} }]);
+    await eventually(() => expect(again.map((r) => r.value!.toString())).toEqual(['after']));
+  });
+});
