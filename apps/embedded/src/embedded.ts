@@ -69,6 +69,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     KAFKA_BROKERS: undefined,
     DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
     DATABASE_POOL_SIZE: '1',
+    // The cache listens on a connection of its own; PGlite serves one.
+    REFERENCE_CACHE: 'off',
     CHANNEL_PROVIDERS: 'sandbox',
     PUBLIC_BASE_URL: publicBaseUrl,
     LINK_SIGNING_SECRET: env.LINK_SIGNING_SECRET ?? secrets.linkSigningSecret,

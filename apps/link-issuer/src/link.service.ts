@@ -7,6 +7,8 @@ import {
   CaseRepository,
   DistributionEntity,
   DistributionRepository,
+  ReferenceCache,
+  readThrough,
   InviteRepository,
 } from '@fg/persistence';
 import { LinkIssuer, boundData, linkRef, whyNoLinks } from '@fg/links';
@@ -36,10 +38,14 @@ export class LinkService {
     private readonly caseRows: CaseRepository,
     private readonly distributions: DistributionRepository,
     private readonly invites: InviteRepository,
+    private readonly cache?: ReferenceCache,
   ) {}
 
   async loadDistributions(em: EntityManager, ids: string[]): Promise<Map<string, DistributionEntity>> {
-    const rows = await this.distributions.findMany(ids, em);
+    const key = [...ids].sort().join(',');
+    const rows = await readThrough(this.cache, 'distributions', key, () =>
+      this.distributions.findMany(ids, em),
+    );
     return new Map(rows.map((d) => [d.id, d]));
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { RuleEntity, RuleRepository } from '@fg/persistence';
+import { ReferenceCache, RuleEntity, RuleRepository, readThrough } from '@fg/persistence';
 import { RuleDefinition, RuleTrigger, condition, ruleAction, timeConditions } from '@fg/rules-core';
 
 export interface LoadedRule {
@@ -18,10 +18,16 @@ export interface LoadedRule {
   usesSurvey: boolean;
 }
 
-/** The rules app's view of the rules: parsed once per version, the enabled ones read once per transaction. */
+/**
+ * The rules app's view of the rules: parsed once per version, the enabled ones read once per transaction and kept
+ * in the reference cache until a rule changes.
+ */
 @Injectable()
 export class RuleCatalog {
-  constructor(private readonly rules: RuleRepository) {}
+  constructor(
+    private readonly rules: RuleRepository,
+    private readonly cache?: ReferenceCache,
+  ) {}
 
   /** Parsed rules by id and version: a version never changes, so parsing once is enough. */
   private readonly parsed = new Map<string, LoadedRule>();
@@ -32,7 +38,9 @@ export class RuleCatalog {
   private enabled(em: EntityManager): Promise<LoadedRule[]> {
     let rules = this.perTransaction.get(em);
     if (!rules) {
-      rules = this.rules.list({ enabledOnly: true }, em).then((rows) => rows.map((r) => this.load(r)));
+      rules = readThrough(this.cache, 'rules', 'enabled', () =>
+        this.rules.list({ enabledOnly: true }, em),
+      ).then((rows) => rows.map((r) => this.load(r)));
       this.perTransaction.set(em, rules);
     }
     return rules;

@@ -51,6 +51,8 @@ export const envSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   TWILIO_API_BASE_URL: z.string().url().optional(),
   CHANNEL_PROVIDERS: z.enum(['live', 'sandbox']).default('live'),
+  /** Reference data (rules, distributions, templates, …) cached per process, dropped on change (LISTEN/NOTIFY). */
+  REFERENCE_CACHE: z.enum(['on', 'off']).default('on'),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
   CONSUMER_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
   INBOX_RETENTION_HOURS: z.coerce

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Channel } from '@fg/contracts';
-import { InviteRepository, QuarantineRuleRepository } from '@fg/persistence';
+import { InviteRepository, QuarantineRuleRepository, ReferenceCache, readThrough } from '@fg/persistence';
 
 /**
  * Contact frequency ("at most 1 survey invitation per contact per 30 days", across surveys). Only invitations
@@ -14,6 +14,7 @@ export class QuarantineService {
   constructor(
     private readonly rulesRepo: QuarantineRuleRepository,
     private readonly invites: InviteRepository,
+    private readonly cache?: ReferenceCache,
   ) {}
 
   /** The invitations among these that break a rule, with the reason naming the rule. */
@@ -26,7 +27,9 @@ export class QuarantineService {
     const out = new Map<string, string>();
     const keyed = candidates.filter((c) => c.contactKey);
     if (!keyed.length) return out;
-    const rules = await this.rulesRepo.enabledFor(em, channel);
+    const rules = await readThrough(this.cache, 'quarantine_rules', channel, () =>
+      this.rulesRepo.enabledFor(em, channel),
+    );
     if (!rules.length) return out;
     const keys = [...new Set(keyed.map((c) => c.contactKey!))].sort();
     await this.invites.lockContacts(em, keys);

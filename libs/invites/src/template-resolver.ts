@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { TemplateEntity, TemplateKey, TemplateRepository } from '@fg/persistence';
+import {
+  ReferenceCache,
+  TemplateEntity,
+  TemplateKey,
+  TemplateRepository,
+  readThrough,
+} from '@fg/persistence';
 
 /** The languages to try, in order: the one asked for, its base language ("fr-CA" → "fr"), the default. */
 export function languageCandidates(language: string, defaultLanguage: string): string[] {
@@ -13,7 +19,10 @@ export function languageCandidates(language: string, defaultLanguage: string): s
  */
 @Injectable()
 export class TemplateResolver {
-  constructor(private readonly templates: TemplateRepository) {}
+  constructor(
+    private readonly templates: TemplateRepository,
+    private readonly cache?: ReferenceCache,
+  ) {}
 
   async resolve(
     q: TemplateKey,
@@ -22,7 +31,10 @@ export class TemplateResolver {
     em?: EntityManager,
   ): Promise<TemplateEntity | null> {
     const wanted = languageCandidates(language, defaultLanguage);
-    const rows = await this.templates.inLanguages(q, wanted, em);
+    const key = `${q.distributionId}|${q.channel}|${q.kind}|${wanted.join(',')}`;
+    const rows = await readThrough(this.cache, 'templates', key, () =>
+      this.templates.inLanguages(q, wanted, em),
+    );
     for (const l of wanted) {
       const t = rows.find((r) => r.language === l);
       if (t) return t;

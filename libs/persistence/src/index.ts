@@ -5,3 +5,4 @@ export * from './persistence.module';
 export * from './transaction';
 export * from './repositories';
 export * from './row';
+export * from './reference-cache';

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@fg/common';
 import { dataSourceOptions, runMigrations } from './data-source';
 import { REPOSITORIES } from './repositories';
+import { ReferenceCache } from './reference-cache';
 
 /**
  * One DataSource per process, migrations applied at start-up under an advisory lock, and the repositories (the
@@ -11,7 +12,10 @@ import { REPOSITORIES } from './repositories';
 @Global()
 @Module({})
 export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    private readonly cache: ReferenceCache,
+  ) {}
 
   /** `app` names the connections (`application_name`), so pg_stat_activity and the server log say which app. */
   static forRoot(app?: string): DynamicModule {
@@ -24,18 +28,29 @@ export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
           useFactory: (cfg: AppConfig) =>
             new DataSource(dataSourceOptions(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE, app)),
         },
+        {
+          provide: ReferenceCache,
+          inject: [APP_CONFIG],
+          useFactory: (cfg: AppConfig) =>
+            new ReferenceCache(
+              cfg.REFERENCE_CACHE === 'on' ? cfg.DATABASE_URL : undefined,
+              `feedback-gateway/${app ?? 'app'}`,
+            ),
+        },
         ...REPOSITORIES,
       ],
-      exports: [DataSource, ...REPOSITORIES],
+      exports: [DataSource, ReferenceCache, ...REPOSITORIES],
     };
   }
 
   async onModuleInit() {
     if (!this.ds.isInitialized) await this.ds.initialize();
     await runMigrations(this.ds);
+    await this.cache.start();
   }
 
   async onModuleDestroy() {
+    await this.cache.stop();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 }

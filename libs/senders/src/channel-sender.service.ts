@@ -16,8 +16,10 @@ import {
   InviteRepository,
   SendRateRepository,
   SurveyLinkRepository,
+  ReferenceCache,
   TemplateEntity,
   inviteFromRow,
+  readThrough,
 } from '@fg/persistence';
 import {
   InviteStatusService,
@@ -125,6 +127,7 @@ export class ChannelSenderService {
     private readonly cases: CaseRepository,
     private readonly deadLetters: DeadLetters,
     sendRates: SendRateRepository,
+    private readonly cache: ReferenceCache,
   ) {
     this.log = new Logger(`Sender:${channel}`);
     this.limiter = new AccountRateLimiter(sendRates);
@@ -150,6 +153,14 @@ export class ChannelSenderService {
       sms: cfg.SEND_RATE_PER_SECOND_SMS,
       whatsapp: cfg.SEND_RATE_PER_SECOND_WHATSAPP,
     }[channel];
+  }
+
+  /** The distributions of a batch, from the reference cache until one changes. */
+  private distributionsOf(em: EntityManager, ids: string[]): Promise<DistributionEntity[]> {
+    const unique = [...new Set(ids)].sort();
+    return readThrough(this.cache, 'distributions', unique.join(','), () =>
+      this.distributions.findMany(unique, em),
+    );
   }
 
   async prepare(em: EntityManager, items: Dispatch[], afterCommit: (fn: () => Promise<void>) => void) {
@@ -190,7 +201,10 @@ export class ChannelSenderService {
     );
     const dists = new Map(
       (
-        await this.distributions.findMany([...new Set(items.map((i) => i.event.data.distributionId))], em)
+        await this.distributionsOf(
+          em,
+          items.map((i) => i.event.data.distributionId),
+        )
       ).map((d) => [d.id, d]),
     );
     // Quiet hours follow the recipient's time zone: read the cases' contacts only when a window applies.
@@ -489,9 +503,9 @@ export class ChannelSenderService {
             if (fallbacks.length) {
               const dists = new Map(
                 (
-                  await this.distributions.findMany(
-                    [...new Set(fallbacks.map((f) => f.event.data.distributionId))],
+                  await this.distributionsOf(
                     em,
+                    fallbacks.map((f) => f.event.data.distributionId),
                   )
                 ).map((d) => [d.id, d]),
               );

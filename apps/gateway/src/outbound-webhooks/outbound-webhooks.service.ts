@@ -9,6 +9,8 @@ import {
   WebhookEventType,
   WebhookSubscriptionEntity,
   WebhookSubscriptionRepository,
+  ReferenceCache,
+  readThrough,
 } from '@fg/persistence';
 import { WebhookSecretBox, newWebhookSecret } from './webhook-signing';
 
@@ -33,6 +35,7 @@ export class OutboundWebhooksService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) cfg: AppConfig,
     private readonly issuer: LinkIssuer,
+    private readonly cache: ReferenceCache,
   ) {
     this.box = new WebhookSecretBox(cfg.LINK_SIGNING_SECRET);
   }
@@ -100,7 +103,11 @@ export class OutboundWebhooksService {
    * redelivered event enqueues nothing new). The body follows Standard Webhooks: `{ type, timestamp, data }`.
    */
   async enqueue(em: EntityManager, type: WebhookEventType, events: CloudEvent[]): Promise<number> {
-    const subs = (await this.subscriptions.enabledFor(em, [type])).filter((s) => s.events.includes(type));
+    const subs = (
+      await readThrough(this.cache, 'webhook_subscriptions', type, () =>
+        this.subscriptions.enabledFor(em, [type]),
+      )
+    ).filter((s) => s.events.includes(type));
     if (!subs.length || !events.length) return 0;
     const now = this.clock.now();
     // Kept with link references in place of survey-link URLs (resolved again when each attempt is signed).

@@ -11,6 +11,7 @@ import { SendWindows1764700000000 } from './1764700000000-send-windows';
 import { OutboundWebhooks1764800000000 } from './1764800000000-outbound-webhooks';
 import { AbuseLimits1764900000000 } from './1764900000000-abuse-limits';
 import { HotUpdates1765000000000 } from './1765000000000-hot-updates';
+import { ReferenceNotify1765100000000 } from './1765100000000-reference-notify';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   OutboundWebhooks1764800000000,
   AbuseLimits1764900000000,
   HotUpdates1765000000000,
+  ReferenceNotify1765100000000,
 ];
