@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Metrics } from '@fg/common';
 import { CloudEvent } from '@fg/contracts';
 import { linkIssuedEvent } from '../../../test/support/kafka';
@@ -79,5 +79,90 @@ describe('ConsumerRunner on Postgres: the inbox', () => {
     await r.onBatch([record(id)]);
     expect(seen).toEqual([id, id]);
     expect(await inboxRows(consumer)).toBe(0);
+  });
+
+  describe('an idempotent consumer opens a transaction only when it writes', () => {
+    const statements: string[] = [];
+    beforeEach(() => {
+      statements.length = 0;
+      const qr = ds.createQueryRunner();
+      const proto = Object.getPrototypeOf(qr) as {
+        query: (q: string, ...rest: unknown[]) => Promise<unknown>;
+      };
+      void qr.release();
+      const query = proto.query;
+      jest.spyOn(proto, 'query').mockImplementation(function (this: unknown, q: string, ...rest: unknown[]) {
+        statements.push(q);
+        return query.call(this, q, ...rest);
+      });
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    function writing(consumer: string, write: (em: EntityManager, e: CloudEvent) => Promise<void>) {
+      const outbox = outboxFor(ds);
+      const handler: EventHandler<'linkIssued'> = {
+        topic: 'linkIssued',
+        idempotent: true,
+        handle: (e, ctx) => write(ctx.em, e),
+        handleBatch: async (events, ctx) => {
+          for (const e of events) await write(ctx.em, e);
+        },
+      };
+      const transport = { publish: () => Promise.resolve() } as unknown as MessageTransport;
+      const metrics = new Metrics('medium');
+      return {
+        outbox,
+        runner: new ConsumerRunner(consumer, consumer, 'link.issued', handler, {
+          ds,
+          outbox,
+          transport,
+          metrics,
+          deadLetters: new DeadLetters(ds, transport, metrics),
+          maxRetries: 0,
+          afterCommit: () => undefined,
+          sleep: () => Promise.resolve(),
+        }),
+      };
+    }
+    const outboxRows = async (key: string) =>
+      Number(
+        (await ds.query<{ n: string }[]>(`SELECT count(*) AS n FROM outbox WHERE key = $1`, [key]))[0].n,
+      );
+
+    it('sends no statement at all for a batch with nothing to write', async () => {
+      const seen: string[] = [];
+      await runner(`medium-${randomUUID()}`, true, seen).onBatch([record(randomUUID())]);
+      expect(seen).toHaveLength(1);
+      expect(statements).toEqual([]);
+    });
+
+    it('writes what it adds in one transaction', async () => {
+      const key = `lazy-${randomUUID()}`;
+      const { outbox, runner: r } = writing(`medium-${randomUUID()}`, async (em) => {
+        outbox.add(em, {
+          topic: 'caseFieldUpdates',
+          key,
+          data: { caseId: key, field: 'survey_link', value: 'fg-link:1', reason: 'rule_action' },
+        });
+      });
+      await r.onBatch([record(randomUUID())]);
+      expect(await outboxRows(key)).toBe(1);
+      expect(statements.filter((q) => q === 'START TRANSACTION')).toHaveLength(1);
+      expect(statements.filter((q) => q === 'COMMIT')).toHaveLength(1);
+    });
+
+    it('rolls back what it wrote when the handler fails afterwards', async () => {
+      const key = `lazy-${randomUUID()}`;
+      const { runner: r } = writing(`medium-${randomUUID()}`, async (em) => {
+        await em.query(
+          `INSERT INTO outbox (origin, topic, key, headers, value) VALUES ('medium', 't', $1, '{}', 'v')`,
+          [key],
+        );
+        throw new Error('handler failed after writing');
+      });
+      await r.onBatch([record(randomUUID())]);
+      expect(await outboxRows(key)).toBe(0);
+      expect(statements).toContain('ROLLBACK');
+    });
   });
 });

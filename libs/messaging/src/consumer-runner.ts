@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import {
   CloudEvent,
   InvalidMessageError,
@@ -121,7 +121,7 @@ export class ConsumerRunner<K extends TopicKey> {
   private async handleInOneTransaction(items: Decoded[]) {
     const effects: Effect[] = [];
     let written: PendingOutboxRow[] = [];
-    await this.deps.ds.transaction(async (em) => {
+    await this.transaction(async (em) => {
       this.deps.outbox.begin(em);
       const fresh = await this.claim(em, items);
       const todo: Decoded[] = [];
@@ -149,7 +149,7 @@ export class ConsumerRunner<K extends TopicKey> {
       const effects: Effect[] = [];
       try {
         let written: PendingOutboxRow[] = [];
-        await this.deps.ds.transaction(async (em) => {
+        await this.transaction(async (em) => {
           this.deps.outbox.begin(em);
           const fresh = await this.claim(em, [item]);
           if (fresh.size) await this.invokeAll([item], em, effects);
@@ -202,6 +202,15 @@ export class ConsumerRunner<K extends TopicKey> {
     );
   }
 
+  /**
+   * The batch's transaction. A consumer that keeps no inbox (idempotent) may have nothing to write at all (most
+   * outbound-webhook events match no subscription): its transaction begins with its first statement, so such a
+   * batch costs no connection, BEGIN or COMMIT.
+   */
+  private transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.handler.idempotent ? lazyTransaction(this.deps.ds, work) : this.deps.ds.transaction(work);
+  }
+
   /** Records the message ids as handled; returns those this consumer had not handled before. */
   private async claim(em: EntityManager, items: Decoded[]): Promise<Set<string>> {
     const ids = [...new Set(items.map((i) => i.messageId))];
@@ -212,6 +221,37 @@ export class ConsumerRunner<K extends TopicKey> {
   private async deadLetter(record: ConsumedRecord, reason: string, code: string) {
     this.deps.metrics.consumed.inc({ group: this.groupId, topic: this.topicName, outcome: 'dead-letter' });
     await this.deps.deadLetters.send({ record, consumer: this.consumer, reason, code });
+  }
+}
+
+/**
+ * A transaction that begins when its first statement is sent (and is committed only if it began). The work sees an
+ * ordinary transactional EntityManager; a nested `em.transaction` before any statement becomes the transaction.
+ */
+export async function lazyTransaction<T>(
+  ds: DataSource,
+  work: (em: EntityManager) => Promise<T>,
+): Promise<T> {
+  const qr = ds.createQueryRunner();
+  const send: QueryRunner['query'] = qr.query.bind(qr);
+  let begun = false;
+  qr.query = ((...args: Parameters<QueryRunner['query']>) => {
+    if (begun || qr.isTransactionActive) {
+      begun = true;
+      return send(...args);
+    }
+    begun = true;
+    return qr.startTransaction().then(() => send(...args));
+  }) as QueryRunner['query'];
+  try {
+    const result = await work(qr.manager);
+    if (qr.isTransactionActive) await qr.commitTransaction();
+    return result;
+  } catch (e) {
+    if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+    throw e;
+  } finally {
+    await qr.release();
   }
 }
 
