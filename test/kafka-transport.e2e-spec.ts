@@ -92,4 +92,35 @@ describe('Kafka transport offset commits', () => {
     await second.publish([{ topic, key: 'k', value: Buffer.from('after'), headers: {} }]);
     await eventually(() => expect(again.map((r) => r.value!.toString())).toEqual(['after']));
   });
+
+  it('hands the partitions of one fetch to one call, each partition in order', async () => {
+    const topic = `fg-test-merge-${randomUUID()}`;
+    const groupId = `g-${randomUUID()}`;
+    const t = new KafkaTransport({ brokers, clientId: 'fg-test', partitions: 6, commitIntervalMs: 1000 });
+    transports.push(t);
+    await t.ensureTopics([topic]);
+    // Two records for each of 24 keys, waiting on several partitions before the group starts.
+    const keys = Array.from({ length: 24 }, (_, i) => `k${i}`);
+    await t.publish(
+      [0, 1].flatMap((n) =>
+        keys.map((k) => ({ topic, key: k, value: Buffer.from(`${k}:${n}`), headers: {} })),
+      ),
+    );
+    const calls: ConsumedRecord[][] = [];
+    await t.subscribe({ groupId, topic, onBatch: async (records) => void calls.push(records) });
+
+    await eventually(() => expect(calls.flat()).toHaveLength(48));
+    const all = calls.flat();
+    const partitions = new Set(all.map((r) => r.partition));
+    expect(partitions.size).toBeGreaterThanOrEqual(2);
+    // Fewer calls (transactions) than partitions with records; every record once; each partition in order.
+    expect(calls.length).toBeLessThan(partitions.size);
+    expect(new Set(all.map((r) => `${r.partition}@${r.offset}`)).size).toBe(48);
+    for (const p of partitions) {
+      const offsets = all.filter((r) => r.partition === p).map((r) => Number(r.offset));
+      expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    }
+    for (const k of keys)
+      expect(all.filter((r) => r.key === k).map((r) => r.value!.toString())).toEqual([`${k}:0`, `${k}:1`]);
+  });
 });

@@ -20,6 +20,8 @@ export interface KafkaTransportOptions {
 }
 
 const CHUNK = 250;
+/** At most this many records in one call of a subscription's handler (one transaction), merged from partitions. */
+const MERGED_MAX = 500;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -144,6 +146,7 @@ export class KafkaTransport extends MessageTransport {
         resolve();
       });
     });
+    const merger = new GroupCommit(sub.onBatch, MERGED_MAX);
     const commitInterval = this.opts.commitIntervalMs ?? 0;
     const tail = new TailCommit(commitInterval);
     this.tails.push(tail);
@@ -180,7 +183,7 @@ export class KafkaTransport extends MessageTransport {
           // pacing its provider calls), so the short session timeout that speeds up recovery can't expire it.
           const beat = setInterval(() => heartbeat().catch(() => undefined), heartbeatInterval);
           try {
-            await sub.onBatch(chunk);
+            await merger.submit(chunk);
           } finally {
             clearInterval(beat);
           }
@@ -214,6 +217,52 @@ export class KafkaTransport extends MessageTransport {
     if (this.producer) await withTimeout(this.producer.disconnect(), CLOSE_TIMEOUT_MS).catch(() => undefined);
     this.producer = undefined;
     this.producerReady = undefined;
+  }
+}
+
+/**
+ * Group commit across a consumer group's partitions: the partitions' chunks of one fetch (kafkajs hands them to its
+ * workers together) and any that arrive while the handler is busy are handed to it in one call, one transaction,
+ * each partition's records still in order (a partition gets its next chunk only once this one is done). At a
+ * trickle a chunk waits for nothing; as the rate rises the per-transaction costs are shared by more records.
+ */
+class GroupCommit {
+  private readonly waiting: { records: ConsumedRecord[]; done: (e?: Error) => void }[] = [];
+  private busy = false;
+
+  constructor(
+    private readonly handle: (records: ConsumedRecord[]) => Promise<void>,
+    private readonly max: number,
+  ) {}
+
+  submit(records: ConsumedRecord[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ records, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      // kafkajs hands the partitions of one fetch to its workers in one go: start once they all have arrived.
+      if (!this.busy) {
+        this.busy = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain() {
+    while (this.waiting.length) {
+      const take = [this.waiting.shift()!];
+      let n = take[0].records.length;
+      while (this.waiting.length && n + this.waiting[0].records.length <= this.max) {
+        n += this.waiting[0].records.length;
+        take.push(this.waiting.shift()!);
+      }
+      let failure: Error | undefined;
+      try {
+        await this.handle(take.length === 1 ? take[0].records : take.flatMap((t) => t.records));
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error(String(e));
+      }
+      for (const t of take) t.done(failure);
+    }
+    this.busy = false;
   }
 }
 

@@ -15,8 +15,8 @@ export interface Subscription {
   groupId: string;
   topic: string;
   /**
-   * Handles records of one partition in order. Resolving means they are done (offsets may be committed);
-   * throwing means none of them are, and they will be delivered again.
+   * Handles records, each partition's in order (one call may hold several partitions' records). Resolving means
+   * they are done (offsets may be committed); throwing means none of them are, and they will be delivered again.
    */
   onBatch(records: ConsumedRecord[]): Promise<void>;
 }
