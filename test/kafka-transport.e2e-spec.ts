@@ -39,40 +39,36 @@ describe('Kafka transport offset commits', () => {
     }
   }
 
-  it('commits a trickle of batches a few times, not once per batch, and commits the last one', async () => {
+  /** A group on a fresh topic that records what it handles and counts its offset commits. */
+  async function counting(commitIntervalMs: number) {
     const topic = `fg-test-commits-${randomUUID()}`;
     const groupId = `g-${randomUUID()}`;
-    const t = transport(2_000);
+    const t = transport(commitIntervalMs);
     await t.ensureTopics([topic]);
     const seen: ConsumedRecord[] = [];
-    let commits = 0;
+    const counted = { commits: 0 };
     await t.subscribe({ groupId, topic, onBatch: async (r) => void seen.push(...r) });
     const [consumer] = (t as unknown as { consumers: import('kafkajs').Consumer[] }).consumers;
-    consumer.on(consumer.events.COMMIT_OFFSETS, () => commits++);
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => counted.commits++);
+    return { t, topic, groupId, seen, counted };
+  }
 
+  it('commits a trickle of batches a few times, not once per batch, and commits the last one', async () => {
+    const { t, topic, groupId, seen, counted } = await counting(2_000);
     await trickle(t, topic, seen, 20);
     // Twenty batches of one: every record handled, in order, each in its own batch.
     expect(seen.map((r) => r.value!.toString())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
     // The last batch's offset is committed once the group has been quiet for the interval.
     await eventually(async () => expect(await committed(groupId, topic)).toBe('20'), 20_000, 200);
-    expect(commits).toBeGreaterThanOrEqual(1);
-    expect(commits).toBeLessThan(20);
+    expect(counted.commits).toBeGreaterThanOrEqual(1);
+    expect(counted.commits).toBeLessThan(20);
   });
 
   it('commits every batch with an interval of 0', async () => {
-    const topic = `fg-test-commits-${randomUUID()}`;
-    const groupId = `g-${randomUUID()}`;
-    const t = transport(0);
-    await t.ensureTopics([topic]);
-    const seen: ConsumedRecord[] = [];
-    let commits = 0;
-    await t.subscribe({ groupId, topic, onBatch: async (r) => void seen.push(...r) });
-    const [consumer] = (t as unknown as { consumers: import('kafkajs').Consumer[] }).consumers;
-    consumer.on(consumer.events.COMMIT_OFFSETS, () => commits++);
-
+    const { t, topic, groupId, seen, counted } = await counting(0);
     await trickle(t, topic, seen, 5);
     await eventually(async () => expect(await committed(groupId, topic)).toBe('5'), 20_000, 200);
-    expect(commits).toBeGreaterThanOrEqual(5);
+    expect(counted.commits).toBeGreaterThanOrEqual(5);
   });
 
   it('a clean stop commits what was handled, so the next member of the group starts after it', async () => {

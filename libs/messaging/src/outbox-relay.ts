@@ -28,6 +28,7 @@ export class OutboxRelay {
   private readonly holder = newId();
   private readonly rows = new OutboxRepository();
   private timer?: NodeJS.Timeout;
+  private immediate?: NodeJS.Immediate;
   private running = false;
   private again = false;
   private stopped = true;
@@ -73,6 +74,7 @@ export class OutboxRelay {
   async stop() {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     await this.idle;
     if (!this.ds.isInitialized) return;
     try {
@@ -94,12 +96,15 @@ export class OutboxRelay {
   private schedule(ms: number) {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(
-      () => {
-        this.idle = this.run();
-      },
-      Math.max(0, ms),
-    );
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = this.immediate = undefined;
+    const go = () => {
+      this.timer = this.immediate = undefined;
+      this.idle = this.run();
+    };
+    // Now means now: a timer of 0 waits at least a millisecond, on every hop of every event.
+    if (ms <= 0) this.immediate = setImmediate(go);
+    else this.timer = setTimeout(go, ms);
   }
 
   private async run() {
