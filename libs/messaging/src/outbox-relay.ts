@@ -155,7 +155,11 @@ export class OutboxRelay {
       rows = await this.rows.pending(this.ds.manager, this.opts.app, BATCH, this.unDeleted);
       taken = rows.length;
       const now = Date.now();
-      for (const [id, at] of this.polled) if (now - at > RECENT_MS) this.polled.delete(id);
+      // Oldest first (insertion order): stop at the first one still recent, so a long backlog costs no full sweep.
+      for (const [id, at] of this.polled) {
+        if (now - at <= RECENT_MS) break;
+        this.polled.delete(id);
+      }
       for (const r of rows) this.polled.set(r.id, now);
       if (this.queue.length) this.queue = this.queue.filter((r) => !this.polled.has(r.id));
     } else {
