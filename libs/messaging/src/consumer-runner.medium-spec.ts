@@ -153,12 +153,14 @@ describe('ConsumerRunner on Postgres: the inbox', () => {
 
     it('rolls back what it wrote when the handler fails afterwards', async () => {
       const key = `lazy-${randomUUID()}`;
-      const { runner: r } = writing(`medium-${randomUUID()}`, async (em) => {
-        await em.query(
-          `INSERT INTO outbox (origin, topic, key, headers, value) VALUES ('medium', 't', $1, '{}', 'v')`,
-          [key],
-        );
-        throw new Error('handler failed after writing');
+      const { outbox, runner: r } = writing(`medium-${randomUUID()}`, async (em) => {
+        outbox.add(em, {
+          topic: 'caseFieldUpdates',
+          key,
+          data: { caseId: key, field: 'survey_link', value: 'fg-link:1', reason: 'rule_action' },
+        });
+        await outbox.flush(em); // written in the transaction…
+        throw new Error('handler failed after writing'); // …which then fails
       });
       await r.onBatch([record(randomUUID())]);
       expect(await outboxRows(key)).toBe(0);
