@@ -19,7 +19,8 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface, Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -55,6 +56,8 @@ const { values: opt } = parseArgs({
     dump: { type: 'string', default: '' },
     /** Extra environment for the apps, e.g. --app-env OUTBOX_POLL_MS=50,KAFKA_HEARTBEAT_INTERVAL_MS=2000. */
     'app-env': { type: 'string', default: '' },
+    /** Count each app's round trips (PostgreSQL statements, Kafka requests) per event at the steady rates. */
+    'count-requests': { type: 'boolean', default: false },
     /** Apps to run with --cpu-prof (profiles written to --profile-dir when they stop). */
     profile: { type: 'string', default: '' },
     /** Log the plan of every statement slower than this many ms (auto_explain, in the server's log). */
@@ -106,6 +109,8 @@ function profileArgs(app: string): string[] {
 }
 
 class Bench {
+  /** Where the apps' request counters write (`--count-requests`). */
+  readonly countsDir = opt['count-requests'] ? mkdtempSync(join(tmpdir(), 'fg-bench-counts-')) : undefined;
   broker?: RunningBroker;
   brokers = '';
   brokerJvm?: number;
@@ -203,6 +208,10 @@ class Bench {
           .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
       ),
     };
+    if (this.countsDir) {
+      env.FG_BENCH_COUNTS = this.countsDir;
+      env.NODE_OPTIONS = `-r @swc-node/register -r ${join(ROOT, 'bench/request-counter.ts')} ${env.NODE_OPTIONS ?? ''}`;
+    }
     if (opt.topology === 'one-process') {
       this.apps.push(
         await this.spawn(
@@ -247,6 +256,22 @@ class Bench {
       await sleep(250);
     }
     return { name, child, port };
+  }
+
+  /** Each app's running totals of round trips (`--count-requests`), read after their next write. */
+  async requestCounts(): Promise<Record<string, Record<string, number>>> {
+    if (!this.countsDir) return {};
+    await sleep(700);
+    const byApp: Record<string, Record<string, number>> = {};
+    for (const f of readdirSync(this.countsDir)) {
+      const { app, counts } = JSON.parse(readFileSync(join(this.countsDir, f), 'utf8')) as {
+        app: string;
+        counts: Record<string, number>;
+      };
+      const into = (byApp[app] ??= {});
+      for (const [k, v] of Object.entries(counts)) into[k] = (into[k] ?? 0) + v;
+    }
+    return byApp;
   }
 
   /** The processes whose CPU counts as the deployment's. */
@@ -533,6 +558,7 @@ async function main() {
       const arrivedAll = bench.delivered(prefix, total, seconds * 1000 + 120_000);
       const s0 = Date.now();
       const cpu0 = await bench.sampler.snapshot();
+      const requests0 = await bench.requestCounts();
       for (let i = 0; i < total; i += perTick) {
         const due = s0 + (i / rate) * 1000;
         if (due > Date.now()) await sleep(due - Date.now());
@@ -549,6 +575,9 @@ async function main() {
           Object.entries(cpu).map(([k, v]) => [k, Math.round(v / ((Date.now() - s0) / 1000))]),
         ),
         latency: await bench.hops(prefix),
+        ...(bench.countsDir
+          ? { roundTripsPerEvent: perEvent(await bench.requestCounts(), requests0, total) }
+          : {}),
       };
     }
     report.steady = steady;
@@ -659,7 +688,12 @@ interface Report {
   };
   steady: Record<
     string,
-    { cpuMsPerEvent: number; cpuMsPerSecondByComponent: Record<string, number>; latency: Hops }
+    {
+      cpuMsPerEvent: number;
+      cpuMsPerSecondByComponent: Record<string, number>;
+      latency: Hops;
+      roundTripsPerEvent?: Record<string, RoundTrips>;
+    }
   >;
   floor?: {
     cpuMsPerEvent: number;
@@ -668,6 +702,42 @@ interface Report {
     rowWrites: number;
   };
   ratio?: number;
+}
+
+interface RoundTrips {
+  postgres: number;
+  kafka: number;
+  /** The most frequent, per event. */
+  top: Record<string, number>;
+}
+
+/** Round trips per event and app between two readings of the counters. */
+function perEvent(
+  after: Record<string, Record<string, number>>,
+  before: Record<string, Record<string, number>>,
+  events: number,
+): Record<string, RoundTrips> {
+  return Object.fromEntries(
+    Object.entries(after).map(([app, counts]) => {
+      const d = Object.entries(counts)
+        .map(([k, v]): [string, number] => [k, (v - (before[app]?.[k] ?? 0)) / events])
+        .filter(([, v]) => v > 0)
+        .sort((a, b) => b[1] - a[1]);
+      const sum = (prefix: string) =>
+        round(
+          d.filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0),
+          1,
+        );
+      return [
+        app,
+        {
+          postgres: sum('pg '),
+          kafka: sum('kafka '),
+          top: Object.fromEntries(d.slice(0, 12).map(([k, v]) => [k, round(v, 2)])),
+        },
+      ];
+    }),
+  );
 }
 
 function printReport(r: Report) {
@@ -736,6 +806,14 @@ function printReport(r: Report) {
     ]),
   );
   out('');
+  for (const [rate, st] of Object.entries(r.steady)) {
+    if (!st.roundTripsPerEvent) continue;
+    table(
+      [`round trips per event at ${rate}`, 'PostgreSQL statements', 'Kafka requests'],
+      Object.entries(st.roundTripsPerEvent).map(([app, t]) => [app, t.postgres, t.kafka]),
+    );
+    out('');
+  }
   out(JSON.stringify(r));
 }
 
