@@ -29,19 +29,20 @@ export function unitOfWorkFor(ds: DataSource, outbox: OutboxService): UnitOfWork
 /** A survey and a distribution, inserted the way the ops API stores them. */
 export async function seedDistribution(
   ds: DataSource,
-  o: { submissionLimit?: unknown; tags?: Record<string, string> } = {},
+  o: { submissionLimit?: unknown; tags?: Record<string, string>; expiry?: unknown } = {},
 ): Promise<{ surveyId: string; distributionId: string }> {
   const surveyId = randomUUID();
   const distributionId = randomUUID();
   await ds.query(`INSERT INTO surveys (id, name, questions) VALUES ($1, 'CSAT', '[]')`, [surveyId]);
   await ds.query(
     `INSERT INTO distributions (id, survey_id, name, status, expiry, accounts, tags, submission_limit)
-     VALUES ($1, $2, 'Resolved', 'active', '{"mode":"none"}', '{}', $3::jsonb, $4::jsonb)`,
+     VALUES ($1, $2, 'Resolved', 'active', $5::jsonb, '{}', $3::jsonb, $4::jsonb)`,
     [
       distributionId,
       surveyId,
       JSON.stringify(o.tags ?? {}),
       o.submissionLimit ? JSON.stringify(o.submissionLimit) : null,
+      JSON.stringify(o.expiry ?? { mode: 'none' }),
     ],
   );
   return { surveyId, distributionId };
@@ -69,4 +70,73 @@ export async function seedLink(
     ],
   );
   return id;
+}
+
+/** A distribution with every setting away from its default (and its survey), for tests that compare columns. */
+export async function seedDistributionAwayFromDefaults(ds: DataSource): Promise<string> {
+  const surveyId = randomUUID();
+  const id = randomUUID();
+  await ds.query(`INSERT INTO surveys (id, name, questions) VALUES ($1, 'CSAT', '[]')`, [surveyId]);
+  await ds.query(
+    `INSERT INTO distributions (id, survey_id, name, description, format, status, starts_at, expiry, accounts, tags,
+                                default_language, fallback, submission_limit, hosting)
+     VALUES ($1, $2, 'Resolved', 'after resolution', 'conversational', 'active', '2026-01-01T00:00:00Z',
+             '{"mode":"dynamic","amount":7,"unit":"days"}', '{"email":{"fromEmail":"s@acme.test"},"sms":{"from":"+15555550100"}}',
+             '{"program":"csat"}', 'fr', '{"whatsapp":"sms"}', '{"allowed":2,"reset":{"amount":1,"unit":"months"}}',
+             '{"mode":"external","url":"https://tool.example.com/x"}')`,
+    [id, surveyId],
+  );
+  return id;
+}
+
+/** A template row; unset parts stay null (`full`: every column set, for tests that compare columns). */
+export async function seedTemplate(
+  ds: DataSource,
+  distributionId: string,
+  t: { channel: string; kind: string; language: string; full?: boolean },
+): Promise<void> {
+  await ds.query(
+    t.full
+      ? `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, html, text, content_sid, content_variables)
+         VALUES ($1, $2, $3, $4, $5, 'Sujet', '<p>{{survey_link}}</p>', 'Texte {{survey_link}}', 'HX' || repeat('a', 32), '{"1":"{{survey_link}}"}')`
+      : `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, text)
+         VALUES ($1, $2, $3, $4, $5, $5, 'x')`,
+    [randomUUID(), distributionId, t.channel, t.kind, t.language],
+  );
+}
+
+/** An email invite of a link, as the link issuer writes it (`sentAt` null: not sent yet). */
+export async function seedInvite(
+  ds: DataSource,
+  o: {
+    linkId: string;
+    distributionId: string;
+    caseId: string;
+    kind: string;
+    contactKey: string;
+    sentAt: Date | null;
+  },
+): Promise<string> {
+  const id = randomUUID();
+  await ds.query(
+    `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
+                          contact_key, status, delivery_status, sent_at)
+     VALUES ($1, $2, $3, $4, $5, 'email', $6, 'en', 'a@example.com', $7, 'Pending', 'pending', $8)`,
+    [id, randomUUID(), o.linkId, o.distributionId, o.caseId, o.kind, o.contactKey, o.sentAt],
+  );
+  return id;
+}
+
+/** A contact with a CRM id of its own. */
+export async function seedContact(ds: DataSource): Promise<string> {
+  const rows: { id: string }[] = await ds.query(
+    `INSERT INTO contacts (id, custom_id) VALUES ($1, $2) RETURNING id`,
+    [randomUUID(), `crm-${randomUUID()}`],
+  );
+  return rows[0].id;
+}
+
+/** Quarantine rules are global: tests of them start from none. */
+export async function clearQuarantineRules(ds: DataSource): Promise<void> {
+  await ds.query(`DELETE FROM quarantine_rules`);
 }

@@ -42,9 +42,9 @@ export class LinkService {
   ) {}
 
   async loadDistributions(em: EntityManager, ids: string[]): Promise<Map<string, DistributionEntity>> {
-    const key = [...ids].sort().join(',');
-    const rows = await readThrough(this.cache, 'distributions', key, () =>
-      this.distributions.findMany(ids, em),
+    const unique = [...new Set(ids)].sort();
+    const rows = await readThrough(this.cache, 'distributions', unique.join(','), () =>
+      this.distributions.findMany(unique, em),
     );
     return new Map(rows.map((d) => [d.id, d]));
   }

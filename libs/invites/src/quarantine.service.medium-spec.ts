@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { InviteRepository, QuarantineRuleRepository } from '@fg/persistence';
-import { mediumDataSource, seedDistribution, seedLink } from '../../../test/support/medium';
+import {
+  mediumDataSource,
+  seedDistribution,
+  seedLink,
+  clearQuarantineRules,
+  seedInvite,
+} from '../../../test/support/medium';
 import { QuarantineService } from './quarantine.service';
 
 describe('QuarantineService on Postgres', () => {
@@ -16,7 +22,7 @@ describe('QuarantineService on Postgres', () => {
     invites = new InviteRepository(ds);
     sut = new QuarantineService(new QuarantineRuleRepository(ds), invites);
     // Quarantine rules are global: this database is the medium tests' own; start from none.
-    await ds.query(`DELETE FROM quarantine_rules`);
+    await clearQuarantineRules(ds);
     await new QuarantineRuleRepository(ds).insert(randomUUID(), {
       name: 'One survey a month',
       channel: null,
@@ -41,14 +47,7 @@ describe('QuarantineService on Postgres', () => {
     const { distributionId } = await seedDistribution(ds);
     const caseId = `case-${randomUUID()}`;
     const linkId = await seedLink(ds, distributionId, { caseId });
-    const id = randomUUID();
-    await ds.query(
-      `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
-                            contact_key, status, delivery_status, sent_at)
-       VALUES ($1, $2, $3, $4, $5, 'email', $6, 'en', 'a@example.com', $7, 'Pending', 'pending', $8)`,
-      [id, randomUUID(), linkId, distributionId, caseId, kind, contactKey, sentAt],
-    );
-    return id;
+    return seedInvite(ds, { linkId, distributionId, caseId, kind, contactKey, sentAt });
   };
 
   it('quarantines an invitation within the period, naming the rule; reminders and other contacts are free', async () => {

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TemplateRepository } from '@fg/persistence';
-import { mediumDataSource, seedDistribution } from '../../../test/support/medium';
+import { mediumDataSource, seedDistribution, seedTemplate } from '../../../test/support/medium';
 import { TemplateResolver, languageCandidates } from './template-resolver';
 
 describe('TemplateResolver on Postgres', () => {
@@ -14,10 +13,7 @@ describe('TemplateResolver on Postgres', () => {
     sut = new TemplateResolver(new TemplateRepository(ds));
     ({ distributionId } = await seedDistribution(ds));
     for (const language of ['en', 'fr', 'pt-BR'])
-      await ds.query(
-        `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, text) VALUES ($1, $2, 'email', 'invitation', $3, $3, 'x')`,
-        [randomUUID(), distributionId, language],
-      );
+      await seedTemplate(ds, distributionId, { channel: 'email', kind: 'invitation', language });
   });
 
   afterAll(async () => {

@@ -3,7 +3,13 @@ import { DataSource } from 'typeorm';
 import { AppConfig, DomainError } from '@fg/common';
 import { UnitOfWork } from '@fg/messaging';
 import { DistributionEntity, DistributionRepository, SurveyLinkRepository } from '@fg/persistence';
-import { mediumDataSource, outboxFor, seedDistribution, unitOfWorkFor } from '../../../test/support/medium';
+import {
+  mediumDataSource,
+  outboxFor,
+  seedDistribution,
+  unitOfWorkFor,
+  seedContact,
+} from '../../../test/support/medium';
 import { LinkIssuer } from './link-issuer.service';
 
 describe('LinkIssuer on Postgres', () => {
@@ -29,21 +35,13 @@ describe('LinkIssuer on Postgres', () => {
   });
 
   const distribution = async (o: { expiry?: unknown; submissionLimit?: unknown } = {}) => {
-    const { distributionId } = await seedDistribution(ds, { submissionLimit: o.submissionLimit });
-    if (o.expiry)
-      await ds.query(`UPDATE distributions SET expiry = $2::jsonb WHERE id = $1`, [
-        distributionId,
-        JSON.stringify(o.expiry),
-      ]);
+    const { distributionId } = await seedDistribution(ds, {
+      submissionLimit: o.submissionLimit,
+      expiry: o.expiry,
+    });
     return (await new DistributionRepository(ds).findById(distributionId)) as DistributionEntity;
   };
-  const contact = async () =>
-    (
-      await ds.query(`INSERT INTO contacts (id, custom_id) VALUES ($1, $2) RETURNING id`, [
-        randomUUID(),
-        `crm-${randomUUID()}`,
-      ])
-    )[0].id as string;
+  const contact = () => seedContact(ds);
 
   it("gives a case's link back only for the same contact and data; otherwise a 409 that says why", async () => {
     const d = await distribution();

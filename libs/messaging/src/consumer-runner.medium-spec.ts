@@ -5,6 +5,7 @@ import { CloudEvent } from '@fg/contracts';
 import { linkIssuedEvent } from '../../../test/support/kafka';
 import { mediumDataSource, outboxFor } from '../../../test/support/medium';
 import { ConsumerRunner, EventHandler } from './consumer-runner';
+import { OutboxService } from './outbox.service';
 import { DeadLetters } from './dead-letters';
 import { ConsumedRecord, MessageTransport } from './transport';
 
@@ -31,16 +32,27 @@ describe('ConsumerRunner on Postgres: the inbox', () => {
         return Promise.resolve();
       },
     };
+    return build(consumer, handler, outboxFor(ds), 1);
+  }
+
+  /** A runner of `handler` on a link.issued consumer, with a transport that accepts everything. */
+  function build(
+    consumer: string,
+    handler: EventHandler<'linkIssued'>,
+    outbox: OutboxService,
+    maxRetries: number,
+  ) {
     const transport = { publish: () => Promise.resolve() } as unknown as MessageTransport;
     const metrics = new Metrics('medium');
     return new ConsumerRunner(consumer, consumer, 'link.issued', handler, {
       ds,
-      outbox: outboxFor(ds),
+      outbox,
       transport,
       metrics,
       deadLetters: new DeadLetters(ds, transport, metrics),
-      maxRetries: 1,
+      maxRetries,
       afterCommit: () => undefined,
+      sleep: () => Promise.resolve(),
     });
   }
 
@@ -108,21 +120,7 @@ describe('ConsumerRunner on Postgres: the inbox', () => {
           for (const e of events) await write(ctx.em, e);
         },
       };
-      const transport = { publish: () => Promise.resolve() } as unknown as MessageTransport;
-      const metrics = new Metrics('medium');
-      return {
-        outbox,
-        runner: new ConsumerRunner(consumer, consumer, 'link.issued', handler, {
-          ds,
-          outbox,
-          transport,
-          metrics,
-          deadLetters: new DeadLetters(ds, transport, metrics),
-          maxRetries: 0,
-          afterCommit: () => undefined,
-          sleep: () => Promise.resolve(),
-        }),
-      };
+      return { outbox, runner: build(consumer, handler, outbox, 0) };
     }
     const outboxRows = async (key: string) =>
       Number(

@@ -64,7 +64,7 @@ export class OutboxRelay {
   }
 
   /** Run now: publishes what was handed over (and polls, when a poll is due). */
-  wake() {
+  private wake() {
     if (this.stopped) return;
     if (this.running) this.again = true;
     else this.schedule(0);

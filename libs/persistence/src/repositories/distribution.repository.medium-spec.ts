@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { mediumDataSource } from '../../../../test/support/medium';
+import {
+  mediumDataSource,
+  seedDistributionAwayFromDefaults,
+  seedTemplate,
+} from '../../../../test/support/medium';
 import { DistributionRepository } from './distribution.repository';
 import { TemplateRepository } from './template.repository';
 
@@ -25,28 +29,13 @@ describe('cloning a distribution', () => {
   });
 
   it('copies every column of the distribution and of each template, compared column by column', async () => {
-    const surveyId = randomUUID();
-    const source = randomUUID();
-    await ds.query(`INSERT INTO surveys (id, name, questions) VALUES ($1, 'CSAT', '[]')`, [surveyId]);
     // Every setting away from its default, so a column the clone forgets shows up as a difference.
-    await ds.query(
-      `INSERT INTO distributions (id, survey_id, name, description, format, status, starts_at, expiry, accounts, tags,
-                                  default_language, fallback, submission_limit, hosting)
-       VALUES ($1, $2, 'Resolved', 'after resolution', 'conversational', 'active', '2026-01-01T00:00:00Z',
-               '{"mode":"dynamic","amount":7,"unit":"days"}', '{"email":{"fromEmail":"s@acme.test"},"sms":{"from":"+15555550100"}}',
-               '{"program":"csat"}', 'fr', '{"whatsapp":"sms"}', '{"allowed":2,"reset":{"amount":1,"unit":"months"}}',
-               '{"mode":"external","url":"https://tool.example.com/x"}')`,
-      [source, surveyId],
-    );
+    const source = await seedDistributionAwayFromDefaults(ds);
     for (const [channel, kind, language] of [
       ['email', 'invitation', 'fr'],
       ['whatsapp', 'reminder', 'en'],
     ])
-      await ds.query(
-        `INSERT INTO templates (id, distribution_id, channel, kind, language, subject, html, text, content_sid, content_variables)
-         VALUES ($1, $2, $3, $4, $5, 'Sujet', '<p>{{survey_link}}</p>', 'Texte {{survey_link}}', 'HX' || repeat('a', 32), '{"1":"{{survey_link}}"}')`,
-        [randomUUID(), source, channel, kind, language],
-      );
+      await seedTemplate(ds, source, { channel, kind, language, full: true });
     const copy = randomUUID();
     await ds.transaction(async (em) => {
       await new DistributionRepository(ds).clone(em, source, copy, 'Copy');
