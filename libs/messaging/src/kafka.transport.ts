@@ -205,15 +205,20 @@ export class KafkaTransport extends MessageTransport {
     for (const c of this.byTopic.get(topic) ?? []) c.resume([{ topic }]);
   }
 
-  async close(): Promise<void> {
+  override async stopConsuming(): Promise<void> {
     // What the last batches resolved, committed before leaving, so a clean stop redelivers nothing.
     await Promise.allSettled(this.tails.map((t) => withTimeout(t.flush(), CLOSE_TIMEOUT_MS)));
     this.tails.length = 0;
     // Bounded: after a broker restart kafkajs' disconnect can wait forever for a group it no longer belongs to,
-    // and a stop must not hang (the group's session timeout reassigns the partitions anyway).
+    // and a stop must not hang (the group's session timeout reassigns the partitions anyway). kafkajs lets the
+    // batch in hand finish first.
     await Promise.allSettled(this.consumers.map((c) => withTimeout(c.disconnect(), CLOSE_TIMEOUT_MS)));
     this.consumers.length = 0;
     this.byTopic.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
     if (this.producer) await withTimeout(this.producer.disconnect(), CLOSE_TIMEOUT_MS).catch(() => undefined);
     this.producer = undefined;
     this.producerReady = undefined;

@@ -4,8 +4,8 @@ import {
   Inject,
   Injectable,
   Logger,
+  BeforeApplicationShutdown,
   Module,
-  OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Metrics } from '@fg/common';
@@ -26,7 +26,7 @@ import { UnitOfWork } from './unit-of-work';
  * relay and the inbox pruner.
  */
 @Injectable()
-export class MessagingService implements OnApplicationShutdown {
+export class MessagingService implements BeforeApplicationShutdown {
   private readonly log = new Logger('Messaging');
   private readonly handlers: { consumer: string; handler: EventHandler }[] = [];
 
@@ -79,8 +79,14 @@ export class MessagingService implements OnApplicationShutdown {
     this.log.log(`messaging ready on ${this.transport.name} (${this.handlers.length} consumers)`);
   }
 
-  async onApplicationShutdown() {
+  /**
+   * A graceful stop, while the database is still open (it closes in the shutdown hooks that follow): consumers
+   * finish their batch and leave, then the relay publishes and deletes what they handed over and gives up its lease
+   * (so the next instance publishes at once), then the producer disconnects.
+   */
+  async beforeApplicationShutdown() {
     this.pruner.stop();
+    await this.transport.stopConsuming();
     await this.relay.stop();
     await this.transport.close();
   }

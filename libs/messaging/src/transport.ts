@@ -31,6 +31,14 @@ export abstract class MessageTransport {
   /** Resolves once every record is durably accepted (Kafka: acks from all in-sync replicas). */
   abstract publish(records: TransportRecord[]): Promise<void>;
   abstract subscribe(sub: Subscription): Promise<void>;
+  /**
+   * The first step of a graceful stop: this process's consumers finish the batch in hand (and its after-commit
+   * work), commit what they handled and leave their groups; publishing still works, so the outbox relay can flush
+   * afterwards. The in-process transport has nothing to stop: its consumers run inside `publish`, and the relay's
+   * last publish must still reach them.
+   */
+  async stopConsuming(): Promise<void> {}
+  /** Stops everything; after `stopConsuming` when the caller wants to publish in between. */
   abstract close(): Promise<void>;
   /**
    * Stops fetching a topic for this process's consumers (e.g. while a provider's circuit is open) without leaving

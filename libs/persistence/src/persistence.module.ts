@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@fg/common';
 import { dataSourceOptions, runMigrations } from './data-source';
@@ -11,7 +11,7 @@ import { ReferenceCache } from './reference-cache';
  */
 @Global()
 @Module({})
-export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
+export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(DataSource) private readonly ds: DataSource,
     private readonly cache: ReferenceCache,
@@ -49,7 +49,11 @@ export class PersistenceModule implements OnModuleInit, OnModuleDestroy {
     await this.cache.start();
   }
 
-  async onModuleDestroy() {
+  /**
+   * Last of a graceful stop (Nest's shutdown hooks run after every module's destroy and before-shutdown hooks):
+   * the consumers and the outbox relay have stopped by now and no longer need the pool.
+   */
+  async onApplicationShutdown() {
     await this.cache.stop();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
