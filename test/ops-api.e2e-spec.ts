@@ -120,7 +120,21 @@ describe('ops REST', () => {
   });
 
   it('exposes health and Prometheus metrics', async () => {
-    await request(pipeline.gateway).get('/health').expect(200, { status: 'ok', database: 'up' });
+    // Readiness on Kafka: the broker answers, every consumer is in its group, and their lag is reported.
+    const ready = await request(pipeline.gateway).get('/health/ready').expect(200);
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      details: {
+        database: { status: 'up' },
+        messaging: { status: 'up', transport: 'kafka' },
+        consumerLag: { status: 'up', limit: 10000 },
+        outbox: { status: 'up' },
+      },
+    });
+    expect(Object.keys(ready.body.details.consumerLag.lag)).toContain(
+      `${pipeline.config.KAFKA_TOPIC_PREFIX}gateway-webhooks-invite-status`,
+    );
+    await request(pipeline.gateway).get('/health/live').expect(200, { status: 'ok' });
     // Metrics on the public port need a key with metrics:read (Prometheus sends it as a bearer token).
     expect((await request(pipeline.gateway).get('/metrics').expect(401)).headers['www-authenticate']).toMatch(
       /^Basic/,

@@ -43,7 +43,7 @@ describe('production mode', () => {
     expect(q.out.stderr).toContain('SENDGRID_API_KEY: required when CHANNEL_PROVIDERS=live');
   });
 
-  it('starts the gateway on Kafka and Postgres, serves health, logs JSON, and stops cleanly on SIGTERM', async () => {
+  it('starts the gateway on Kafka and Postgres, serves health, logs JSON quietly with an access log, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const secret = randomBytes(32).toString('hex');
@@ -61,7 +61,44 @@ describe('production mode', () => {
       expect(res.status).toBe(200);
       return res.json();
     }, 60_000);
-    expect(health).toEqual({ status: 'ok', database: 'up' });
+    expect(health).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });
+    // Quiet start-up: no line per module or route, only what an operator needs.
+    const startup = p.out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { context?: string });
+    const framework = ['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory'];
+    expect(startup.filter((l) => framework.includes(l.context ?? ''))).toEqual([]);
+    expect(startup.map((l) => l.context)).toContain('Messaging');
+    expect(p.out.stdout).not.toContain('Mapped {');
+
+    // One access-log line per request: route (never the token), status, duration, correlation id.
+    const token = 'AbCdEfGhIjKlMnOpQrStUv';
+    const res = await fetch(`http://127.0.0.1:${port}/s/${token}?utm=x`, {
+      headers: { 'X-Correlation-Id': 'ticket-4711' },
+    });
+    expect(res.headers.get('x-correlation-id')).toBe('ticket-4711');
+    const access = await eventually(async () => {
+      const line = p.out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.correlationId === 'ticket-4711' && l.route);
+      expect(line).toBeDefined();
+      return line!;
+    });
+    expect(access).toMatchObject({
+      app: 'gateway',
+      level: 'info',
+      method: 'GET',
+      route: '/s/:token',
+      status: res.status,
+    });
+    expect(typeof access.durationMs).toBe('number');
+    expect(p.out.stdout).not.toContain(token);
+    // Probes are not logged.
+    expect(p.out.stdout).not.toContain('/health');
+
     const lines = p.out.stdout.trim().split('\n');
     const parsed = lines.map((l) => JSON.parse(l) as { app: string; level: string });
     expect(parsed.every((l) => l.app === 'gateway')).toBe(true);

@@ -27,6 +27,8 @@ import { seedDemoData } from './demo-data';
 export interface EmbeddedOptions {
   dataDir: string;
   port: number;
+  /** The address to listen on: 127.0.0.1 by default; 0.0.0.0 in a container, so the port can be published. */
+  host?: string;
   env?: NodeJS.ProcessEnv;
   logger?: LoggerService | false;
 }
@@ -97,7 +99,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     await app
       .get(ApiKeyService)
       .ensure('00000000-0000-4000-8000-00000000de00', 'embedded demo key', secrets.demoApiKey, PERMISSIONS);
-    await app.listen(opts.port, '127.0.0.1');
+    await app.listen(opts.port, opts.host ?? '127.0.0.1');
   } catch (e) {
     await app.close().catch(() => undefined);
     await server.stop();

@@ -5,7 +5,7 @@ import { startEmbedded } from './embedded';
 async function main() {
   const port = Number(process.env.PORT ?? 3000);
   const dataDir = resolve(process.env.FG_DATA_DIR ?? '.data');
-  const e = await startEmbedded({ dataDir, port });
+  const e = await startEmbedded({ dataDir, port, host: process.env.HOST });
   const key = e.demoApiKey;
   const u = `http://localhost:${port}`;
   process.stdout.write(`

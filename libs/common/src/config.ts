@@ -18,6 +18,8 @@ export const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** auto: pretty on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   KAFKA_BROKERS: csv.optional(),
@@ -54,6 +56,9 @@ export const envSchema = z.object({
   /** Reference data (rules, distributions, templates, …) cached per process, dropped on change (LISTEN/NOTIFY). */
   REFERENCE_CACHE: z.enum(['on', 'off']).default('on'),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
+  /** Readiness reports a consumer group this many records behind, or an outbox row this old, as degraded. */
+  HEALTH_MAX_CONSUMER_LAG: z.coerce.number().int().min(1).default(10000),
+  HEALTH_MAX_OUTBOX_AGE_SECONDS: z.coerce.number().int().min(1).default(60),
   CONSUMER_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
   INBOX_RETENTION_HOURS: z.coerce
     .number()

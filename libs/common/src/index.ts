@@ -9,3 +9,4 @@ export * from './core.module';
 export * from './net';
 export * from './csv';
 export * from './ops-surface';
+export * from './health';

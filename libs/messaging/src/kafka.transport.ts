@@ -1,7 +1,13 @@
 import { Admin, Consumer, Kafka, logLevel, Producer, CompressionTypes, IHeaders, Offsets } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import './kafkajs-idle-fix';
-import { ConsumedRecord, MessageTransport, Subscription, TransportRecord } from './transport';
+import {
+  ConsumedRecord,
+  MessageTransport,
+  Subscription,
+  TransportHealth,
+  TransportRecord,
+} from './transport';
 
 export interface KafkaTransportOptions {
   brokers: string[];
@@ -23,6 +29,8 @@ const CHUNK = 250;
 /** At most this many records in one call of a subscription's handler (one transaction), merged from partitions. */
 const MERGED_MAX = 500;
 const CLOSE_TIMEOUT_MS = 10_000;
+/** Consumer lag is read from the broker at most this often, however often the readiness probe asks. */
+const LAG_CACHE_MS = 5_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let t: NodeJS.Timeout | undefined;
@@ -44,6 +52,9 @@ export class KafkaTransport extends MessageTransport {
   private readonly consumers: Consumer[] = [];
   private readonly byTopic = new Map<string, Consumer[]>();
   private readonly tails: TailCommit[] = [];
+  private readonly members: { group: string; topic: string; joined: boolean }[] = [];
+  private admin?: Promise<Admin>;
+  private lag?: { at: number; byGroup: Map<string, number> };
 
   constructor(private readonly opts: KafkaTransportOptions) {
     super();
@@ -138,6 +149,11 @@ export class KafkaTransport extends MessageTransport {
     });
     this.consumers.push(consumer);
     this.byTopic.set(sub.topic, [...(this.byTopic.get(sub.topic) ?? []), consumer]);
+    const member = { group: sub.groupId, topic: sub.topic, joined: false };
+    this.members.push(member);
+    consumer.on(consumer.events.GROUP_JOIN, () => (member.joined = true));
+    for (const left of [consumer.events.REBALANCING, consumer.events.CRASH, consumer.events.STOP])
+      consumer.on(left, () => (member.joined = false));
     await consumer.connect();
     await consumer.subscribe({ topic: sub.topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => {
@@ -197,6 +213,55 @@ export class KafkaTransport extends MessageTransport {
     await joined;
   }
 
+  /**
+   * A metadata request (the broker answers), each consumer's membership, and each group's lag — the high
+   * watermarks of its topic's partitions minus its committed offsets — read at most every LAG_CACHE_MS.
+   */
+  override async health(): Promise<TransportHealth> {
+    const consumers = this.members.map((m) => ({ ...m }));
+    try {
+      const admin = await this.getAdmin();
+      await admin.describeCluster();
+      if (!this.lag || Date.now() - this.lag.at > LAG_CACHE_MS) {
+        const byGroup = new Map<string, number>();
+        const highs = new Map<string, Map<number, number>>();
+        for (const topic of new Set(consumers.map((c) => c.topic)))
+          highs.set(
+            topic,
+            new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])),
+          );
+        for (const c of consumers) {
+          const [committed] = await admin.fetchOffsets({ groupId: c.group, topics: [c.topic] });
+          const high = highs.get(c.topic)!;
+          let lag = 0;
+          for (const p of committed?.partitions ?? []) {
+            const at = Number(p.offset);
+            // Nothing committed yet: the group starts from the beginning of the partition.
+            lag += Math.max(0, (high.get(p.partition) ?? 0) - (at < 0 ? 0 : at));
+          }
+          byGroup.set(`${c.group}|${c.topic}`, lag);
+        }
+        this.lag = { at: Date.now(), byGroup };
+      }
+      return {
+        up: true,
+        consumers: consumers.map((c) => ({ ...c, lag: this.lag!.byGroup.get(`${c.group}|${c.topic}`) })),
+      };
+    } catch (e) {
+      this.admin = undefined;
+      return { up: false, message: (e as Error).message, consumers };
+    }
+  }
+
+  private getAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin.connect().then(() => admin);
+      this.admin.catch(() => (this.admin = undefined));
+    }
+    return this.admin;
+  }
+
   override pause(topic: string): void {
     for (const c of this.byTopic.get(topic) ?? []) c.pause([{ topic }]);
   }
@@ -219,6 +284,13 @@ export class KafkaTransport extends MessageTransport {
 
   async close(): Promise<void> {
     await this.stopConsuming();
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin)
+      await withTimeout(
+        admin.then((a) => a.disconnect()),
+        CLOSE_TIMEOUT_MS,
+      ).catch(() => undefined);
     if (this.producer) await withTimeout(this.producer.disconnect(), CLOSE_TIMEOUT_MS).catch(() => undefined);
     this.producer = undefined;
     this.producerReady = undefined;

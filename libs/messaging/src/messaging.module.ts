@@ -8,7 +8,7 @@ import {
   Module,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, Metrics } from '@fg/common';
+import { APP_CONFIG, AppConfig, HealthChecks, Metrics } from '@fg/common';
 import { TopicKey } from '@fg/contracts';
 import { ConsumerRunner, EventHandler } from './consumer-runner';
 import { DeadLetters } from './dead-letters';
@@ -18,6 +18,7 @@ import { MESSAGING_OPTIONS, MessagingOptions, TopicNames } from './options';
 import { InboxPruner } from './inbox-pruner';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
+import { OutboxRepository } from './outbox.repository';
 import { MessageTransport } from './transport';
 import { UnitOfWork } from './unit-of-work';
 
@@ -40,6 +41,8 @@ export class MessagingService implements BeforeApplicationShutdown {
     private readonly metrics: Metrics,
     private readonly pruner: InboxPruner,
     private readonly deadLetters: DeadLetters,
+    private readonly health: HealthChecks,
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
   ) {}
 
   /** `consumer` names the consumer group (prefixed like topics) and the inbox scope. */
@@ -72,11 +75,52 @@ export class MessagingService implements BeforeApplicationShutdown {
       await this.transport.subscribe(runner.subscription());
     }
     this.relay.start();
+    this.registerHealthChecks();
     this.pruner.start(
       [...new Set(this.handlers.filter((h) => !h.handler.idempotent).map((h) => h.consumer))],
       this.opts.inboxRetentionHours,
     );
     this.log.log(`messaging ready on ${this.transport.name} (${this.handlers.length} consumers)`);
+  }
+
+  /**
+   * Readiness: the broker answers and every consumer is in its group (down otherwise); consumer lag and the age of
+   * the oldest unpublished outbox row past their limits are reported as degraded — the app stays ready, since
+   * taking it out of a load balancer would not make it catch up.
+   */
+  private registerHealthChecks() {
+    this.health.register('messaging', async () => {
+      const h = await this.transport.health();
+      const behind = h.consumers.filter((c) => !c.joined);
+      if (!h.up) return { status: 'down', transport: this.transport.name, message: h.message };
+      if (behind.length)
+        return {
+          status: 'down',
+          transport: this.transport.name,
+          message: `not in their consumer group yet: ${behind.map((c) => c.group).join(', ')}`,
+        };
+      return { status: 'up', transport: this.transport.name };
+    });
+    if (this.transport.name === 'kafka')
+      this.health.register('consumerLag', async () => {
+        const h = await this.transport.health();
+        const lag = Object.fromEntries(h.consumers.map((c) => [c.group, c.lag ?? null]));
+        const over = h.consumers.filter((c) => (c.lag ?? 0) > this.cfg.HEALTH_MAX_CONSUMER_LAG);
+        return {
+          status: over.length ? 'degraded' : 'up',
+          limit: this.cfg.HEALTH_MAX_CONSUMER_LAG,
+          lag,
+        };
+      });
+    const outbox = new OutboxRepository();
+    this.health.register('outbox', async () => {
+      const oldestSeconds = Math.round(await outbox.oldestAgeSeconds(this.ds.manager, this.opts.app));
+      return {
+        status: oldestSeconds > this.cfg.HEALTH_MAX_OUTBOX_AGE_SECONDS ? 'degraded' : 'up',
+        oldestSeconds,
+        limit: this.cfg.HEALTH_MAX_OUTBOX_AGE_SECONDS,
+      };
+    });
   }
 
   /**

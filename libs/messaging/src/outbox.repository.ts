@@ -45,6 +45,15 @@ export class OutboxRepository {
     );
   }
 
+  /** How long the oldest row of an app has waited to be published, in seconds (0 when there is none). */
+  async oldestAgeSeconds(em: EntityManager, origin: string): Promise<number> {
+    const [row] = await em.query<{ age: number | null }[]>(
+      `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM outbox WHERE origin = $1`,
+      [origin],
+    );
+    return Math.max(0, row?.age ?? 0);
+  }
+
   async delete(em: EntityManager, ids: string[]): Promise<void> {
     await em.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids]);
   }

@@ -21,6 +21,23 @@ export interface Subscription {
   onBatch(records: ConsumedRecord[]): Promise<void>;
 }
 
+/** A consumer group of this process on one topic, as its health check reports it. */
+export interface ConsumerHealth {
+  group: string;
+  topic: string;
+  /** A member of its group now (not rebalancing, crashed or stopped). */
+  joined: boolean;
+  /** Records of the topic the group has not committed yet, all partitions together (Kafka only). */
+  lag?: number;
+}
+
+export interface TransportHealth {
+  /** The broker answers (Kafka: a metadata request within the check's time). */
+  up: boolean;
+  message?: string;
+  consumers: ConsumerHealth[];
+}
+
 /**
  * Our messaging port. Kafka in production, an in-process transport in the embedded mode; nothing outside
  * libs/messaging imports kafkajs.
@@ -38,6 +55,10 @@ export abstract class MessageTransport {
    * last publish must still reach them.
    */
   async stopConsuming(): Promise<void> {}
+  /** For the readiness check: does the broker answer, are the consumers in their groups, how far behind are they. */
+  async health(): Promise<TransportHealth> {
+    return { up: true, consumers: [] };
+  }
   /** Stops everything; after `stopConsuming` when the caller wants to publish in between. */
   abstract close(): Promise<void>;
   /**

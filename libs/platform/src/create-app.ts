@@ -5,7 +5,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, raw, urlencoded } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { AppConfig, Clock, CoreModule, JsonLogger, OPS_SURFACE_AUTH, OpsSurfaceAuth } from '@fg/common';
+import {
+  AppConfig,
+  AppLogger,
+  Clock,
+  CoreModule,
+  OPS_SURFACE_AUTH,
+  OpsSurfaceAuth,
+  requestCorrelationId,
+  withCorrelation,
+} from '@fg/common';
 import { MessageTransport, MessagingModule, MessagingService, MessagingStrategy } from '@fg/messaging';
 import { PersistenceModule } from '@fg/persistence';
 import { DomainErrorFilter } from './domain-error.filter';
@@ -19,6 +28,7 @@ export interface AppSpec {
   /** The embedded mode's in-process transport; Kafka from config otherwise. */
   transport?: MessageTransport;
   clock?: Clock;
+  /** Another logger, or none (`false`: tests); pino (nestjs-pino) otherwise. */
   logger?: LoggerService | false;
   /** Serve the OpenAPI document (gateway and embedded). */
   openapi?: boolean;
@@ -40,17 +50,24 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
   const root: DynamicModule = {
     module: RootModule,
     imports: [
-      CoreModule.forRoot({ app: spec.app, config: spec.config, clock: spec.clock }),
+      CoreModule.forRoot({
+        app: spec.app,
+        config: spec.config,
+        clock: spec.clock,
+        logLevel: spec.logger === false ? 'silent' : undefined,
+      }),
       PersistenceModule.forRoot(spec.app),
       MessagingModule.forRoot({ app: spec.app, transport: spec.transport }),
       ...spec.features,
     ],
   };
   const app = await NestFactory.create(root, {
-    logger: spec.logger ?? new JsonLogger(spec.app, spec.config.LOG_LEVEL),
+    logger: spec.logger === false ? false : undefined,
+    bufferLogs: spec.logger !== false,
     rawBody: true,
     abortOnError: false,
   });
+  if (spec.logger !== false) app.useLogger(spec.logger ?? app.get(AppLogger));
   // Routes documented to take more than the usual megabyte (bulk contacts: up to 10 000 per call) get their own
   // limit, registered first so the general parser sees the body already read; past it, 413.
   for (const [path, limit] of Object.entries(LARGE_BODY_ROUTES))
@@ -74,6 +91,15 @@ export async function createApp(spec: AppSpec): Promise<INestApplication> {
   // Registered explicitly: Nest adds its default form parser only when none is in the stack, and the Twilio
   // routes' own one above would count as one.
   (app as NestExpressApplication).useBodyParser('urlencoded', { extended: true, limit: '100kb' });
+  // Every request has a correlation id (the caller's X-Correlation-Id, or a new one), echoed in the response; its
+  // access-log line, the lines logged while it is handled and the events it publishes carry it. Registered after
+  // the body parsers, whose stream callbacks would lose the async context.
+  (app as NestExpressApplication).use((req: Request, res: Response, next: NextFunction) => {
+    const id = requestCorrelationId(req);
+    (req as Request & { id: string }).id = id;
+    res.setHeader('X-Correlation-Id', id);
+    withCorrelation(id, next);
+  });
   app.useGlobalFilters(new DomainErrorFilter());
   app.useGlobalPipes(new NoNulPipe());
   (app as NestExpressApplication).disable('x-powered-by');

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post, Req, UseGuards, type RawBodyRequest } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { DomainError, ErrorCode } from '@fg/common';
+import { DomainError, ErrorCode, currentCorrelationId } from '@fg/common';
 import { InvalidMessageError, Topics, decodeCloudEvent } from '@fg/contracts';
 import { OutboxService, UnitOfWork } from '@fg/messaging';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -64,7 +64,12 @@ export class CaseEventsController {
         type: event.type,
         time: event.time,
         subject: event.subject,
-        correlationId: event.correlationid,
+        // The chain's id: the event's `correlationid` extension, else the caller's X-Correlation-Id, else the
+        // case event's own id (what the CRM knows it by).
+        correlationId:
+          event.correlationid ??
+          (req.header('x-correlation-id') ? currentCorrelationId() : undefined) ??
+          event.id,
       });
     });
     return { id: event.id, source: event.source };

@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@fg/common';
@@ -10,12 +11,26 @@ import { createApp, initApp } from './create-app';
 /** Records whether the database was still open when the app's consumers were stopped. */
 class WatchedTransport extends InProcessTransport {
   databaseOpenAtStop?: boolean;
-  ds?: DataSource;
+  readinessAtStop?: { status: number; body: unknown };
+  app?: INestApplication;
 
   override async stopConsuming(): Promise<void> {
-    this.databaseOpenAtStop = this.ds?.isInitialized;
+    this.databaseOpenAtStop = this.app?.get(DataSource).isInitialized;
+    const res = await request(this.app!.getHttpServer()).get('/health/ready');
+    this.readinessAtStop = { status: res.status, body: res.body };
     await super.stopConsuming();
   }
+}
+
+function appConfig() {
+  return loadConfig({
+    DATABASE_URL: process.env.FG_MEDIUM_DATABASE_URL,
+    PUBLIC_BASE_URL: 'https://surveys.example.test',
+    LINK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+    REFERENCE_CACHE: 'off',
+    OUTBOX_POLL_MS: '60000',
+    LOG_LEVEL: 'error',
+  });
 }
 
 /**
@@ -24,7 +39,7 @@ class WatchedTransport extends InProcessTransport {
  * destroys modules before it calls shutdown hooks) left published rows in the outbox, to be published again by the
  * next start, and the relay's lease held, so the next instance published nothing for up to 15 s.
  */
-describe('graceful stop', () => {
+describe('app lifecycle', () => {
   let ds: DataSource;
   let app: INestApplication | undefined;
 
@@ -42,20 +57,13 @@ describe('graceful stop', () => {
     app = await initApp(
       await createApp({
         app: name,
-        config: loadConfig({
-          DATABASE_URL: process.env.FG_MEDIUM_DATABASE_URL,
-          PUBLIC_BASE_URL: 'https://surveys.example.test',
-          LINK_SIGNING_SECRET: randomBytes(32).toString('base64url'),
-          REFERENCE_CACHE: 'off',
-          OUTBOX_POLL_MS: '60000',
-          LOG_LEVEL: 'error',
-        }),
+        config: appConfig(),
         features: [],
         transport,
         logger: false,
       }),
     );
-    transport.ds = app.get(DataSource);
+    transport.app = app;
     const published: string[] = [];
     await transport.subscribe({
       groupId: 'watcher',
@@ -78,10 +86,66 @@ describe('graceful stop', () => {
     app = undefined;
 
     expect(transport.databaseOpenAtStop).toBe(true);
+    // From the first step of the stop the app is unready, so a load balancer stops sending it requests.
+    expect(transport.readinessAtStop).toMatchObject({
+      status: 503,
+      body: { status: 'shutting_down', error: { lifecycle: { status: 'down', message: 'shutting down' } } },
+    });
     expect(published).toEqual([caseId]);
     // Nothing left to publish again at the next start…
     expect(await new OutboxRepository().pending(ds.manager, name, 10, [])).toEqual([]);
     // …and the next instance takes the lease at once.
     expect(await new OutboxRepository().holdLease(ds.manager, name, randomUUID(), 15)).toBe(true);
+  });
+});
+
+describe('health', () => {
+  let app: INestApplication;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    ds = await mediumDataSource(2);
+    app = await initApp(
+      await createApp({
+        app: `health-${randomUUID()}`,
+        config: appConfig(),
+        features: [],
+        transport: new InProcessTransport(),
+        logger: false,
+      }),
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await ds?.destroy();
+  });
+
+  it('answers liveness, and readiness with the database, the transport and the outbox', async () => {
+    await request(app.getHttpServer()).get('/health/live').expect(200, { status: 'ok' });
+    const ready = await request(app.getHttpServer()).get('/health/ready').expect(200);
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      details: {
+        lifecycle: { status: 'up' },
+        database: { status: 'up' },
+        messaging: { status: 'up', transport: 'in-process' },
+        outbox: { status: 'up', oldestSeconds: 0 },
+      },
+    });
+    // `/health` is readiness, as before.
+    expect((await request(app.getHttpServer()).get('/health').expect(200)).body).toEqual(ready.body);
+  });
+
+  it('is unready while the database does not answer, naming it', async () => {
+    const pool = app.get(DataSource);
+    const query = jest
+      .spyOn(pool, 'query')
+      .mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
+    query.mockRestore();
+    expect(res.body).toMatchObject({
+      status: 'error',
+      error: { database: { status: 'down', message: 'connect ECONNREFUSED 127.0.0.1:5432' } },
+    });
   });
 });
