@@ -49,6 +49,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      // After each file: the gateway's answers in it matched its OpenAPI document.
+      setupFilesAfterEnv: ['<rootDir>/test/setup/response-conformance.ts'],
       transform,
       moduleNameMapper,
     },

@@ -9,6 +9,7 @@ import { RulesModule } from '@fg/rules';
 import { SenderEmailModule } from '@fg/sender-email';
 import { SenderSmsModule } from '@fg/sender-sms';
 import { SenderWhatsappModule } from '@fg/sender-whatsapp';
+import { ResponseConformance } from './openapi-conformance';
 
 export const ALL_APPS: Record<string, Type<unknown>> = {
   gateway: GatewayModule,
@@ -42,6 +43,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): AppCon
 /** Each app as its own Nest application (own consumer group, own outbox relay), like separate processes. */
 export class Pipeline {
   readonly apps = new Map<string, INestApplication>();
+  /** The gateway's answers checked against its OpenAPI document (asserted after each test file). */
+  conformance?: ResponseConformance;
 
   constructor(
     readonly config: AppConfig,
@@ -62,6 +65,10 @@ export class Pipeline {
       openapi: name === 'gateway',
       logger: process.env.TEST_LOG_LEVEL ? undefined : false,
     });
+    if (name === 'gateway') {
+      this.conformance = new ResponseConformance(app);
+      app.use(this.conformance.middleware());
+    }
     await initApp(app);
     this.apps.set(name, app);
     return app;

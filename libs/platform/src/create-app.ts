@@ -19,6 +19,7 @@ import { MessageTransport, MessagingModule, MessagingService, MessagingStrategy 
 import { PersistenceModule } from '@fg/persistence';
 import { DomainErrorFilter } from './domain-error.filter';
 import { NoNulPipe } from './no-nul.pipe';
+import { addSchemas } from './api-contract';
 
 export interface AppSpec {
   /** The app's name: logs, metrics, CloudEvents source, consumer groups and outbox origin. */
@@ -161,6 +162,11 @@ export async function initApp(app: INestApplication): Promise<INestApplication> 
 }
 
 export function setupOpenApi(app: INestApplication) {
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
+}
+
+/** The ops REST's OpenAPI document: routes from Nest, schemas from the routes' zod contracts. */
+export function openApiDocument(app: INestApplication) {
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -172,5 +178,5 @@ export function setupOpenApi(app: INestApplication) {
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+  return addSchemas(doc);
 }

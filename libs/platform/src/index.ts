@@ -3,3 +3,4 @@ export * from './run-app';
 export * from './domain-error.filter';
 export * from './zod.pipe';
 export * from './no-nul.pipe';
+export * from './api-contract';

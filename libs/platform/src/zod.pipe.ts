@@ -5,7 +5,7 @@ import { LIMITS, depthExceeds } from '@fg/contracts';
 
 /** Validates a body or query against a zod schema; a 400 names each offending field. */
 export class ZodPipe<S extends ZodTypeAny> implements PipeTransform<unknown, z.infer<S>> {
-  constructor(private readonly schema: S) {}
+  constructor(readonly schema: S) {}
 
   transform(value: unknown): z.infer<S> {
     const deep = depthExceeds(value, LIMITS.jsonDepth);

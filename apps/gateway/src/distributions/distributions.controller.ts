@@ -1,16 +1,18 @@
 import { Body, Controller, Get, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { isTimeZone, languageTag } from '@fg/contracts';
 import { distributionState } from '@fg/links';
 import { DistributionEntity, DistributionRepository, SurveyRepository } from '@fg/persistence';
 import { UnitOfWork } from '@fg/messaging';
-import { ZodPipe } from '@fg/platform';
+import { ApiContract, ZodPipe, named } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
 
-const uuid = new ZodPipe(z.string().uuid('ids are UUIDs'));
+const id = z.string().uuid('ids are UUIDs');
+const uuid = new ZodPipe(id);
+const dateTime = z.string().datetime({ offset: true });
 const label = z.record(languageTag, z.string().min(1).max(2000));
 
 const questionBase = {
@@ -18,41 +20,62 @@ const questionBase = {
   label,
   required: z.boolean().default(false),
 };
-export const question = z.discriminatedUnion('type', [
-  z.object({ ...questionBase, type: z.literal('nps') }).strict(),
-  z.object({ ...questionBase, type: z.literal('rating') }).strict(),
+export const question = named(
+  'Question',
+  z.discriminatedUnion('type', [
+    z.object({ ...questionBase, type: z.literal('nps') }).strict(),
+    z.object({ ...questionBase, type: z.literal('rating') }).strict(),
+    z
+      .object({
+        ...questionBase,
+        type: z.literal('single_choice'),
+        options: z
+          .array(z.object({ value: z.string().min(1).max(100), label }).strict())
+          .min(2)
+          .max(50),
+      })
+      .strict(),
+    z.object({ ...questionBase, type: z.literal('free_text') }).strict(),
+  ]),
+);
+
+const surveyStatus = z.enum(['active', 'closed']);
+const surveyBody = named(
+  'SurveyInput',
   z
     .object({
-      ...questionBase,
-      type: z.literal('single_choice'),
-      options: z
-        .array(z.object({ value: z.string().min(1).max(100), label }).strict())
-        .min(2)
-        .max(50),
+      name: z.string().min(1).max(200),
+      languages: z.array(languageTag).min(1).max(50).default(['en']),
+      questions: z.array(question).max(100).default([]),
+      status: surveyStatus.default('active'),
+    })
+    .strict()
+    .superRefine((s, ctx) => {
+      const ids = s.questions.map((q) => q.id);
+      ids.forEach((id, i) => {
+        if (ids.indexOf(id) !== i)
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['questions', i, 'id'],
+            message: `duplicate question id "${id}"`,
+          });
+      });
+    }),
+);
+
+const survey = named(
+  'Survey',
+  z
+    .object({
+      id,
+      name: z.string(),
+      languages: z.array(z.string()),
+      questions: z.array(question),
+      status: surveyStatus,
+      createdAt: dateTime,
     })
     .strict(),
-  z.object({ ...questionBase, type: z.literal('free_text') }).strict(),
-]);
-
-const surveyBody = z
-  .object({
-    name: z.string().min(1).max(200),
-    languages: z.array(languageTag).min(1).max(50).default(['en']),
-    questions: z.array(question).max(100).default([]),
-    status: z.enum(['active', 'closed']).default('active'),
-  })
-  .strict()
-  .superRefine((s, ctx) => {
-    const ids = s.questions.map((q) => q.id);
-    ids.forEach((id, i) => {
-      if (ids.indexOf(id) !== i)
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['questions', i, 'id'],
-          message: `duplicate question id "${id}"`,
-        });
-    });
-  });
+);
 
 const period = z
   .object({
@@ -61,82 +84,145 @@ const period = z
   })
   .strict();
 
-export const distributionBody = z
-  .object({
-    surveyId: z.string().uuid(),
-    name: z.string().min(1).max(200),
-    description: z.string().max(2000).default(''),
-    /** standard: the whole survey on one page; conversational: one question at a time. */
-    format: z.enum(['standard', 'conversational']).default('standard'),
-    /** Before it the link shows "not open yet"; null = open at once. */
-    startsAt: z.coerce.date().nullable().default(null),
-    expiry: z
-      .discriminatedUnion('mode', [
-        z.object({ mode: z.literal('none') }).strict(),
-        z.object({ mode: z.literal('static'), at: z.string().datetime({ offset: true }) }).strict(),
-        z
-          .object({
-            mode: z.literal('dynamic'),
-            amount: z.number().int().positive().max(100000),
-            unit: z.enum(['hours', 'days']),
-          })
-          .strict(),
-      ])
-      .default({ mode: 'none' }),
-    submissionLimit: z
-      .object({ allowed: z.number().int().min(1).max(1000), reset: period.nullable().default(null) })
-      .strict()
-      .nullable()
-      .default(null),
-    /** Case custom field → value: columns on every response and export. */
-    tags: z
-      .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'tag names are identifiers'),
-        z.string().max(500),
-      )
-      .default({}),
-    defaultLanguage: languageTag.default('en'),
-    hosting: z
-      .discriminatedUnion('mode', [
-        z.object({ mode: z.literal('hosted') }).strict(),
-        z
-          .object({
-            mode: z.literal('external'),
-            url: z
-              .string()
-              .url()
-              .refine((u) => u.startsWith('https://'), 'must be https'),
-          })
-          .strict(),
-      ])
-      .default({ mode: 'hosted' }),
-    /** Quiet hours: sends only then, in the recipient's local time (contact.timeZone, else `timeZone`). */
-    sendWindow: z
+const expiry = named(
+  'Expiry',
+  z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('none') }).strict(),
+    z.object({ mode: z.literal('static'), at: z.string().datetime({ offset: true }) }).strict(),
+    z
       .object({
-        days: z
-          .array(z.number().int().min(1).max(7))
-          .min(1)
-          .max(7)
-          .refine((d) => new Set(d).size === d.length, 'days must not repeat (1 = Monday … 7 = Sunday)'),
-        start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, e.g. 09:00'),
-        end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM, e.g. 20:00'),
-        timeZone: z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
+        mode: z.literal('dynamic'),
+        amount: z.number().int().positive().max(100000),
+        unit: z.enum(['hours', 'days']),
       })
-      .strict()
-      .refine((w) => w.end > w.start, { message: 'must be after start', path: ['end'] })
-      .nullable()
-      .default(null),
-  })
-  .strict()
-  .superRefine((d, ctx) => {
-    if (d.expiry.mode === 'static' && d.startsAt && Date.parse(d.expiry.at) <= d.startsAt.getTime())
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['expiry', 'at'],
-        message: 'must be after startsAt',
-      });
-  });
+      .strict(),
+  ]),
+);
+const submissionLimit = named(
+  'SubmissionLimit',
+  z.object({ allowed: z.number().int().min(1).max(1000), reset: period.nullable().default(null) }).strict(),
+);
+const tags = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'tag names are identifiers'),
+  z.string().max(500),
+);
+const hosting = named(
+  'Hosting',
+  z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('hosted') }).strict(),
+    z
+      .object({
+        mode: z.literal('external'),
+        url: z
+          .string()
+          .url()
+          .refine((u) => u.startsWith('https://'), 'must be https'),
+      })
+      .strict(),
+  ]),
+);
+/** Quiet hours: sends only then, in the recipient's local time (contact.timeZone, else `timeZone`). */
+const sendWindow = named(
+  'SendWindow',
+  z
+    .object({
+      days: z
+        .array(z.number().int().min(1).max(7))
+        .min(1)
+        .max(7)
+        .refine((d) => new Set(d).size === d.length, 'days must not repeat (1 = Monday … 7 = Sunday)'),
+      start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, e.g. 09:00'),
+      end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM, e.g. 20:00'),
+      timeZone: z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
+    })
+    .strict()
+    .refine((w) => w.end > w.start, { message: 'must be after start', path: ['end'] }),
+);
+
+export const distributionBody = named(
+  'DistributionInput',
+  z
+    .object({
+      surveyId: z.string().uuid(),
+      name: z.string().min(1).max(200),
+      description: z.string().max(2000).default(''),
+      /** standard: the whole survey on one page; conversational: one question at a time. */
+      format: z.enum(['standard', 'conversational']).default('standard'),
+      /** Before it the link shows "not open yet"; null = open at once. */
+      startsAt: z.coerce.date().nullable().default(null),
+      expiry: expiry.default({ mode: 'none' }),
+      submissionLimit: submissionLimit.nullable().default(null),
+      /** Case custom field → value: columns on every response and export. */
+      tags: tags.default({}),
+      defaultLanguage: languageTag.default('en'),
+      hosting: hosting.default({ mode: 'hosted' }),
+      /** Quiet hours: sends only then, in the recipient's local time (contact.timeZone, else `timeZone`). */
+      sendWindow: sendWindow.nullable().default(null),
+    })
+    .strict()
+    .superRefine((d, ctx) => {
+      if (d.expiry.mode === 'static' && d.startsAt && Date.parse(d.expiry.at) <= d.startsAt.getTime())
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['expiry', 'at'],
+          message: 'must be after startsAt',
+        });
+    }),
+);
 type DistributionBody = z.infer<typeof distributionBody>;
+
+const channel = z.enum(['email', 'sms', 'whatsapp']);
+const distribution = named(
+  'Distribution',
+  z
+    .object({
+      id,
+      surveyId: id,
+      name: z.string(),
+      description: z.string(),
+      type: z.literal('trigger_personalized_link'),
+      format: z.enum(['standard', 'conversational']),
+      status: z
+        .enum(['draft', 'active', 'failed', 'expired'])
+        .describe('draft until an enabled rule references it; expired past its static expiry'),
+      activation: z.string().describe('why it is (not) active, in words'),
+      startsAt: dateTime.nullable(),
+      expiry,
+      accounts: z
+        .object({
+          email: z
+            .object({
+              fromEmail: z.string(),
+              fromName: z.string().optional(),
+              ratePerSecond: z.number().optional(),
+            })
+            .strict()
+            .optional(),
+          sms: z
+            .object({
+              from: z.string().optional(),
+              messagingServiceSid: z.string().optional(),
+              ratePerSecond: z.number().optional(),
+            })
+            .strict()
+            .optional(),
+          whatsapp: z.object({ from: z.string(), ratePerSecond: z.number().optional() }).strict().optional(),
+        })
+        .strict()
+        .describe('sender accounts per channel (PUT /ops/distributions/{id}/channels)'),
+      tags: z.record(z.string()),
+      fallback: z
+        .record(channel)
+        .describe('the next channel to try when a send fails for good, e.g. whatsapp → sms'),
+      defaultLanguage: z.string(),
+      submissionLimit: submissionLimit.nullable(),
+      hosting,
+      sendWindow: sendWindow.nullable(),
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    })
+    .strict(),
+);
 
 /** How the API says whether a distribution is live, and why not. */
 function present(d: DistributionEntity, now: Date) {
@@ -165,8 +251,11 @@ export class DistributionsController {
 
   @Post('surveys')
   @RequireAccess('distribution:edit', 'all-surveys')
-  @ApiOperation({
+  @ApiContract({
     summary: 'Create a survey (hosted questions: nps, rating, single_choice, free_text; labels per language)',
+    body: surveyBody,
+    response: { status: 201, schema: survey },
+    errors: [401, 403],
   })
   createSurvey(@Body(new ZodPipe(surveyBody)) s: z.infer<typeof surveyBody>) {
     return this.surveys.insert({ id: newId(), ...s });
@@ -174,7 +263,13 @@ export class DistributionsController {
 
   @Put('surveys/:id')
   @RequireAccess('distribution:edit', [target.survey('params.id')])
-  @ApiOperation({ summary: 'Replace a survey (status "closed" closes every link to it)' })
+  @ApiContract({
+    summary: 'Replace a survey (status "closed" closes every link to it)',
+    params: { id },
+    body: surveyBody,
+    response: { status: 200, schema: survey },
+    errors: [401, 403, 404],
+  })
   async putSurvey(
     @Param('id', uuid) id: string,
     @Body(new ZodPipe(surveyBody)) s: z.infer<typeof surveyBody>,
@@ -186,6 +281,12 @@ export class DistributionsController {
 
   @Get('surveys/:id')
   @RequireAccess('distribution:view', [target.survey('params.id')])
+  @ApiContract({
+    summary: 'A survey',
+    params: { id },
+    response: { status: 200, schema: survey },
+    errors: [401, 403, 404],
+  })
   async survey(@Param('id', uuid) id: string) {
     const s = await this.surveys.findById(id);
     if (!s) throw new DomainError(ErrorCode.NOT_FOUND, `survey ${id} does not exist`);
@@ -194,20 +295,11 @@ export class DistributionsController {
 
   @Post('distributions')
   @RequireAccess('distribution:edit', [target.survey('body.surveyId')])
-  @ApiOperation({
+  @ApiContract({
     summary: 'Create a trigger-based personalized-link distribution (a draft until a rule references it)',
-  })
-  @ApiBody({
-    schema: {
-      example: {
-        surveyId: '00000000-0000-4000-8000-000000000000',
-        name: 'Resolved cases',
-        expiry: { mode: 'dynamic', amount: 7, unit: 'days' },
-        submissionLimit: { allowed: 1, reset: { amount: 1, unit: 'months' } },
-        tags: { program: 'support-csat' },
-        sendWindow: { days: [1, 2, 3, 4, 5, 6], start: '09:00', end: '20:00', timeZone: 'Europe/Paris' },
-      },
-    },
+    body: distributionBody,
+    response: { status: 201, schema: distribution },
+    errors: [401, 403],
   })
   async create(@Body(new ZodPipe(distributionBody)) b: DistributionBody) {
     return this.uow.run(async (em) => {
@@ -224,8 +316,12 @@ export class DistributionsController {
 
   @Put('distributions/:id')
   @RequireAccess('distribution:edit', [target.distribution('params.id')])
-  @ApiOperation({
+  @ApiContract({
     summary: 'Replace the settings of a distribution (links already issued keep what they were issued with)',
+    params: { id },
+    body: distributionBody,
+    response: { status: 200, schema: distribution },
+    errors: [401, 403, 404],
   })
   async update(@Param('id', uuid) id: string, @Body(new ZodPipe(distributionBody)) b: DistributionBody) {
     return this.uow.run(async (em) => {
@@ -243,7 +339,12 @@ export class DistributionsController {
 
   @Get('distributions/:id')
   @RequireAccess('distribution:view', [target.distribution('params.id')])
-  @ApiOperation({ summary: 'A distribution, with whether it is active and why not' })
+  @ApiContract({
+    summary: 'A distribution, with whether it is active and why not',
+    params: { id },
+    response: { status: 200, schema: distribution },
+    errors: [401, 403, 404],
+  })
   async get(@Param('id', uuid) id: string) {
     const d = await this.distributions.findById(id);
     if (!d) throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
