@@ -60,6 +60,7 @@ function nameOf(schema: ZodTypeAny): string {
 /** The JSON schema of what a request may send (`input`: defaults optional, coercions as their input type). */
 export function jsonSchema(schema: ZodTypeAny, root?: ZodTypeDef): Record<string, unknown> {
   const convert = zodToJsonSchema as unknown as (s: unknown, o: object) => object;
+  let rootSeen = false;
   const out = convert(schema, {
     target: 'openApi3',
     $refStrategy: 'none',
@@ -68,7 +69,12 @@ export function jsonSchema(schema: ZodTypeAny, root?: ZodTypeDef): Record<string
     dateStrategy: 'format:date-time',
     removeAdditionalStrategy: 'strict',
     override: (def: ZodTypeDef) => {
-      const name = def !== root ? names.get(def) : undefined;
+      // The component being defined is expanded once, at its top; inside (recursion) it is a reference.
+      if (def === root && !rootSeen) {
+        rootSeen = true;
+        return ignoreOverride;
+      }
+      const name = names.get(def);
       return name ? ref(name) : ignoreOverride;
     },
   }) as Record<string, unknown>;

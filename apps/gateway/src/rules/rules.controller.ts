@@ -1,37 +1,30 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { ZodPipe } from '@fg/platform';
-import { RuleDefinition, ruleDefinition } from '@fg/rules-core';
+import { ApiContract, ZodPipe } from '@fg/platform';
+import { RuleDefinition } from '@fg/rules-core';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequireAccess, target } from '../auth/permissions';
+import { DryRunRequest, EvaluationsQuery, RulesAdminService } from './rules-admin.service';
 import {
-  DryRunRequest,
-  EvaluationsQuery,
-  RulesAdminService,
-  dryRunRequest,
+  dryRunInput,
+  dryRunResult,
   evaluationsQuery,
-} from './rules-admin.service';
+  ruleEvaluationList,
+  ruleInput,
+  ruleList,
+  ruleVersion,
+  ruleWithVersions,
+} from './rules.schemas';
 
-const ruleId = new ZodPipe(z.string().uuid('rule ids are UUIDs'));
-const versionNo = new ZodPipe(z.coerce.number().int().positive('versions are positive integers'));
+const id = z.string().uuid('rule ids are UUIDs');
+const versionNumber = z.coerce.number().int().positive('versions are positive integers');
+const ruleId = new ZodPipe(id);
+const versionNo = new ZodPipe(versionNumber);
+const evaluations = new ZodPipe(evaluationsQuery);
 const by = (req: Request & { principal?: Principal }): Principal => req.principal!;
-
-const example = {
-  name: 'Survey resolved cases',
-  trigger: 'case.updated',
-  conditions: { all: [{ field: 'status', op: 'changed_to', value: 'Resolved' }] },
-  actions: [
-    {
-      type: 'send_invitation',
-      distributionId: '00000000-0000-4000-8000-000000000000',
-      channel: 'email',
-      linkField: 'survey_link',
-    },
-  ],
-};
 
 @ApiTags('rules')
 @ApiBearerAuth()
@@ -42,33 +35,51 @@ export class RulesController {
 
   @Get()
   @RequireAccess('rules:configure', 'filtered')
-  @ApiOperation({ summary: 'List rules (current versions) the key may see' })
+  @ApiContract({
+    summary: 'List rules (current versions) the key may see',
+    response: { status: 200, schema: ruleList },
+    errors: [401, 403],
+  })
   list(@Req() req: Request) {
     return this.rules.list(by(req));
   }
 
   @Post()
   @RequireAccess('rules:configure', [target.ruleDefinition('body.*')])
-  @ApiOperation({ summary: 'Create a rule; validated on save, errors name the offending part' })
-  @ApiBody({ schema: { example } })
-  create(@Body(new ZodPipe(ruleDefinition)) def: RuleDefinition, @Req() req: Request) {
+  @ApiContract({
+    summary: 'Create a rule; validated on save, errors name the offending part',
+    body: ruleInput,
+    response: { status: 201, schema: ruleWithVersions },
+    errors: [401, 403],
+  })
+  create(@Body(new ZodPipe(ruleInput)) def: RuleDefinition, @Req() req: Request) {
     return this.rules.create(def, by(req));
   }
 
   @Get(':id')
   @RequireAccess('rules:configure', [target.rule('params.id')])
-  @ApiOperation({ summary: 'A rule with its version history' })
+  @ApiContract({
+    summary: 'A rule with its version history',
+    params: { id },
+    response: { status: 200, schema: ruleWithVersions },
+    errors: [401, 403, 404],
+  })
   get(@Param('id', ruleId) id: string) {
     return this.rules.get(id);
   }
 
   @Put(':id')
   @RequireAccess('rules:configure', [target.rule('params.id'), target.ruleDefinition('body.*')])
-  @ApiOperation({ summary: 'Replace a rule; saves a new version (evaluations already running keep theirs)' })
-  @ApiBody({ schema: { example } })
+  @ApiContract({
+    summary: 'Replace a rule; saves a new version (evaluations already running keep theirs)',
+    params: { id },
+    body: ruleInput,
+    response: { status: 200, schema: ruleWithVersions },
+    errors: [401, 403, 404],
+  })
   update(
     @Param('id', ruleId) id: string,
-    @Body(new ZodPipe(ruleDefinition)) def: RuleDefinition,
+    @Body(new ZodPipe(ruleInput)) def: RuleDefinition,
     @Req() req: Request,
   ) {
     return this.rules.update(id, def, by(req));
@@ -76,7 +87,12 @@ export class RulesController {
 
   @Get(':id/versions/:version')
   @RequireAccess('rules:configure', [target.rule('params.id')])
-  @ApiOperation({ summary: 'One saved version of a rule, as it was saved' })
+  @ApiContract({
+    summary: 'One saved version of a rule, as it was saved',
+    params: { id, version: versionNumber },
+    response: { status: 200, schema: ruleVersion },
+    errors: [401, 403, 404],
+  })
   version(@Param('id', ruleId) id: string, @Param('version', versionNo) version: number) {
     return this.rules.version(id, version);
   }
@@ -84,6 +100,12 @@ export class RulesController {
   @Post(':id/enable')
   @RequireAccess('rules:configure', [target.rule('params.id')])
   @HttpCode(200)
+  @ApiContract({
+    summary: 'Enable a rule (saves a new version)',
+    params: { id },
+    response: { status: 200, schema: ruleWithVersions },
+    errors: [401, 403, 404],
+  })
   enable(@Param('id', ruleId) id: string, @Req() req: Request) {
     return this.rules.setEnabled(id, true, by(req));
   }
@@ -91,6 +113,12 @@ export class RulesController {
   @Post(':id/disable')
   @RequireAccess('rules:configure', [target.rule('params.id')])
   @HttpCode(200)
+  @ApiContract({
+    summary: 'Disable a rule (saves a new version); it stops firing at once',
+    params: { id },
+    response: { status: 200, schema: ruleWithVersions },
+    errors: [401, 403, 404],
+  })
   disable(@Param('id', ruleId) id: string, @Req() req: Request) {
     return this.rules.setEnabled(id, false, by(req));
   }
@@ -98,15 +126,14 @@ export class RulesController {
   @Post(':id/dry-run')
   @RequireAccess('rules:configure', [target.rule('params.id')])
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary: 'Evaluate the rule against a sample case event; returns the trace, changes nothing',
+    params: { id },
+    body: dryRunInput,
+    response: { status: 200, schema: dryRunResult },
+    errors: [401, 403, 404],
   })
-  @ApiBody({
-    schema: {
-      example: { case: { caseId: 'CASE-1', fields: { status: 'Resolved' }, previous: { status: 'Open' } } },
-    },
-  })
-  dryRun(@Param('id', ruleId) id: string, @Body(new ZodPipe(dryRunRequest)) body: DryRunRequest) {
+  dryRun(@Param('id', ruleId) id: string, @Body(new ZodPipe(dryRunInput)) body: DryRunRequest) {
     return this.rules.dryRun(id, body);
   }
 }
@@ -120,15 +147,14 @@ export class RuleEvaluationsController {
 
   @Get()
   @RequireAccess('rules:configure', 'filtered')
-  @ApiOperation({
+  @ApiContract({
     summary:
       'The evaluation trace: rule and version, each condition with the values it saw, each action and its outcome',
+    query: evaluationsQuery,
+    response: { status: 200, schema: ruleEvaluationList },
+    errors: [401, 403],
   })
-  @ApiQuery({ name: 'caseId', required: false })
-  @ApiQuery({ name: 'ruleId', required: false })
-  @ApiQuery({ name: 'matched', required: false, enum: ['true', 'false'] })
-  @ApiQuery({ name: 'limit', required: false })
-  list(@Query(new ZodPipe(evaluationsQuery)) q: EvaluationsQuery, @Req() req: Request) {
+  list(@Query(evaluations) q: EvaluationsQuery, @Req() req: Request) {
     return this.rules.evaluations(q, by(req));
   }
 }
