@@ -15,8 +15,6 @@ import { GatewayModule } from './gateway.module';
  */
 const PENDING = new Set([
   'DELETE /ops/webhooks/{id}',
-  'GET /ops/api-keys',
-  'GET /ops/api-keys/{id}',
   'GET /ops/cases/{id}',
   'GET /ops/dead-letters',
   'GET /ops/dead-letters/summary',
@@ -33,9 +31,6 @@ const PENDING = new Set([
   'GET /ops/webhooks/{id}',
   'GET /ops/webhooks/{id}/deliveries',
   'POST /events/cases',
-  'POST /ops/api-keys',
-  'POST /ops/api-keys/{id}/revoke',
-  'POST /ops/api-keys/{id}/rotate',
   'POST /ops/contacts',
   'POST /ops/dead-letters/redrive',
   'POST /ops/dead-letters/{id}/redrive',

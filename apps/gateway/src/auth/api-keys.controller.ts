@@ -1,25 +1,58 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode } from '@fg/common';
-import { ZodPipe } from '@fg/platform';
+import { ApiContract, ZodPipe, named } from '@fg/platform';
 import { ApiKeyGuard, AuthenticatedRequest, principalOf } from './api-key.guard';
 import { ApiKeyService, presentKey } from './api-key.service';
 import { PERMISSIONS, RequireAccess } from './permissions';
 
-const keyId = new ZodPipe(z.string().uuid('API key ids are UUIDs'));
+const id = z.string().uuid('API key ids are UUIDs');
+const keyId = new ZodPipe(id);
+const dateTime = z.string().datetime({ offset: true });
 
-export const apiKeyBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    permissions: z.array(z.enum(PERMISSIONS)).min(1),
-    /** Limit the key to these surveys (their distributions, links, invites, rules, responses); omit for all. */
-    surveyIds: z.array(z.string().uuid()).min(1).max(1000).optional(),
-    expiresAt: z.coerce.date().optional(),
-  })
-  .strict();
+export const apiKeyBody = named(
+  'ApiKeyInput',
+  z
+    .object({
+      name: z.string().trim().min(1).max(200),
+      permissions: z.array(z.enum(PERMISSIONS)).min(1),
+      /** Limit the key to these surveys (their distributions, links, invites, rules, responses); omit for all. */
+      surveyIds: z.array(z.string().uuid()).min(1).max(1000).optional(),
+      expiresAt: z.coerce.date().optional(),
+    })
+    .strict(),
+);
 
-const listQuery = z.object({ includeRevoked: z.enum(['true', 'false']).default('false') });
+const listQuery = z.object({
+  includeRevoked: z.enum(['true', 'false']).default('false').describe('also list revoked keys'),
+});
+const list = new ZodPipe(listQuery);
+
+const apiKey = named(
+  'ApiKey',
+  z
+    .object({
+      id,
+      name: z.string(),
+      prefix: z.string().describe('the first characters of the secret, to recognise it'),
+      permissions: z.array(z.enum(PERMISSIONS)),
+      surveyIds: z.array(z.string().uuid()).nullable().describe('the surveys it is limited to; null: all'),
+      expiresAt: dateTime.nullable(),
+      lastUsedAt: dateTime.nullable(),
+      createdBy: z.string().nullable(),
+      createdAt: dateTime,
+      rotatedAt: dateTime.nullable(),
+      revokedAt: dateTime.nullable(),
+      status: z.enum(['active', 'expired', 'revoked']),
+    })
+    .strict(),
+);
+const apiKeyWithSecret = named(
+  'ApiKeyWithSecret',
+  apiKey.extend({ key: z.string().describe('the secret (fgk_…): shown in this answer only, never again') }),
+);
+const apiKeyList = named('ApiKeyList', z.array(apiKey));
 
 /**
  * API keys over REST (`api-keys:manage`, on a key not limited to surveys). A key can only hand out permissions
@@ -37,16 +70,11 @@ export class ApiKeysController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a key; the answer carries its secret, shown this once' })
-  @ApiBody({
-    schema: {
-      example: {
-        name: 'CRM integration',
-        permissions: ['case-events:publish', 'distribution:view'],
-        surveyIds: ['00000000-0000-4000-8000-000000000000'],
-        expiresAt: '2027-01-01T00:00:00Z',
-      },
-    },
+  @ApiContract({
+    summary: 'Create a key; the answer carries its secret, shown this once',
+    body: apiKeyBody,
+    response: { status: 201, schema: apiKeyWithSecret },
+    errors: [401, 403],
   })
   async create(
     @Body(new ZodPipe(apiKeyBody)) b: z.infer<typeof apiKeyBody>,
@@ -72,14 +100,23 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Keys (never their secrets), with when each was last used' })
-  @ApiQuery({ name: 'includeRevoked', required: false, enum: ['true', 'false'] })
-  async list(@Query(new ZodPipe(listQuery)) q: z.infer<typeof listQuery>) {
+  @ApiContract({
+    summary: 'Keys (never their secrets), with when each was last used',
+    query: listQuery,
+    response: { status: 200, schema: apiKeyList },
+    errors: [401, 403],
+  })
+  async list(@Query(list) q: z.infer<typeof listQuery>) {
     return (await this.keys.list(q.includeRevoked === 'true')).map(presentKey);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One key (never its secret)' })
+  @ApiContract({
+    summary: 'One key (never its secret)',
+    params: { id },
+    response: { status: 200, schema: apiKey },
+    errors: [401, 403, 404],
+  })
   async get(@Param('id', keyId) id: string) {
     const row = await this.keys.findById(id);
     if (!row) throw new DomainError(ErrorCode.NOT_FOUND, `API key ${id} does not exist`);
@@ -88,15 +125,23 @@ export class ApiKeysController {
 
   @Post(':id/revoke')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revoke a key: it answers 401 from now on' })
+  @ApiContract({
+    summary: 'Revoke a key: it answers 401 from now on',
+    params: { id },
+    response: { status: 200, schema: apiKey },
+    errors: [401, 403, 404],
+  })
   async revoke(@Param('id', keyId) id: string) {
     return presentKey(await this.keys.revoke(id));
   }
 
   @Post(':id/rotate')
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary: 'A new secret for the key (same permissions and scope); the old secret stops working at once',
+    params: { id },
+    response: { status: 200, schema: apiKeyWithSecret },
+    errors: [401, 403, 404, 409],
   })
   async rotate(@Param('id', keyId) id: string) {
     const { key, row } = await this.keys.rotate(id);
