@@ -3,6 +3,8 @@ import request from 'supertest';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { InboxPruner } from '@fg/messaging';
+import { opsClient } from '@fg/api-client';
+import type { AddressInfo } from 'node:net';
 import { eventually } from './support/eventually';
 import { Pipeline, testConfig } from './support/pipeline';
 
@@ -170,5 +172,43 @@ describe('inbox retention', () => {
     expect(await pruner.prune(['rules'], 168)).toBeGreaterThanOrEqual(1);
     const left = await pipeline.ds.query(`SELECT message_id FROM inbox WHERE message_id = ANY($1)`, [ids]);
     expect(left.map((r: { message_id: string }) => r.message_id).sort()).toEqual([ids[1], ids[2]].sort());
+  });
+});
+
+describe('the typed ops client', () => {
+  let typed: Pipeline;
+  beforeAll(async () => {
+    typed = await new Pipeline(testConfig()).start(['gateway']);
+  });
+  afterAll(async () => {
+    await typed?.close();
+  });
+
+  it('is usable through the typed client generated from its OpenAPI document', async () => {
+    const gateway = typed.apps.get('gateway')!;
+    const server = gateway.getHttpServer() as import('http').Server;
+    if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const admin = (
+      await gateway.get(ApiKeyService).create('console', ['distribution:edit', 'distribution:view'])
+    ).key;
+    const ops = opsClient(base, admin);
+    const created = await ops.POST('/ops/surveys', {
+      body: { name: 'Typed', questions: [{ id: 'nps', type: 'nps', label: { en: 'Recommend us?' } }] },
+    });
+    expect(created.response.status).toBe(201);
+    const id = created.data!.id;
+    const { data } = await ops.GET('/ops/surveys/{id}', { params: { path: { id } } });
+    expect(data).toMatchObject({
+      id,
+      name: 'Typed',
+      status: 'active',
+      questions: [{ id: 'nps', type: 'nps' }],
+    });
+    // Errors come typed too: the Error schema's code and message.
+    const missing = await ops.GET('/ops/surveys/{id}', { params: { path: { id: randomUUID() } } });
+    expect(missing.response.status).toBe(404);
+    expect(missing.error?.error.code).toBe('NOT_FOUND');
+    await new Promise<void>((r) => server.close(() => r()));
   });
 });
