@@ -76,7 +76,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List distributions (of the surveys the key may see) */
+        /** List distributions (of the surveys the key may see), each with whether it is active and why not */
         get: operations["OpsController_distributions"];
         put?: never;
         /** Create a trigger-based personalized-link distribution (a draft until a rule references it) */
@@ -111,7 +111,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Invites (invitations, reminders, thank-yous) with their statuses */
+        /** Invites (invitations, reminders, thank-yous) with their statuses, newest first */
         get: operations["OpsController_invites"];
         put?: never;
         post?: never;
@@ -128,7 +128,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Messages the sandbox providers kept instead of sending (embedded mode) */
+        /** Messages the sandbox providers kept instead of sending (embedded mode), newest first */
         get: operations["OpsController_sandboxMessages"];
         put?: never;
         post?: never;
@@ -880,6 +880,33 @@ export type components = {
             /** @description the secret (fgk_…): shown in this answer only, never again */
             key: string;
         };
+        Case: {
+            /** @description the CRM's case id */
+            id: string;
+            caseNumber: string | null;
+            fields: {
+                [key: string]: string | number | boolean | ("null" | null);
+            };
+            /** @description fields we wrote, e.g. survey_link (as the URL) */
+            customFields: {
+                [key: string]: string | number | boolean | ("null" | null);
+            };
+            contact: {
+                id?: string;
+                name?: string;
+                /** Format: email */
+                email?: string;
+                phone?: string;
+                language?: string;
+                timeZone?: string;
+                attributes?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+            } | null;
+            sourceVersion: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         Condition: components["schemas"]["FieldCondition"] | components["schemas"]["SurveyCondition"] | {
             all: components["schemas"]["Condition"][];
         } | {
@@ -898,6 +925,59 @@ export type components = {
             };
             children?: components["schemas"]["ConditionTrace"][];
         };
+        DeadLetter: {
+            /** Format: uuid */
+            id: string;
+            consumer: string;
+            topic: string;
+            partition: number | null;
+            offset: string | null;
+            key: string | null;
+            /** @description the reason code, e.g. PROVIDER_UNAVAILABLE, INVALID_MESSAGE */
+            code: string;
+            reason: string;
+            eventId: string | null;
+            /** Format: uuid */
+            inviteId: string | null;
+            headers: {
+                [key: string]: string;
+            };
+            value: string | null;
+            /** @enum {string} */
+            valueEncoding: "utf8" | "base64";
+            /** Format: date-time */
+            failedAt: string;
+            /** Format: date-time */
+            redrivenAt: string | null;
+            redriveCount: number;
+        };
+        DeadLetterPage: {
+            items: components["schemas"]["DeadLetter"][];
+            nextCursor: string | null;
+        };
+        DeadLetterRedriveInput: {
+            topic?: string;
+            code?: string;
+            consumer?: string;
+            ids?: string[];
+            /** @enum {boolean} */
+            all?: true;
+        };
+        DeadLetterRedriveResult: {
+            /** @description dead letters taken (each once) */
+            redriven: number;
+            /** @description records published again to their topic */
+            republished: number;
+            /** @description sends that had failed for good, tried again now */
+            invitesReopened: number;
+            /** @description outbound webhook deliveries tried again now */
+            webhooksReopened: number;
+        };
+        DeadLetterSummary: {
+            source_topic: string;
+            code: string;
+            n: number;
+        }[];
         Distribution: {
             /** Format: uuid */
             id: string;
@@ -991,6 +1071,7 @@ export type components = {
             /** @default null */
             sendWindow?: components["schemas"]["SendWindow"] | null;
         };
+        DistributionList: components["schemas"]["Distribution"][];
         Error: {
             error: {
                 /** @description a stable code: VALIDATION, NOT_FOUND, CONFLICT, FORBIDDEN, … */
@@ -1062,6 +1143,48 @@ export type components = {
             /** Format: uri */
             url: string;
         };
+        Invite: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            actionId: string;
+            /** Format: uuid */
+            linkId: string;
+            /** Format: uuid */
+            distributionId: string;
+            caseId: string;
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            /** @enum {string} */
+            kind: "invitation" | "reminder" | "thank_you";
+            language: string;
+            recipient: string;
+            contactKey: string | null;
+            /** Format: uuid */
+            fallbackOf: string | null;
+            useDistributionAccount: boolean;
+            /** @enum {string} */
+            status: "Pending" | "Invite Sent" | "Invite Opened" | "Failed" | "Quarantined" | "Suppressed" | "Unsubscribed";
+            /** @enum {string} */
+            deliveryStatus: "pending" | "sending" | "accepted" | "deferred" | "delivered" | "opened" | "clicked" | "failed";
+            /** @description a reason code and detail, e.g. SUPPRESSED: … */
+            reason: string | null;
+            providerMessageId: string | null;
+            /** Format: date-time */
+            attemptedAt: string | null;
+            attempts: number;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            deferredSince: string | null;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** Format: date-time */
+            statusChangedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        InviteList: components["schemas"]["Invite"][];
         Question: {
             id: string;
             label: {
@@ -1356,6 +1479,21 @@ export type components = {
                 createdAt: string;
             }[];
         };
+        SandboxMessageList: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            /** Format: uuid */
+            inviteId: string | null;
+            toAddress: string;
+            fromAddress: string | null;
+            subject: string | null;
+            text: string | null;
+            html: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        }[];
         SendWindow: {
             days: number[];
             start: string;
@@ -1735,11 +1873,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DistributionList"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1805,19 +1964,58 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
     OpsController_invites: {
         parameters: {
             query?: {
-                limit?: unknown;
-                caseId?: unknown;
+                caseId?: unknown | string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -1825,18 +2023,49 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InviteList"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
     OpsController_sandboxMessages: {
         parameters: {
             query?: {
-                limit?: unknown;
+                caseId?: unknown | string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -1844,23 +2073,54 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SandboxMessageList"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
     DeadLettersController_list: {
         parameters: {
             query?: {
-                cursor?: unknown;
-                limit?: unknown;
+                topic?: unknown | string;
+                code?: unknown | string;
+                consumer?: unknown | string;
                 status?: "pending" | "redriven" | "all";
-                consumer?: unknown;
-                code?: unknown;
-                topic?: unknown;
+                limit?: number;
+                /** @description the previous page's nextCursor */
+                cursor?: unknown | string;
             };
             header?: never;
             path?: never;
@@ -1868,11 +2128,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeadLetterPage"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1885,11 +2175,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeadLetterSummary"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1902,15 +2213,45 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": unknown;
+                "application/json": components["schemas"]["DeadLetterRedriveInput"];
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeadLetterRedriveResult"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1925,11 +2266,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeadLetterRedriveResult"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };

@@ -172,7 +172,7 @@ export const distributionBody = named(
 type DistributionBody = z.infer<typeof distributionBody>;
 
 const channel = z.enum(['email', 'sms', 'whatsapp']);
-const distribution = named(
+export const distribution = named(
   'Distribution',
   z
     .object({
@@ -225,7 +225,7 @@ const distribution = named(
 );
 
 /** How the API says whether a distribution is live, and why not. */
-function present(d: DistributionEntity, now: Date) {
+export function present(d: DistributionEntity, now: Date) {
   const status = distributionState(d, now);
   const activation =
     status === 'draft'

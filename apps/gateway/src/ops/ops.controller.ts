@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { DomainError, ErrorCode } from '@fg/common';
+import { Clock, DomainError, ErrorCode } from '@fg/common';
+import { channel, contact, deliveryStatus, inviteStatus, scalar } from '@fg/contracts';
 import {
   CaseRepository,
   DistributionRepository,
@@ -9,7 +10,8 @@ import {
   SandboxMessageRepository,
 } from '@fg/persistence';
 import { LinkIssuer } from '@fg/links';
-import { ZodPipe } from '@fg/platform';
+import { ApiContract, ZodPipe, named } from '@fg/platform';
+import { distribution, present } from '../distributions/distributions.controller';
 import { ApiKeyGuard, AuthenticatedRequest, principalOf } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
 
@@ -17,6 +19,74 @@ const listQuery = z.object({
   caseId: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+const list = new ZodPipe(listQuery);
+const caseId = z.string().min(1).max(200);
+const dateTime = z.string().datetime({ offset: true });
+
+const distributionList = named('DistributionList', z.array(distribution));
+const caseSnapshot = named(
+  'Case',
+  z
+    .object({
+      id: z.string().describe("the CRM's case id"),
+      caseNumber: z.string().nullable(),
+      fields: z.record(scalar),
+      customFields: z.record(scalar).describe('fields we wrote, e.g. survey_link (as the URL)'),
+      contact: contact.nullable(),
+      sourceVersion: z.string().nullable(),
+      updatedAt: dateTime,
+    })
+    .strict(),
+);
+const invite = named(
+  'Invite',
+  z
+    .object({
+      id: z.string().uuid(),
+      actionId: z.string().uuid(),
+      linkId: z.string().uuid(),
+      distributionId: z.string().uuid(),
+      caseId: z.string(),
+      channel,
+      kind: z.enum(['invitation', 'reminder', 'thank_you']),
+      language: z.string(),
+      recipient: z.string(),
+      contactKey: z.string().nullable(),
+      fallbackOf: z.string().uuid().nullable(),
+      useDistributionAccount: z.boolean(),
+      status: inviteStatus,
+      deliveryStatus,
+      reason: z.string().nullable().describe('a reason code and detail, e.g. SUPPRESSED: …'),
+      providerMessageId: z.string().nullable(),
+      attemptedAt: dateTime.nullable(),
+      attempts: z.number().int(),
+      nextAttemptAt: dateTime.nullable(),
+      deferredSince: dateTime.nullable(),
+      sentAt: dateTime.nullable(),
+      statusChangedAt: dateTime.nullable(),
+      createdAt: dateTime,
+    })
+    .strict(),
+);
+const inviteList = named('InviteList', z.array(invite));
+const sandboxMessages = named(
+  'SandboxMessageList',
+  z.array(
+    z
+      .object({
+        id: z.string().uuid(),
+        channel,
+        inviteId: z.string().uuid().nullable(),
+        toAddress: z.string(),
+        fromAddress: z.string().nullable(),
+        subject: z.string().nullable(),
+        text: z.string().nullable(),
+        html: z.string().nullable(),
+        createdAt: dateTime,
+      })
+      .strict(),
+  ),
+);
 
 /** Read-only ops views: distributions, a case's snapshot, invites, the sandbox's kept messages. */
 @ApiTags('ops')
@@ -30,19 +100,31 @@ export class OpsController {
     private readonly inviteRows: InviteRepository,
     private readonly sandbox: SandboxMessageRepository,
     private readonly issuer: LinkIssuer,
+    private readonly clock: Clock,
   ) {}
 
   @Get('distributions')
   @RequireAccess('distribution:view', 'filtered')
-  @ApiOperation({ summary: 'List distributions (of the surveys the key may see)' })
-  distributions(@Req() req: AuthenticatedRequest) {
-    return this.distributionRows.list(principalOf(req).surveyIds);
+  @ApiContract({
+    summary:
+      'List distributions (of the surveys the key may see), each with whether it is active and why not',
+    response: { status: 200, schema: distributionList },
+    errors: [401, 403],
+  })
+  async distributions(@Req() req: AuthenticatedRequest) {
+    const now = this.clock.now();
+    return (await this.distributionRows.list(principalOf(req).surveyIds)).map((d) => present(d, now));
   }
 
   @Get('cases/:id')
   @RequireAccess('distribution:view', [target.case('params.id')])
-  @ApiOperation({ summary: 'Our snapshot of a case, with the custom fields we wrote (e.g. the survey link)' })
-  async case(@Param('id') id: string) {
+  @ApiContract({
+    summary: 'Our snapshot of a case, with the custom fields we wrote (e.g. the survey link)',
+    params: { id: caseId },
+    response: { status: 200, schema: caseSnapshot },
+    errors: [401, 403, 404],
+  })
+  async case(@Param('id', new ZodPipe(caseId)) id: string) {
     const c = await this.cases.findById(id);
     if (!c) throw new DomainError(ErrorCode.NOT_FOUND, `case ${id} is unknown`);
     // Custom fields hold link references (no working link at rest); the key holder sees the URLs.
@@ -51,13 +133,13 @@ export class OpsController {
 
   @Get('invites')
   @RequireAccess('distribution:view', 'filtered')
-  @ApiOperation({ summary: 'Invites (invitations, reminders, thank-yous) with their statuses' })
-  @ApiQuery({ name: 'caseId', required: false })
-  @ApiQuery({ name: 'limit', required: false })
-  async invites(
-    @Query(new ZodPipe(listQuery)) q: z.infer<typeof listQuery>,
-    @Req() req: AuthenticatedRequest,
-  ) {
+  @ApiContract({
+    summary: 'Invites (invitations, reminders, thank-yous) with their statuses, newest first',
+    query: listQuery,
+    response: { status: 200, schema: inviteList },
+    errors: [401, 403],
+  })
+  async invites(@Query(list) q: z.infer<typeof listQuery>, @Req() req: AuthenticatedRequest) {
     const scope = principalOf(req).surveyIds;
     const distributionIds = scope ? (await this.distributionRows.list(scope)).map((d) => d.id) : null;
     return this.inviteRows.list({ caseId: q.caseId, distributionIds, limit: q.limit });
@@ -65,9 +147,13 @@ export class OpsController {
 
   @Get('sandbox/messages')
   @RequireAccess('distribution:view', 'all-surveys')
-  @ApiOperation({ summary: 'Messages the sandbox providers kept instead of sending (embedded mode)' })
-  @ApiQuery({ name: 'limit', required: false })
-  async sandboxMessages(@Query(new ZodPipe(listQuery)) q: z.infer<typeof listQuery>) {
+  @ApiContract({
+    summary: 'Messages the sandbox providers kept instead of sending (embedded mode), newest first',
+    query: listQuery,
+    response: { status: 200, schema: sandboxMessages },
+    errors: [401, 403],
+  })
+  async sandboxMessages(@Query(list) q: z.infer<typeof listQuery>) {
     return this.issuer.resolveRefs(await this.sandbox.latest(q.limit));
   }
 }
