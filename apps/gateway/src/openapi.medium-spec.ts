@@ -18,8 +18,6 @@ const PENDING = new Set([
   'GET /ops/distributions/{id}/responses.csv',
   'GET /ops/distributions/{id}/stats',
   'GET /ops/distributions/{id}/templates',
-  'GET /ops/quarantine-rules',
-  'GET /ops/suppressions',
   'POST /events/cases',
   'POST /ops/contacts',
   'POST /ops/distributions/{id}/bulk-links',
@@ -30,14 +28,10 @@ const PENDING = new Set([
   'POST /ops/links/{id}/revoke',
   'POST /ops/links/{id}/sent',
   'POST /ops/links/{linkId}/response-status',
-  'POST /ops/quarantine-rules',
   'POST /ops/responses/report',
   'POST /ops/segments',
-  'POST /ops/suppressions',
-  'POST /ops/suppressions/lift',
   'PUT /ops/distributions/{id}/channels',
   'PUT /ops/distributions/{id}/templates',
-  'PUT /ops/quarantine-rules/{ruleId}',
 ]);
 
 interface Route {

@@ -740,7 +740,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Suppressed addresses per channel, with reason and source */
+        /** Suppressed addresses per channel, with reason and source, newest first */
         get: operations["SuppressionsController_list"];
         put?: never;
         /** Suppress an address on a channel */
@@ -775,7 +775,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Contact-frequency rules */
+        /** Contact-frequency (quarantine) rules */
         get: operations["SuppressionsController_rules"];
         put?: never;
         /** Add a contact-frequency rule, e.g. at most 1 invitation per contact per 30 days */
@@ -1185,6 +1185,37 @@ export type components = {
             createdAt: string;
         };
         InviteList: components["schemas"]["Invite"][];
+        QuarantineRule: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string|null} */
+            channel: "email" | "sms" | "whatsapp" | null;
+            maxInvites: number;
+            period: {
+                amount: number;
+                /** @enum {string} */
+                unit: "hours" | "days" | "weeks" | "months" | "years";
+            };
+            enabled: boolean;
+        };
+        QuarantineRuleInput: {
+            name: string;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            channel?: "email" | "sms" | "whatsapp" | null;
+            maxInvites: number;
+            period: {
+                amount: number;
+                /** @enum {string} */
+                unit: "hours" | "days" | "weeks" | "months" | "years";
+            };
+            /** @default true */
+            enabled?: boolean;
+        };
+        QuarantineRuleList: components["schemas"]["QuarantineRule"][];
         Question: {
             id: string;
             label: {
@@ -1508,6 +1539,38 @@ export type components = {
                 /** @enum {string} */
                 unit: "days" | "weeks" | "months" | "years";
             } | null;
+        };
+        SuppressionInput: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            address: string;
+            /** @default added by an operator */
+            reason?: string;
+        };
+        SuppressionLiftInput: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            address: string;
+        };
+        SuppressionList: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            /** @description normalised: lower-case e-mail, E.164 number */
+            address: string;
+            reason: string;
+            /** @description who or what suppressed it: an operator key, a provider, a STOP reply */
+            source: string;
+            /** Format: date-time */
+            suppressedAt: string;
+            /** Format: date-time */
+            liftedAt: string | null;
+            liftedBy: string | null;
+        }[];
+        SuppressionState: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            address: string;
+            suppressed: boolean;
         };
         Survey: {
             /** Format: uuid */
@@ -3886,9 +3949,11 @@ export interface operations {
     SuppressionsController_list: {
         parameters: {
             query?: {
-                active?: unknown;
-                address?: unknown;
-                channel?: unknown;
+                channel?: unknown | ("email" | "sms" | "whatsapp");
+                address?: unknown | string;
+                /** @description false: also suppressions lifted since */
+                active?: "true" | "false";
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -3896,11 +3961,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SuppressionList"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3911,13 +4006,47 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuppressionInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SuppressionState"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3928,13 +4057,56 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuppressionLiftInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SuppressionState"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3947,11 +4119,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QuarantineRuleList"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3964,15 +4157,45 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": unknown;
+                "application/json": components["schemas"]["QuarantineRuleInput"];
             };
         };
         responses: {
+            /** @description OK */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QuarantineRule"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3985,13 +4208,56 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuarantineRuleInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QuarantineRule"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };

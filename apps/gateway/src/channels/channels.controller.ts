@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
 import { channel } from '@fg/contracts';
 import { SuppressionService, normalizeAddress } from '@fg/invites';
 import { QuarantineRuleRepository } from '@fg/persistence';
-import { ZodPipe } from '@fg/platform';
+import { ApiContract, ZodPipe, named } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequireAccess, target } from '../auth/permissions';
@@ -110,17 +110,48 @@ export class DistributionChannelsController {
 const suppressionQuery = z.object({
   channel: channel.optional(),
   address: z.string().min(1).max(320).optional(),
-  active: z.enum(['true', 'false']).default('true'),
+  active: z.enum(['true', 'false']).default('true').describe('false: also suppressions lifted since'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-const suppressionBody = z
-  .object({
-    channel,
-    address: z.string().min(3).max(320),
-    reason: z.string().min(1).max(500).default('added by an operator'),
-  })
-  .strict();
-const liftBody = z.object({ channel, address: z.string().min(3).max(320) }).strict();
+const suppressionBody = named(
+  'SuppressionInput',
+  z
+    .object({
+      channel,
+      address: z.string().min(3).max(320),
+      reason: z.string().min(1).max(500).default('added by an operator'),
+    })
+    .strict(),
+);
+const liftBody = named(
+  'SuppressionLiftInput',
+  z.object({ channel, address: z.string().min(3).max(320) }).strict(),
+);
+const suppressionList = named(
+  'SuppressionList',
+  z.array(
+    z
+      .object({
+        channel,
+        address: z.string().describe('normalised: lower-case e-mail, E.164 number'),
+        reason: z.string(),
+        source: z.string().describe('who or what suppressed it: an operator key, a provider, a STOP reply'),
+        suppressedAt: z.string().datetime({ offset: true }),
+        liftedAt: z.string().datetime({ offset: true }).nullable(),
+        liftedBy: z.string().nullable(),
+      })
+      .strict(),
+  ),
+);
+const suppressionState = named(
+  'SuppressionState',
+  z.object({ channel, address: z.string(), suppressed: z.boolean() }).strict(),
+);
+const suppressionPipes = {
+  query: new ZodPipe(suppressionQuery),
+  body: new ZodPipe(suppressionBody),
+  lift: new ZodPipe(liftBody),
+};
 
 const quarantineRule = z
   .object({
@@ -138,6 +169,25 @@ const quarantineRule = z
   })
   .strict();
 type QuarantineRule = z.infer<typeof quarantineRule>;
+const quarantineRuleInput = named('QuarantineRuleInput', quarantineRule);
+const quarantineRuleBody = new ZodPipe(quarantineRuleInput);
+const savedQuarantineRule = named(
+  'QuarantineRule',
+  z
+    .object({
+      id: z.string().uuid(),
+      name: z.string(),
+      channel: channel.nullable(),
+      maxInvites: z.number().int(),
+      period: z
+        .object({ amount: z.number().int(), unit: z.enum(['hours', 'days', 'weeks', 'months', 'years']) })
+        .strict(),
+      enabled: z.boolean(),
+    })
+    .strict(),
+);
+const quarantineRuleList = named('QuarantineRuleList', z.array(savedQuarantineRule));
+const quarantineRuleId = z.string().uuid('rule ids are UUIDs');
 
 /** The suppression list and the contact-frequency (quarantine) rules. */
 @ApiTags('channels')
@@ -154,11 +204,13 @@ export class SuppressionsController {
 
   @Get('suppressions')
   @RequireAccess('distribution:view', 'all-surveys')
-  @ApiOperation({ summary: 'Suppressed addresses per channel, with reason and source' })
-  @ApiQuery({ name: 'channel', required: false })
-  @ApiQuery({ name: 'address', required: false })
-  @ApiQuery({ name: 'active', required: false })
-  list(@Query(new ZodPipe(suppressionQuery)) q: z.infer<typeof suppressionQuery>) {
+  @ApiContract({
+    summary: 'Suppressed addresses per channel, with reason and source, newest first',
+    query: suppressionQuery,
+    response: { status: 200, schema: suppressionList },
+    errors: [401, 403],
+  })
+  list(@Query(suppressionPipes.query) q: z.infer<typeof suppressionQuery>) {
     return this.suppressions.list({
       channel: q.channel,
       address: q.address,
@@ -169,8 +221,13 @@ export class SuppressionsController {
 
   @Post('suppressions')
   @RequireAccess('distribution:edit', 'all-surveys')
-  @ApiOperation({ summary: 'Suppress an address on a channel' })
-  async add(@Body(new ZodPipe(suppressionBody)) b: z.infer<typeof suppressionBody>, @Req() req: Request) {
+  @ApiContract({
+    summary: 'Suppress an address on a channel',
+    body: suppressionBody,
+    response: { status: 201, schema: suppressionState },
+    errors: [401, 403],
+  })
+  async add(@Body(suppressionPipes.body) b: z.infer<typeof suppressionBody>, @Req() req: Request) {
     await this.uow.run((em) =>
       this.suppressions.suppress(
         em,
@@ -184,8 +241,13 @@ export class SuppressionsController {
   @Post('suppressions/lift')
   @HttpCode(200)
   @RequireAccess('distribution:edit', 'all-surveys')
-  @ApiOperation({ summary: 'Lift the suppression of an address on a channel' })
-  async lift(@Body(new ZodPipe(liftBody)) b: z.infer<typeof liftBody>, @Req() req: Request) {
+  @ApiContract({
+    summary: 'Lift the suppression of an address on a channel',
+    body: liftBody,
+    response: { status: 200, schema: suppressionState },
+    errors: [401, 403, 404],
+  })
+  async lift(@Body(suppressionPipes.lift) b: z.infer<typeof liftBody>, @Req() req: Request) {
     const lifted = await this.uow.run((em) =>
       this.suppressions.lift(em, b.channel, b.address, who(req), this.clock.now()),
     );
@@ -195,20 +257,24 @@ export class SuppressionsController {
 
   @Get('quarantine-rules')
   @RequireAccess('distribution:view', 'all-surveys')
-  @ApiOperation({ summary: 'Contact-frequency rules' })
+  @ApiContract({
+    summary: 'Contact-frequency (quarantine) rules',
+    response: { status: 200, schema: quarantineRuleList },
+    errors: [401, 403],
+  })
   rules() {
     return this.quarantineRules.list();
   }
 
   @Post('quarantine-rules')
   @RequireAccess('distribution:edit', 'all-surveys')
-  @ApiOperation({
+  @ApiContract({
     summary: 'Add a contact-frequency rule, e.g. at most 1 invitation per contact per 30 days',
+    body: quarantineRuleInput,
+    response: { status: 201, schema: savedQuarantineRule },
+    errors: [401, 403],
   })
-  @ApiBody({
-    schema: { example: { name: 'One survey a month', maxInvites: 1, period: { amount: 30, unit: 'days' } } },
-  })
-  async addRule(@Body(new ZodPipe(quarantineRule)) r: QuarantineRule) {
+  async addRule(@Body(quarantineRuleBody) r: QuarantineRule) {
     const id = newId();
     await this.quarantineRules.insert(id, r);
     return { id, ...r };
@@ -216,10 +282,16 @@ export class SuppressionsController {
 
   @Put('quarantine-rules/:ruleId')
   @RequireAccess('distribution:edit', 'all-surveys')
-  @ApiOperation({ summary: 'Replace a contact-frequency rule' })
+  @ApiContract({
+    summary: 'Replace a contact-frequency rule',
+    params: { ruleId: quarantineRuleId },
+    body: quarantineRuleInput,
+    response: { status: 200, schema: savedQuarantineRule },
+    errors: [401, 403, 404],
+  })
   async putRule(
-    @Param('ruleId', uuid('rule')) id: string,
-    @Body(new ZodPipe(quarantineRule)) r: QuarantineRule,
+    @Param('ruleId', new ZodPipe(quarantineRuleId)) id: string,
+    @Body(quarantineRuleBody) r: QuarantineRule,
   ) {
     if (!(await this.quarantineRules.update(id, r)))
       throw new DomainError(ErrorCode.NOT_FOUND, `quarantine rule ${id} does not exist`);
