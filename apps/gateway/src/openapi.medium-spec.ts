@@ -17,21 +17,15 @@ const PENDING = new Set([
   'GET /ops/distributions/{id}/responses',
   'GET /ops/distributions/{id}/responses.csv',
   'GET /ops/distributions/{id}/stats',
-  'GET /ops/distributions/{id}/templates',
   'POST /events/cases',
   'POST /ops/contacts',
   'POST /ops/distributions/{id}/bulk-links',
-  'POST /ops/distributions/{id}/clone',
-  'POST /ops/distributions/{id}/preview',
-  'POST /ops/distributions/{id}/test-send',
   'POST /ops/links',
   'POST /ops/links/{id}/revoke',
   'POST /ops/links/{id}/sent',
   'POST /ops/links/{linkId}/response-status',
   'POST /ops/responses/report',
   'POST /ops/segments',
-  'PUT /ops/distributions/{id}/channels',
-  'PUT /ops/distributions/{id}/templates',
 ]);
 
 interface Route {

@@ -907,6 +907,34 @@ export type components = {
             /** Format: date-time */
             updatedAt: string;
         };
+        ChannelSettingsInput: {
+            accounts: {
+                email?: {
+                    /** Format: email */
+                    fromEmail: string;
+                    fromName?: string;
+                    ratePerSecond?: number;
+                };
+                sms?: {
+                    from?: string;
+                    messagingServiceSid?: string;
+                    ratePerSecond?: number;
+                };
+                whatsapp?: {
+                    from: string;
+                    ratePerSecond?: number;
+                };
+            };
+            /** @default {} */
+            fallback?: {
+                /** @enum {string} */
+                email: "email" | "sms" | "whatsapp";
+                /** @enum {string} */
+                sms: "email" | "sms" | "whatsapp";
+                /** @enum {string} */
+                whatsapp: "email" | "sms" | "whatsapp";
+            };
+        };
         Condition: components["schemas"]["FieldCondition"] | components["schemas"]["SurveyCondition"] | {
             all: components["schemas"]["Condition"][];
         } | {
@@ -1031,6 +1059,9 @@ export type components = {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        DistributionCloneInput: {
+            name?: string;
         };
         DistributionInput: {
             /** Format: uuid */
@@ -1633,6 +1664,163 @@ export type components = {
              * @enum {string}
              */
             status?: "active" | "closed";
+        };
+        Template: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            distributionId: string;
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            /** @enum {string} */
+            kind: "invitation" | "reminder" | "thank_you";
+            language: string;
+            subject: string | null;
+            html: string | null;
+            text: string | null;
+            /** @description WhatsApp: the approved Twilio Content template */
+            contentSid: string | null;
+            contentVariables: {
+                [key: string]: string;
+            } | null;
+        };
+        TemplateInput: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            /** @enum {string} */
+            kind: "invitation" | "reminder" | "thank_you";
+            language: string;
+            subject?: string;
+            html?: string;
+            text?: string;
+            contentSid?: string;
+            contentVariables?: {
+                [key: string]: string;
+            };
+        };
+        TemplateList: components["schemas"]["Template"][];
+        TemplatePreview: {
+            template: {
+                /** Format: uuid */
+                id: string;
+                language: string;
+            };
+            /** @description the message as it would be sent, for a sample case and a sample link */
+            message: {
+                /** @enum {string} */
+                channel: "email";
+                to: string;
+                from: {
+                    email: string;
+                    name?: string;
+                };
+                subject: string;
+                html: string;
+                text: string;
+            } | {
+                /** @enum {string} */
+                channel: "sms";
+                to: string;
+                from?: string;
+                messagingServiceSid?: string;
+                body: string;
+            } | {
+                /** @enum {string} */
+                channel: "whatsapp";
+                to: string;
+                from: string;
+                contentSid?: string;
+                contentVariables?: {
+                    [key: string]: string;
+                };
+                body?: string;
+            };
+            /** @description SMS: the encoding and how many segments the text costs */
+            sms?: {
+                /** @enum {string} */
+                encoding: "GSM-7" | "UCS-2";
+                characters: number;
+                segments: number;
+            };
+            whatsapp?: {
+                freeForm: boolean;
+                note: string;
+            };
+        };
+        TemplatePreviewInput: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            /** @enum {string} */
+            kind: "invitation" | "reminder" | "thank_you";
+            language: string;
+            /** @default {} */
+            case?: {
+                /** @default SAMPLE-1 */
+                caseId?: string;
+                caseNumber?: string;
+                /** @default {} */
+                fields?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                /** @default {} */
+                customFields?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                contact?: {
+                    id?: string;
+                    name?: string;
+                    /** Format: email */
+                    email?: string;
+                    phone?: string;
+                    language?: string;
+                    timeZone?: string;
+                    attributes?: {
+                        [key: string]: string | number | boolean | ("null" | null);
+                    };
+                };
+            };
+        };
+        TestSend: {
+            /**
+             * Format: uuid
+             * @description follow it at GET /ops/invites?caseId=…
+             */
+            inviteId: string;
+            caseId: string;
+        };
+        TestSendInput: {
+            /** @enum {string} */
+            channel: "email" | "sms" | "whatsapp";
+            /** @enum {string} */
+            kind: "invitation" | "reminder" | "thank_you";
+            language: string;
+            /** @default {} */
+            case?: {
+                /** @default SAMPLE-1 */
+                caseId?: string;
+                caseNumber?: string;
+                /** @default {} */
+                fields?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                /** @default {} */
+                customFields?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                contact?: {
+                    id?: string;
+                    name?: string;
+                    /** Format: email */
+                    email?: string;
+                    phone?: string;
+                    language?: string;
+                    timeZone?: string;
+                    attributes?: {
+                        [key: string]: string | number | boolean | ("null" | null);
+                    };
+                };
+            };
+            to: string;
         };
         WebhookDeliveryList: {
             /** Format: uuid */
@@ -3839,11 +4027,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3858,15 +4085,63 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": unknown;
+                "application/json": components["schemas"]["TemplateInput"];
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused as it stands */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3879,13 +4154,65 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemplatePreview"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused as it stands */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3898,13 +4225,65 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestSendInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TestSend"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused as it stands */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3917,13 +4296,56 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistributionCloneInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Distribution"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3936,13 +4358,56 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelSettingsInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Distribution"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
@@ -11,6 +11,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequireAccess, target } from '../auth/permissions';
 import { UnitOfWork } from '@fg/messaging';
+import { distribution, present } from '../distributions/distributions.controller';
 import {
   ChannelToolsService,
   TemplateBody,
@@ -20,7 +21,104 @@ import {
   testSendBody,
 } from './channel-tools.service';
 
-const uuid = (what: string) => new ZodPipe(z.string().uuid(`${what} ids are UUIDs`));
+const distributionId = z.string().uuid('distribution ids are UUIDs');
+const byId = new ZodPipe(distributionId);
+
+const templateInput = named('TemplateInput', templateBody);
+const previewInput = named('TemplatePreviewInput', previewBody);
+const testSendInput = named('TestSendInput', testSendBody);
+const cloneInput = named(
+  'DistributionCloneInput',
+  z.object({ name: z.string().min(1).max(200).optional() }).strict(),
+);
+const channelSettingsInput = named('ChannelSettingsInput', channelSettings);
+const pipes = {
+  template: new ZodPipe(templateInput),
+  preview: new ZodPipe(previewInput),
+  testSend: new ZodPipe(testSendInput),
+  clone: new ZodPipe(cloneInput),
+  channels: new ZodPipe(channelSettingsInput),
+};
+
+const template = named(
+  'Template',
+  z
+    .object({
+      id: z.string().uuid(),
+      distributionId: z.string().uuid(),
+      channel,
+      kind: z.enum(['invitation', 'reminder', 'thank_you']),
+      language: z.string(),
+      subject: z.string().nullable(),
+      html: z.string().nullable(),
+      text: z.string().nullable(),
+      contentSid: z.string().nullable().describe('WhatsApp: the approved Twilio Content template'),
+      contentVariables: z.record(z.string()).nullable(),
+    })
+    .strict(),
+);
+const templateList = named('TemplateList', z.array(template));
+const preview = named(
+  'TemplatePreview',
+  z
+    .object({
+      template: z.object({ id: z.string().uuid(), language: z.string() }).strict(),
+      message: z
+        .discriminatedUnion('channel', [
+          z
+            .object({
+              channel: z.literal('email'),
+              to: z.string(),
+              from: z.object({ email: z.string(), name: z.string().optional() }).strict(),
+              subject: z.string(),
+              html: z.string(),
+              text: z.string(),
+            })
+            .strict(),
+          z
+            .object({
+              channel: z.literal('sms'),
+              to: z.string(),
+              from: z.string().optional(),
+              messagingServiceSid: z.string().optional(),
+              body: z.string(),
+            })
+            .strict(),
+          z
+            .object({
+              channel: z.literal('whatsapp'),
+              to: z.string(),
+              from: z.string(),
+              contentSid: z.string().optional(),
+              contentVariables: z.record(z.string()).optional(),
+              body: z.string().optional(),
+            })
+            .strict(),
+        ])
+        .describe('the message as it would be sent, for a sample case and a sample link'),
+      sms: z
+        .object({
+          encoding: z.enum(['GSM-7', 'UCS-2']),
+          characters: z.number().int(),
+          segments: z.number().int(),
+        })
+        .strict()
+        .optional()
+        .describe('SMS: the encoding and how many segments the text costs'),
+      whatsapp: z.object({ freeForm: z.boolean(), note: z.string() }).strict().optional(),
+    })
+    .strict(),
+);
+const testSent = named(
+  'TestSend',
+  z
+    .object({
+      inviteId: z.string().uuid().describe('follow it at GET /ops/invites?caseId=…'),
+      caseId: z.string(),
+    })
+    .strict(),
+);
+
 const who = (req: Request & { principal?: Principal }) => `ops:${req.principal?.name ?? 'unknown'}`;
 
 /** Templates, preview, test send, clone, sender accounts and fallback of a distribution. */
@@ -29,81 +127,89 @@ const who = (req: Request & { principal?: Principal }) => `ops:${req.principal?.
 @UseGuards(ApiKeyGuard)
 @Controller('ops/distributions/:id')
 export class DistributionChannelsController {
-  constructor(private readonly tools: ChannelToolsService) {}
+  constructor(
+    private readonly tools: ChannelToolsService,
+    private readonly clock: Clock,
+  ) {}
 
   @Get('templates')
   @RequireAccess('distribution:view', [target.distribution('params.id')])
-  @ApiOperation({ summary: "A distribution's templates (per channel, kind and language)" })
-  templates(@Param('id', uuid('distribution')) id: string) {
+  @ApiContract({
+    summary: "A distribution's templates (per channel, kind and language)",
+    params: { id: distributionId },
+    response: { status: 200, schema: templateList },
+    errors: [401, 403, 404],
+  })
+  templates(@Param('id', byId) id: string) {
     return this.tools.templates(id);
   }
 
   @Put('templates')
   @RequireAccess('distribution:edit', [target.distribution('params.id')])
-  @ApiOperation({ summary: 'Create or replace the template of a channel, kind and language (Handlebars)' })
-  @ApiBody({
-    schema: {
-      example: {
-        channel: 'sms',
-        kind: 'invitation',
-        language: 'en',
-        text: 'Hi {{customer_first_name}}, how did we do on case {{case_number}}? {{survey_link}}',
-      },
-    },
+  @ApiContract({
+    summary: 'Create or replace the template of a channel, kind and language (Handlebars)',
+    params: { id: distributionId },
+    body: templateInput,
+    response: { status: 200, schema: template },
+    errors: [401, 403, 404, 422],
   })
-  putTemplate(
-    @Param('id', uuid('distribution')) id: string,
-    @Body(new ZodPipe(templateBody)) t: TemplateBody,
-  ) {
+  putTemplate(@Param('id', byId) id: string, @Body(pipes.template) t: TemplateBody) {
     return this.tools.putTemplate(id, t);
   }
 
   @Post('preview')
   @HttpCode(200)
   @RequireAccess('distribution:view', [target.distribution('params.id')])
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Render a template for a sample case without sending (SMS: segment count); 422 names missing placeholders',
+    params: { id: distributionId },
+    body: previewInput,
+    response: { status: 200, schema: preview },
+    errors: [401, 403, 404, 422],
   })
-  preview(
-    @Param('id', uuid('distribution')) id: string,
-    @Body(new ZodPipe(previewBody)) body: z.infer<typeof previewBody>,
-  ) {
+  preview(@Param('id', byId) id: string, @Body(pipes.preview) body: z.infer<typeof previewBody>) {
     return this.tools.preview(id, body);
   }
 
   @Post('test-send')
   @HttpCode(202)
   @RequireAccess('distribution:edit', [target.distribution('params.id')])
-  @ApiOperation({ summary: 'Send a template to a test recipient through the real channel sender' })
-  testSend(
-    @Param('id', uuid('distribution')) id: string,
-    @Body(new ZodPipe(testSendBody)) body: z.infer<typeof testSendBody>,
-  ) {
+  @ApiContract({
+    summary: 'Send a template to a test recipient through the real channel sender',
+    params: { id: distributionId },
+    body: testSendInput,
+    response: { status: 202, schema: testSent },
+    errors: [401, 403, 404, 422],
+  })
+  testSend(@Param('id', byId) id: string, @Body(pipes.testSend) body: z.infer<typeof testSendBody>) {
     return this.tools.testSend(id, body);
   }
 
   @Post('clone')
   @RequireAccess('distribution:edit', [target.distribution('params.id')])
-  @ApiOperation({ summary: 'Copy the distribution (settings and templates) as a new draft' })
-  clone(
-    @Param('id', uuid('distribution')) id: string,
-    @Body(new ZodPipe(z.object({ name: z.string().min(1).max(200).optional() }).strict()))
-    b: { name?: string },
-  ) {
-    return this.tools.clone(id, b.name);
+  @ApiContract({
+    summary: 'Copy the distribution (settings and templates) as a new draft',
+    params: { id: distributionId },
+    body: cloneInput,
+    response: { status: 201, schema: distribution },
+    errors: [401, 403, 404],
+  })
+  async clone(@Param('id', byId) id: string, @Body(pipes.clone) b: { name?: string }) {
+    return present(await this.tools.clone(id, b.name), this.clock.now());
   }
 
   @Put('channels')
   @RequireAccess('distribution:edit', [target.distribution('params.id')])
-  @ApiOperation({
+  @ApiContract({
     summary: 'Sender accounts per channel and the fallback channel of each (e.g. whatsapp → sms)',
+    params: { id: distributionId },
+    body: channelSettingsInput,
+    response: { status: 200, schema: distribution },
+    errors: [401, 403, 404],
   })
-  channels(
-    @Param('id', uuid('distribution')) id: string,
-    @Body(new ZodPipe(channelSettings)) s: z.infer<typeof channelSettings>,
-  ) {
-    return this.tools.putChannelSettings(id, s);
+  async channels(@Param('id', byId) id: string, @Body(pipes.channels) s: z.infer<typeof channelSettings>) {
+    return present(await this.tools.putChannelSettings(id, s), this.clock.now());
   }
 }
 
