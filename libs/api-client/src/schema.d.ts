@@ -880,6 +880,13 @@ export type components = {
             /** @description the secret (fgk_…): shown in this answer only, never again */
             key: string;
         };
+        BulkLinksInput: {
+            /** Format: uuid */
+            segmentId: string;
+            expiresOn?: string;
+            /** @default true */
+            singleUse?: boolean;
+        };
         Case: {
             /** @description the CRM's case id */
             id: string;
@@ -952,6 +959,26 @@ export type components = {
                 threshold?: string;
             };
             children?: components["schemas"]["ConditionTrace"][];
+        };
+        ContactsInput: {
+            contacts: {
+                id?: string;
+                name?: string;
+                /** Format: email */
+                email?: string;
+                phone?: string;
+                language?: string;
+                timeZone?: string;
+                /** @default {} */
+                attributes?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                firstName?: string;
+                lastName?: string;
+            }[];
+        };
+        ContactsUpserted: {
+            upserted: number;
         };
         DeadLetter: {
             /** Format: uuid */
@@ -1103,6 +1130,17 @@ export type components = {
             sendWindow?: components["schemas"]["SendWindow"] | null;
         };
         DistributionList: components["schemas"]["Distribution"][];
+        DistributionStats: {
+            links: number;
+            /** @description sent by us plus reported by you */
+            invitesSent: number;
+            sentByUs: number;
+            reportedSent: number;
+            completedResponses: number;
+            linksByResponseStatus: {
+                [key: string]: number;
+            };
+        };
         Error: {
             error: {
                 /** @description a stable code: VALIDATION, NOT_FOUND, CONFLICT, FORBIDDEN, … */
@@ -1216,6 +1254,64 @@ export type components = {
             createdAt: string;
         };
         InviteList: components["schemas"]["Invite"][];
+        Link: {
+            /** Format: uuid */
+            linkId: string;
+            /**
+             * Format: uri
+             * @description the personal survey link
+             */
+            url: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: uuid */
+            contactId: string;
+            /** Format: uuid */
+            distributionId: string;
+        };
+        LinkInput: {
+            /** Format: uuid */
+            distributionId: string;
+            contact: {
+                id?: string;
+                name?: string;
+                /** Format: email */
+                email?: string;
+                phone?: string;
+                language?: string;
+                timeZone?: string;
+                /** @default {} */
+                attributes?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                firstName?: string;
+                lastName?: string;
+            };
+            /** @default {} */
+            transactionData?: {
+                [key: string]: string | number | boolean | ("null" | null);
+            };
+            caseId?: string;
+            language?: string;
+        };
+        LinkRevoked: {
+            /** Format: uuid */
+            linkId: string;
+            /** Format: date-time */
+            revokedAt: string;
+        };
+        LinkSentInput: {
+            channel: string;
+            /** Format: date-time */
+            sentAt?: string;
+        };
+        LinkSentReported: {
+            /** Format: uuid */
+            linkId: string;
+            /** Format: date-time */
+            sentAt: string;
+            channel: string;
+        };
         QuarantineRule: {
             /** Format: uuid */
             id: string;
@@ -1289,6 +1385,61 @@ export type components = {
             required?: boolean;
             /** @enum {string} */
             type: "free_text";
+        };
+        ResponsePage: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                linkId: string;
+                caseId: string | null;
+                status: string;
+                /** @description hosted (our page) or a survey tool that reported it */
+                source: string;
+                /** Format: date-time */
+                submittedAt: string | null;
+                tags: {
+                    [key: string]: string;
+                };
+                /** @description question id → answer */
+                answers: {
+                    [key: string]: unknown;
+                };
+                /** @description the transaction data bound to the link */
+                data: {
+                    [key: string]: unknown;
+                };
+            }[];
+            /**
+             * Format: uuid
+             * @description pass as `after` for the next page
+             */
+            next: string | null;
+        };
+        ResponseReportInput: {
+            /** @enum {string} */
+            status: "Survey Opened" | "In Progress" | "Partially Completed" | "Completed";
+            /** Format: date-time */
+            occurredAt?: string;
+        };
+        ResponseState: {
+            /** Format: uuid */
+            linkId: string;
+            status: string;
+            changed: boolean;
+        };
+        ResponseStatusOfLink: {
+            /** Format: uuid */
+            linkId: string;
+            status: string;
+            changed: boolean;
+        };
+        ResponseStatusReportedInput: {
+            /** @enum {string} */
+            status: "Survey Opened" | "In Progress" | "Partially Completed" | "Completed";
+            /** Format: date-time */
+            occurredAt?: string;
+            ref: string;
         };
         Rule: {
             /** Format: uuid */
@@ -1556,6 +1707,28 @@ export type components = {
             /** Format: date-time */
             createdAt: string;
         }[];
+        Segment: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            filter: components["schemas"]["SegmentFilter"];
+            /** @description contacts matching now */
+            contacts: number;
+        };
+        SegmentFilter: {
+            all: components["schemas"]["SegmentFilter"][];
+        } | {
+            any: components["schemas"]["SegmentFilter"][];
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "equals" | "not_equals" | "in" | "exists";
+            value?: (string | number | boolean | ("null" | null)) | (string | number | boolean | ("null" | null))[];
+        };
+        SegmentInput: {
+            name: string;
+            filter: components["schemas"]["SegmentFilter"];
+        };
         SendWindow: {
             days: number[];
             start: string;
@@ -3518,15 +3691,54 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": unknown;
+                "application/json": components["schemas"]["ResponseReportInput"];
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ResponseStatusOfLink"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3825,7 +4037,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description same key and body replay the first answer */
+                /** @description the same key and body replay the first answer */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3833,15 +4045,81 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": unknown;
+                "application/json": components["schemas"]["LinkInput"];
             };
         };
         responses: {
+            /** @description the link this case already has (with a caseId), or a replay */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description a new link */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused as it stands */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3856,11 +4134,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LinkRevoked"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3873,13 +4190,56 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkSentInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LinkSentReported"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3894,11 +4254,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DistributionStats"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3909,13 +4308,56 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactsInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ContactsUpserted"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3926,13 +4368,47 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3945,13 +4421,56 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkLinksInput"];
+            };
+        };
         responses: {
-            201: {
+            /** @description contact id, custom id, first name, last name, email, personal link; a row per contact */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3962,22 +4481,56 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponseStatusReportedInput"];
+            };
+        };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ResponseState"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
     LinksController_responsesJson: {
         parameters: {
             query?: {
-                limit?: unknown;
-                status?: "In Progress" | "Partially Completed" | "Completed";
-                after?: unknown;
+                after?: string;
+                status?: unknown | ("In Progress" | "Partially Completed" | "Completed");
+                limit?: number;
             };
             header?: never;
             path: {
@@ -3987,18 +4540,57 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ResponsePage"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
     LinksController_export: {
         parameters: {
             query?: {
-                status?: "In Progress" | "Partially Completed" | "Completed";
+                status?: unknown | ("In Progress" | "Partially Completed" | "Completed");
             };
             header?: never;
             path: {
@@ -4008,11 +4600,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a row per response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
             };
         };
     };

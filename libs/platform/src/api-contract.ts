@@ -1,5 +1,13 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+} from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { ZodObject, ZodTypeAny, ZodTypeDef, z } from 'zod';
 import { ignoreOverride, zodToJsonSchema } from 'zod-to-json-schema';
@@ -21,7 +29,12 @@ export interface ApiContractSpec {
   /** Request headers the route reads. */
   headers?: Record<string, { description: string; required?: boolean }>;
   response:
-    | { status: number; schema: ZodTypeAny; description?: string }
+    | {
+        status: number;
+        schema: ZodTypeAny;
+        description?: string;
+        also?: { status: number; description: string }[];
+      }
     | { status: number; contentType: string; description: string }
     | { status: 204; description: string };
   /** Error statuses the route answers with besides 400 (added when it takes input); the body is always `Error`. */
@@ -138,13 +151,19 @@ export function ApiContract(spec: ApiContractSpec): MethodDecorator {
         description: schema.description,
       }),
     );
+  for (const [name, h] of Object.entries(spec.headers ?? {}))
+    decorators.push(ApiHeader({ name, description: h.description, required: h.required ?? false }));
   if (spec.body) decorators.push(ApiBody({ schema: ref(nameOf(spec.body)) }));
   const r = spec.response;
-  if ('schema' in r)
+  if ('schema' in r) {
     decorators.push(
       ApiResponse({ status: r.status, description: r.description ?? 'OK', schema: ref(nameOf(r.schema)) }),
     );
-  else if ('contentType' in r) {
+    for (const a of r.also ?? [])
+      decorators.push(
+        ApiResponse({ status: a.status, description: a.description, schema: ref(nameOf(r.schema)) }),
+      );
+  } else if ('contentType' in r) {
     decorators.push(ApiProduces(r.contentType));
     decorators.push(
       ApiResponse({

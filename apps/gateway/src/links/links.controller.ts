@@ -11,7 +11,7 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, csvAttachment, csvChunk, newId } from '@fg/common';
@@ -39,14 +39,13 @@ import {
 import { LinkIssuer, boundData, linkRef } from '@fg/links';
 import { ResponseService } from '@fg/responses';
 import { UnitOfWork } from '@fg/messaging';
-import { ZodPipe } from '@fg/platform';
+import { ApiContract, ZodPipe, named } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequireAccess, target } from '../auth/permissions';
 import { LandingService } from '../landing/landing.service';
 import { IdempotencyService } from './idempotency.service';
 
-const uuid = (what: string) => new ZodPipe(z.string().uuid(`${what} ids are UUIDs`));
 const attributes = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'attribute names are identifiers'),
   scalar,
@@ -121,6 +120,101 @@ const responsesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+const id = z.string().uuid('ids are UUIDs');
+const byId = new ZodPipe(id);
+const dateTime = z.string().datetime({ offset: true });
+const contactsBody = named(
+  'ContactsInput',
+  z.object({ contacts: z.array(contactInput).min(1).max(10_000) }).strict(),
+);
+named('SegmentFilter', segmentFilter);
+const inputs = {
+  link: named('LinkInput', linkRequest),
+  sent: named('LinkSentInput', sentReport),
+  bulk: named('BulkLinksInput', bulkRequest),
+  segment: named('SegmentInput', segmentBody),
+  report: named('ResponseStatusReportedInput', responseStatusReported),
+};
+const pipes = {
+  link: new ZodPipe(inputs.link),
+  sent: new ZodPipe(inputs.sent),
+  bulk: new ZodPipe(inputs.bulk),
+  segment: new ZodPipe(inputs.segment),
+  report: new ZodPipe(inputs.report),
+  contacts: new ZodPipe(contactsBody),
+  responses: new ZodPipe(responsesQuery),
+  export: new ZodPipe(exportQuery),
+};
+const linkIssued = named(
+  'Link',
+  z
+    .object({
+      linkId: z.string().uuid(),
+      url: z.string().url().describe('the personal survey link'),
+      expiresAt: dateTime.nullable(),
+      contactId: z.string().uuid(),
+      distributionId: z.string().uuid(),
+    })
+    .strict(),
+);
+const revoked = named('LinkRevoked', z.object({ linkId: z.string().uuid(), revokedAt: dateTime }).strict());
+const sentReported = named(
+  'LinkSentReported',
+  z.object({ linkId: z.string().uuid(), sentAt: dateTime, channel: z.string() }).strict(),
+);
+const stats = named(
+  'DistributionStats',
+  z
+    .object({
+      links: z.number().int(),
+      invitesSent: z.number().int().describe('sent by us plus reported by you'),
+      sentByUs: z.number().int(),
+      reportedSent: z.number().int(),
+      completedResponses: z.number().int(),
+      linksByResponseStatus: z.record(z.number().int()),
+    })
+    .strict(),
+);
+const upserted = named('ContactsUpserted', z.object({ upserted: z.number().int() }).strict());
+const segment = named(
+  'Segment',
+  z
+    .object({
+      id: z.string().uuid(),
+      name: z.string(),
+      filter: segmentFilter,
+      contacts: z.number().int().describe('contacts matching now'),
+    })
+    .strict(),
+);
+const responseState = named(
+  'ResponseState',
+  z.object({ linkId: z.string().uuid(), status: z.string(), changed: z.boolean() }).strict(),
+);
+const responsePage = named(
+  'ResponsePage',
+  z
+    .object({
+      items: z.array(
+        z
+          .object({
+            id: z.string().uuid(),
+            linkId: z.string().uuid(),
+            caseId: z.string().nullable(),
+            status: z.string(),
+            source: z.string().describe('hosted (our page) or a survey tool that reported it'),
+            submittedAt: dateTime.nullable(),
+            tags: z.record(z.string()),
+            answers: z.record(z.unknown()).describe('question id → answer'),
+            data: z.record(z.unknown()).describe('the transaction data bound to the link'),
+          })
+          .strict(),
+      ),
+      next: z.string().uuid().nullable().describe('pass as `after` for the next page'),
+    })
+    .strict(),
+);
+
 /** A contact as the contact store keeps it: first and last name from `name` when not given apart. */
 function contactRow(c: ContactInput): NewContact {
   const [first, ...rest] = (c.name ?? '').trim().split(/\s+/);
@@ -169,23 +263,20 @@ export class LinksController {
 
   @Post('links')
   @RequireAccess('distribution:edit', [target.distribution('body.distributionId')])
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'same key and body replay the first answer',
-  })
-  @ApiOperation({ summary: 'A contact and its transaction data in, a personalized link out, in one call' })
-  @ApiBody({
-    schema: {
-      example: {
-        distributionId: '00000000-0000-4000-8000-000000000000',
-        contact: { id: 'crm-42', name: 'Ada Lovelace', email: 'ada@example.com', language: 'en' },
-        transactionData: { order_id: 'A-1001', store: 'Paris' },
-      },
+  @ApiContract({
+    summary: 'A contact and its transaction data in, a personalized link out, in one call',
+    headers: { 'Idempotency-Key': { description: 'the same key and body replay the first answer' } },
+    body: inputs.link,
+    response: {
+      status: 201,
+      schema: linkIssued,
+      description: 'a new link',
+      also: [{ status: 200, description: 'the link this case already has (with a caseId), or a replay' }],
     },
+    errors: [401, 403, 404, 409, 422],
   })
   async create(
-    @Body(new ZodPipe(linkRequest)) b: z.infer<typeof linkRequest>,
+    @Body(pipes.link) b: z.infer<typeof linkRequest>,
     @Headers('idempotency-key') key: string | undefined,
     @Req() req: Request & { principal?: Principal },
     @Res() res: Response,
@@ -223,8 +314,13 @@ export class LinksController {
   @Post('links/:id/revoke')
   @HttpCode(200)
   @RequireAccess('distribution:edit', [target.link('params.id')])
-  @ApiOperation({ summary: 'Revoke one link: it then answers exactly like an unknown link' })
-  async revoke(@Param('id', uuid('link')) id: string) {
+  @ApiContract({
+    summary: 'Revoke one link: it then answers exactly like an unknown link',
+    params: { id },
+    response: { status: 200, schema: revoked },
+    errors: [401, 403, 404],
+  })
+  async revoke(@Param('id', byId) id: string) {
     const revokedAt = await this.linkRows.revoke(id, this.clock.now());
     if (!revokedAt) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
     return { linkId: id, revokedAt };
@@ -233,13 +329,14 @@ export class LinksController {
   @Post('links/:id/sent')
   @HttpCode(200)
   @RequireAccess('distribution:edit', [target.link('params.id')])
-  @ApiOperation({
+  @ApiContract({
     summary: 'Report that you delivered a link yourself (e.g. in-app), so invite counts stay true',
+    params: { id },
+    body: inputs.sent,
+    response: { status: 200, schema: sentReported },
+    errors: [401, 403, 404],
   })
-  async sent(
-    @Param('id', uuid('link')) id: string,
-    @Body(new ZodPipe(sentReport)) b: z.infer<typeof sentReport>,
-  ) {
+  async sent(@Param('id', byId) id: string, @Body(pipes.sent) b: z.infer<typeof sentReport>) {
     const sent = await this.linkRows.markSent(id, b.sentAt ?? this.clock.now(), b.channel);
     if (!sent) throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
     return { linkId: id, ...sent };
@@ -247,8 +344,13 @@ export class LinksController {
 
   @Get('distributions/:id/stats')
   @RequireAccess('distribution:view', [target.distribution('params.id')])
-  @ApiOperation({ summary: 'Links, invites sent (by us or reported by you) and responses of a distribution' })
-  async stats(@Param('id', uuid('distribution')) id: string) {
+  @ApiContract({
+    summary: 'Links, invites sent (by us or reported by you) and responses of a distribution',
+    params: { id },
+    response: { status: 200, schema: stats },
+    errors: [401, 403, 404],
+  })
+  async stats(@Param('id', byId) id: string) {
     if (!(await this.distributions.findById(id)))
       throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
     const [links, sentByUs, completed] = await Promise.all([
@@ -268,9 +370,14 @@ export class LinksController {
 
   @Post('contacts')
   @RequireAccess('distribution:edit', 'all-surveys')
-  @ApiOperation({ summary: 'Create or update contacts (by your id) in bulk, up to 10 000 per call' })
+  @ApiContract({
+    summary: 'Create or update contacts (by your id) in bulk, up to 10 000 per call',
+    body: contactsBody,
+    response: { status: 201, schema: upserted },
+    errors: [401, 403, 413],
+  })
   async contacts(
-    @Body(new ZodPipe(z.object({ contacts: z.array(contactInput).min(1).max(10_000) }).strict()))
+    @Body(pipes.contacts)
     b: {
       contacts: ContactInput[];
     },
@@ -281,10 +388,13 @@ export class LinksController {
 
   @Post('segments')
   @RequireAccess('distribution:edit', 'all-surveys')
-  @ApiOperation({
+  @ApiContract({
     summary: 'A segment: a filter over contact attributes (all/any of attribute equals/not_equals/in/exists)',
+    body: inputs.segment,
+    response: { status: 201, schema: segment },
+    errors: [401, 403],
   })
-  async segment(@Body(new ZodPipe(segmentBody)) b: z.infer<typeof segmentBody>) {
+  async segment(@Body(pipes.segment) b: z.infer<typeof segmentBody>) {
     const id = newId();
     const contacts = await this.contactRows.countMatching(b.filter);
     await this.segments.insert({ id, name: b.name, filter: b.filter });
@@ -298,10 +408,20 @@ export class LinksController {
    */
   @Post('distributions/:id/bulk-links')
   @RequireAccess('distribution:edit', [target.distribution('params.id')])
-  @ApiOperation({ summary: 'Personal links for a segment, streamed as CSV' })
+  @ApiContract({
+    summary: 'Personal links for a segment, streamed as CSV',
+    params: { id },
+    body: inputs.bulk,
+    response: {
+      status: 200,
+      contentType: 'text/csv',
+      description: 'contact id, custom id, first name, last name, email, personal link; a row per contact',
+    },
+    errors: [401, 403, 404],
+  })
   async bulk(
-    @Param('id', uuid('distribution')) id: string,
-    @Body(new ZodPipe(bulkRequest)) b: z.infer<typeof bulkRequest>,
+    @Param('id', byId) id: string,
+    @Body(pipes.bulk) b: z.infer<typeof bulkRequest>,
     @Res() res: Response,
   ) {
     const filter = await this.segments.filterOf(b.segmentId);
@@ -361,10 +481,13 @@ export class LinksController {
   @Post('responses/report')
   @HttpCode(200)
   @RequireAccess('distribution:edit', [target.externalRef('body.ref')])
-  @ApiOperation({
+  @ApiContract({
     summary: 'A survey hosted elsewhere reports progress with the signed reference it was given (fg_ref)',
+    body: inputs.report,
+    response: { status: 200, schema: responseState },
+    errors: [401, 403],
   })
-  async report(@Body(new ZodPipe(responseStatusReported)) b: ResponseStatusReported) {
+  async report(@Body(pipes.report) b: ResponseStatusReported) {
     const ref = this.landing.verifyRef(b.ref);
     if (!ref)
       throw new DomainError(ErrorCode.VALIDATION, 'ref: not a reference we signed', {
@@ -377,16 +500,17 @@ export class LinksController {
 
   @Get('distributions/:id/responses')
   @RequireAccess('distribution:view', [target.distribution('params.id')])
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Responses as JSON, a page at a time (pass `next` as `after`): answers, tags, the data bound to the link, and whether our page or a survey tool reported it',
+    params: { id },
+    query: responsesQuery,
+    response: { status: 200, schema: responsePage },
+    errors: [401, 403, 404],
   })
-  @ApiQuery({ name: 'after', required: false })
-  @ApiQuery({ name: 'status', required: false, enum: ['In Progress', 'Partially Completed', 'Completed'] })
-  @ApiQuery({ name: 'limit', required: false })
   async responsesJson(
-    @Param('id', uuid('distribution')) id: string,
-    @Query(new ZodPipe(responsesQuery)) q: z.infer<typeof responsesQuery>,
+    @Param('id', byId) id: string,
+    @Query(pipes.responses) q: z.infer<typeof responsesQuery>,
   ) {
     if (!(await this.distributions.findById(id)))
       throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
@@ -409,13 +533,16 @@ export class LinksController {
 
   @Get('distributions/:id/responses.csv')
   @RequireAccess('distribution:view', [target.distribution('params.id')])
-  @ApiOperation({
+  @ApiContract({
     summary: 'Responses with the distribution tags and each question as columns, streamed as CSV',
+    params: { id },
+    query: exportQuery,
+    response: { status: 200, contentType: 'text/csv', description: 'a row per response' },
+    errors: [401, 403, 404],
   })
-  @ApiQuery({ name: 'status', required: false, enum: ['In Progress', 'Partially Completed', 'Completed'] })
   async export(
-    @Param('id', uuid('distribution')) id: string,
-    @Query(new ZodPipe(exportQuery)) q: z.infer<typeof exportQuery>,
+    @Param('id', byId) id: string,
+    @Query(pipes.export) q: z.infer<typeof exportQuery>,
     @Res() res: Response,
   ) {
     const status = q.status;

@@ -1,15 +1,22 @@
 import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode } from '@fg/common';
 import { ResponseReport, responseReport } from '@fg/contracts';
 import { UnitOfWork } from '@fg/messaging';
-import { ZodPipe } from '@fg/platform';
+import { ApiContract, ZodPipe, named } from '@fg/platform';
 import { ResponseService } from '@fg/responses';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
 
-const linkId = new ZodPipe(z.string().uuid('link ids are UUIDs'));
+const id = z.string().uuid('link ids are UUIDs');
+const linkId = new ZodPipe(id);
+const reportInput = named('ResponseReportInput', responseReport);
+const reportPipe = new ZodPipe(reportInput);
+const responseState = named(
+  'ResponseStatusOfLink',
+  z.object({ linkId: z.string().uuid(), status: z.string(), changed: z.boolean() }).strict(),
+);
 
 /**
  * For surveys hosted elsewhere (or a CRM that knows): a respondent's progress on a link, published for the rules
@@ -30,11 +37,14 @@ export class ResponsesController {
   @Post(':linkId/response-status')
   @RequireAccess('distribution:edit', [target.link('params.linkId')])
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary: "Report a link's response status (Survey Opened … Completed); only moves forward",
+    params: { linkId: id },
+    body: reportInput,
+    response: { status: 200, schema: responseState },
+    errors: [401, 403, 404],
   })
-  @ApiBody({ schema: { example: { status: 'Completed' } } })
-  async report(@Param('linkId', linkId) id: string, @Body(new ZodPipe(responseReport)) body: ResponseReport) {
+  async report(@Param('linkId', linkId) id: string, @Body(reportPipe) body: ResponseReport) {
     const at = body.occurredAt ? new Date(body.occurredAt) : this.clock.now();
     const out = await this.uow.run((em) => this.responses.report(em, id, body.status, at));
     if (out.state === 'unknown_link') throw new DomainError(ErrorCode.NOT_FOUND, `link ${id} does not exist`);
