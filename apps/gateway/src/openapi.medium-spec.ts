@@ -10,10 +10,10 @@ import { ZodPipe, contractOf, createApp, initApp, openApiDocument } from '@fg/pl
 import { GatewayModule } from './gateway.module';
 
 /**
- * Routes whose contract is not declared yet (issue 13): each still appears in the document, without schemas. The
- * list may only shrink: a new route without a contract fails this test.
+ * Routes whose contract is not declared yet: each would still appear in the document, without schemas. Empty now;
+ * a new route without a contract fails this test.
  */
-const PENDING = new Set(['POST /events/cases']);
+const PENDING = new Set<string>([]);
 
 interface Route {
   key: string;
@@ -119,7 +119,11 @@ describe('the OpenAPI document and the routes', () => {
       const c = contractOf(route.handler);
       if (!c) continue;
       const pipes = pipeSchemas(route);
-      expect({ route: route.key, body: pipes.body }).toEqual({ route: route.key, body: c.body });
+      // A raw body decoded by the handler (a CloudEvent) has no pipe; every other documented body is its pipe's.
+      expect({ route: route.key, body: pipes.body }).toEqual({
+        route: route.key,
+        body: c.rawBody ? undefined : c.body,
+      });
       expect({ route: route.key, query: pipes.query }).toEqual({ route: route.key, query: c.query });
       expect({ route: route.key, params: pipes.params }).toEqual({
         route: route.key,

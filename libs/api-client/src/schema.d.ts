@@ -812,7 +812,10 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Publish a case.created / case.updated CloudEvent onto case.events */
+        /**
+         * Publish a case.created / case.updated CloudEvent onto case.events
+         * @description Structured mode (`Content-Type: application/cloudevents+json`, the event as the body) or binary mode (`ce-*` headers, the data as a JSON body). The event `id` is the idempotency key: the same id twice is one event.
+         */
         post: operations["CaseEventsController_publish"];
         delete?: never;
         options?: never;
@@ -913,6 +916,52 @@ export type components = {
             sourceVersion: string | null;
             /** Format: date-time */
             updatedAt: string;
+        };
+        CaseEvent: {
+            /** @enum {string} */
+            specversion: "1.0";
+            id: string;
+            source: string;
+            /** @enum {string} */
+            type: "case.created" | "case.updated";
+            /** Format: date-time */
+            time?: string;
+            subject?: string;
+            datacontenttype?: string;
+            correlationid?: string;
+            ruledepth?: number;
+            data: {
+                caseId: string;
+                caseNumber?: string;
+                /** @default {} */
+                fields?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                /** @default {} */
+                customFields?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                contact?: {
+                    id?: string;
+                    name?: string;
+                    /** Format: email */
+                    email?: string;
+                    phone?: string;
+                    language?: string;
+                    timeZone?: string;
+                    attributes?: {
+                        [key: string]: string | number | boolean | ("null" | null);
+                    };
+                };
+                previous?: {
+                    [key: string]: string | number | boolean | ("null" | null);
+                };
+                version?: number;
+            };
+        };
+        CaseEventAccepted: {
+            id: string;
+            source: string;
         };
         ChannelSettingsInput: {
             accounts: {
@@ -5366,15 +5415,55 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": unknown;
+                "application/cloudevents+json": components["schemas"]["CaseEvent"];
+                "application/json": components["schemas"]["CaseEvent"];
             };
         };
         responses: {
+            /** @description OK */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CaseEventAccepted"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };

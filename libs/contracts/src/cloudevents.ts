@@ -35,7 +35,8 @@ export class InvalidMessageError extends Error {
 
 const STRUCTURED = 'application/cloudevents+json';
 
-const attributes = z.object({
+/** The CloudEvents context attributes we read (structured mode's envelope, binary mode's `ce-*` headers). */
+export const cloudEventAttributes = z.object({
   specversion: z.literal('1.0', { errorMap: () => ({ message: 'specversion must be "1.0"' }) }),
   id: z.string().min(1, 'id is required'),
   source: z.string().min(1, 'source is required'),
@@ -91,7 +92,7 @@ export function decodeCloudEvent<S extends z.ZodTypeAny>(
       throw new InvalidMessageError(`unsupported content-type "${contentType}"; use application/json`);
     data = parseJson(msg.value);
   }
-  const a = attributes.safeParse(attrs);
+  const a = cloudEventAttributes.safeParse(attrs);
   if (!a.success) throw new InvalidMessageError(`CloudEvent attributes: ${formatIssues(a.error)}`);
   if (!contract.types.includes(a.data.type))
     throw new InvalidMessageError(

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import {
   ApiBody,
+  ApiConsumes,
   ApiHeader,
   ApiOperation,
   ApiParam,
@@ -26,6 +27,11 @@ export interface ApiContractSpec {
   query?: ZodObject<z.ZodRawShape>;
   /** The JSON body: a schema given a name with `named`. */
   body?: ZodTypeAny;
+  /**
+   * The body is read raw and decoded by the handler, not by a pipe (a CloudEvent, structured or binary): what the
+   * handler decodes with, and the content types it takes. The contract test then expects no body pipe.
+   */
+  rawBody?: { decodedBy: string; contentTypes: string[] };
   /** Request headers the route reads. */
   headers?: Record<string, { description: string; required?: boolean }>;
   response:
@@ -154,6 +160,7 @@ export function ApiContract(spec: ApiContractSpec): MethodDecorator {
   for (const [name, h] of Object.entries(spec.headers ?? {}))
     decorators.push(ApiHeader({ name, description: h.description, required: h.required ?? false }));
   if (spec.body) decorators.push(ApiBody({ schema: ref(nameOf(spec.body)) }));
+  if (spec.rawBody) decorators.push(ApiConsumes(...spec.rawBody.contentTypes));
   const r = spec.response;
   if ('schema' in r) {
     decorators.push(

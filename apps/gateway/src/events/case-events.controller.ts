@@ -1,8 +1,16 @@
 import { Controller, HttpCode, Post, Req, UseGuards, type RawBodyRequest } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DomainError, ErrorCode, currentCorrelationId } from '@fg/common';
-import { InvalidMessageError, Topics, decodeCloudEvent } from '@fg/contracts';
+import {
+  InvalidMessageError,
+  Topics,
+  caseEventData,
+  cloudEventAttributes,
+  decodeCloudEvent,
+} from '@fg/contracts';
+import { ApiContract, named } from '@fg/platform';
+import { z } from 'zod';
 import { OutboxService, UnitOfWork } from '@fg/messaging';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess } from '../auth/permissions';
@@ -11,6 +19,14 @@ import { RequireAccess } from '../auth/permissions';
  * CloudEvents over HTTP for systems that can't produce to Kafka (and for the embedded mode): the same
  * contract as the `case.events` topic, structured (`application/cloudevents+json`) or binary (`ce-*` headers).
  */
+const caseEventBody = named(
+  'CaseEvent',
+  cloudEventAttributes
+    .extend({ type: z.enum(['case.created', 'case.updated']), data: caseEventData })
+    .strict(),
+);
+const accepted = named('CaseEventAccepted', z.object({ id: z.string(), source: z.string() }).strict());
+
 @ApiTags('events')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
@@ -24,21 +40,17 @@ export class CaseEventsController {
   @Post('cases')
   @HttpCode(202)
   @RequireAccess('case-events:publish', 'none')
-  @ApiOperation({ summary: 'Publish a case.created / case.updated CloudEvent onto case.events' })
-  @ApiBody({
-    schema: {
-      example: {
-        specversion: '1.0',
-        id: 'evt-1',
-        source: 'crm',
-        type: 'case.updated',
-        data: {
-          caseId: 'CASE-1',
-          fields: { status: 'Resolved' },
-          contact: { name: 'Ada', email: 'ada@example.com' },
-        },
-      },
+  @ApiContract({
+    summary: 'Publish a case.created / case.updated CloudEvent onto case.events',
+    description:
+      'Structured mode (`Content-Type: application/cloudevents+json`, the event as the body) or binary mode (`ce-*` headers, the data as a JSON body). The event `id` is the idempotency key: the same id twice is one event.',
+    body: caseEventBody,
+    rawBody: {
+      decodedBy: 'decodeCloudEvent (Topics.caseEvents)',
+      contentTypes: ['application/cloudevents+json', 'application/json'],
     },
+    response: { status: 202, schema: accepted },
+    errors: [401, 403, 413],
   })
   async publish(@Req() req: RawBodyRequest<Request>) {
     const headers: Record<string, string> = {};
