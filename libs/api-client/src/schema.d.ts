@@ -1046,6 +1046,7 @@ export type components = {
             headers: {
                 [key: string]: string;
             };
+            /** @description the record's value: UTF-8 text when it is text, else base64 */
             value: string | null;
             /** @enum {string} */
             valueEncoding: "utf8" | "base64";

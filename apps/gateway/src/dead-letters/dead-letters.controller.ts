@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApiContract, ZodPipe, named } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess } from '../auth/permissions';
-import { DeadLettersService } from './dead-letters.service';
+import { DeadLettersService, deadLetterView } from './dead-letters.service';
 
 const filter = {
   topic: z.string().min(1).max(300).optional(),
@@ -42,29 +42,7 @@ const redriveBody = named(
 );
 const redrive = new ZodPipe(redriveBody);
 
-const deadLetter = named(
-  'DeadLetter',
-  z
-    .object({
-      id: z.string().uuid(),
-      consumer: z.string(),
-      topic: z.string(),
-      partition: z.number().int().nullable(),
-      offset: z.string().nullable(),
-      key: z.string().nullable(),
-      code: z.string().describe('the reason code, e.g. PROVIDER_UNAVAILABLE, INVALID_MESSAGE'),
-      reason: z.string(),
-      eventId: z.string().nullable(),
-      inviteId: z.string().uuid().nullable(),
-      headers: z.record(z.string()),
-      value: z.string().nullable(),
-      valueEncoding: z.enum(['utf8', 'base64']),
-      failedAt: z.string().datetime({ offset: true }),
-      redrivenAt: z.string().datetime({ offset: true }).nullable(),
-      redriveCount: z.number().int(),
-    })
-    .strict(),
-);
+const deadLetter = named('DeadLetter', deadLetterView);
 const deadLetterPage = named(
   'DeadLetterPage',
   z.object({ items: z.array(deadLetter), nextCursor: z.string().nullable() }).strict(),

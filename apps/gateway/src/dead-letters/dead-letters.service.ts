@@ -1,29 +1,32 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { z } from 'zod';
 import { Clock } from '@fg/common';
 import { InviteStatusService } from '@fg/invites';
 import { MessageTransport, UnitOfWork } from '@fg/messaging';
 import { DeadLetterFilter, DeadLetterRepository, WebhookDeliveryRepository } from '@fg/persistence';
 
-/** A dead letter as the ops API shows it. */
-export interface DeadLetterView {
-  id: string;
-  consumer: string;
-  topic: string;
-  partition: number | null;
-  offset: string | null;
-  key: string | null;
-  code: string;
-  reason: string;
-  eventId: string | null;
-  inviteId: string | null;
-  headers: Record<string, string>;
-  /** The record's value as UTF-8 text when it is text, else base64 (`valueEncoding`). */
-  value: string | null;
-  valueEncoding: 'utf8' | 'base64';
-  failedAt: string;
-  redrivenAt: string | null;
-  redriveCount: number;
-}
+/** A dead letter as the ops API shows it (documented as `DeadLetter` in the OpenAPI document). */
+export const deadLetterView = z
+  .object({
+    id: z.string().uuid(),
+    consumer: z.string(),
+    topic: z.string(),
+    partition: z.number().int().nullable(),
+    offset: z.string().nullable(),
+    key: z.string().nullable(),
+    code: z.string().describe('the reason code, e.g. PROVIDER_UNAVAILABLE, INVALID_MESSAGE'),
+    reason: z.string(),
+    eventId: z.string().nullable(),
+    inviteId: z.string().uuid().nullable(),
+    headers: z.record(z.string()),
+    value: z.string().nullable().describe("the record's value: UTF-8 text when it is text, else base64"),
+    valueEncoding: z.enum(['utf8', 'base64']),
+    failedAt: z.string().datetime({ offset: true }),
+    redrivenAt: z.string().datetime({ offset: true }).nullable(),
+    redriveCount: z.number().int(),
+  })
+  .strict();
+export type DeadLetterView = z.infer<typeof deadLetterView>;
 
 export interface RedriveResult {
   /** Dead letters taken (each once, however often or concurrently the redrive is asked for). */
