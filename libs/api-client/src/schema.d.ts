@@ -1472,12 +1472,6 @@ export type components = {
             /** Format: date-time */
             occurredAt?: string;
         };
-        ResponseState: {
-            /** Format: uuid */
-            linkId: string;
-            status: string;
-            changed: boolean;
-        };
         ResponseStatusOfLink: {
             /** Format: uuid */
             linkId: string;
@@ -4543,7 +4537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResponseState"];
+                    "application/json": components["schemas"]["ResponseStatusOfLink"];
                 };
             };
             /** @description the request is malformed; `details.fields` names each offending field */

@@ -89,8 +89,15 @@ export class MessagingService implements BeforeApplicationShutdown {
    * taking it out of a load balancer would not make it catch up.
    */
   private registerHealthChecks() {
+    // Both checks of one probe read the same answer: one metadata request to the broker per probe, not two.
+    let shared: { at: number; health: ReturnType<MessageTransport['health']> } | undefined;
+    const transportHealth = () => {
+      if (!shared || Date.now() - shared.at > 1_000)
+        shared = { at: Date.now(), health: this.transport.health() };
+      return shared.health;
+    };
     this.health.register('messaging', async () => {
-      const h = await this.transport.health();
+      const h = await transportHealth();
       const behind = h.consumers.filter((c) => !c.joined);
       if (!h.up) return { status: 'down', transport: this.transport.name, message: h.message };
       if (behind.length)
@@ -103,7 +110,7 @@ export class MessagingService implements BeforeApplicationShutdown {
     });
     if (this.transport.name === 'kafka')
       this.health.register('consumerLag', async () => {
-        const h = await this.transport.health();
+        const h = await transportHealth();
         const lag = Object.fromEntries(h.consumers.map((c) => [c.group, c.lag ?? null]));
         const over = h.consumers.filter((c) => (c.lag ?? 0) > this.cfg.HEALTH_MAX_CONSUMER_LAG);
         return {

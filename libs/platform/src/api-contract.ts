@@ -101,6 +101,9 @@ export function jsonSchema(schema: ZodTypeAny, root?: ZodTypeDef): Record<string
   return out;
 }
 
+/** A timestamp as the API answers it (a Date serialises to this). */
+export const isoDateTime = z.string().datetime({ offset: true });
+
 /** The error body every route answers with: `{ error: { code, message, details } }`. */
 export const errorBody = named(
   'Error',

@@ -2,14 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } f
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode } from '@fg/common';
-import { ApiContract, ZodPipe, named } from '@fg/platform';
+import { ApiContract, ZodPipe, isoDateTime, named } from '@fg/platform';
 import { ApiKeyGuard, AuthenticatedRequest, principalOf } from './api-key.guard';
 import { ApiKeyService, presentKey } from './api-key.service';
 import { PERMISSIONS, RequireAccess } from './permissions';
 
 const id = z.string().uuid('API key ids are UUIDs');
 const keyId = new ZodPipe(id);
-const dateTime = z.string().datetime({ offset: true });
 
 export const apiKeyBody = named(
   'ApiKeyInput',
@@ -38,12 +37,12 @@ const apiKey = named(
       prefix: z.string().describe('the first characters of the secret, to recognise it'),
       permissions: z.array(z.enum(PERMISSIONS)),
       surveyIds: z.array(z.string().uuid()).nullable().describe('the surveys it is limited to; null: all'),
-      expiresAt: dateTime.nullable(),
-      lastUsedAt: dateTime.nullable(),
+      expiresAt: isoDateTime.nullable(),
+      lastUsedAt: isoDateTime.nullable(),
       createdBy: z.string().nullable(),
-      createdAt: dateTime,
-      rotatedAt: dateTime.nullable(),
-      revokedAt: dateTime.nullable(),
+      createdAt: isoDateTime,
+      rotatedAt: isoDateTime.nullable(),
+      revokedAt: isoDateTime.nullable(),
       status: z.enum(['active', 'expired', 'revoked']),
     })
     .strict(),

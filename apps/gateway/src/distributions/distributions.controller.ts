@@ -6,13 +6,12 @@ import { isTimeZone, languageTag } from '@fg/contracts';
 import { distributionState } from '@fg/links';
 import { DistributionEntity, DistributionRepository, SurveyRepository } from '@fg/persistence';
 import { UnitOfWork } from '@fg/messaging';
-import { ApiContract, ZodPipe, named } from '@fg/platform';
+import { ApiContract, ZodPipe, isoDateTime, named } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
 
 const id = z.string().uuid('ids are UUIDs');
 const uuid = new ZodPipe(id);
-const dateTime = z.string().datetime({ offset: true });
 const label = z.record(languageTag, z.string().min(1).max(2000));
 
 const questionBase = {
@@ -72,7 +71,7 @@ const survey = named(
       languages: z.array(z.string()),
       questions: z.array(question),
       status: surveyStatus,
-      createdAt: dateTime,
+      createdAt: isoDateTime,
     })
     .strict(),
 );
@@ -186,7 +185,7 @@ export const distribution = named(
         .enum(['draft', 'active', 'failed', 'expired'])
         .describe('draft until an enabled rule references it; expired past its static expiry'),
       activation: z.string().describe('why it is (not) active, in words'),
-      startsAt: dateTime.nullable(),
+      startsAt: isoDateTime.nullable(),
       expiry,
       accounts: z
         .object({
@@ -218,8 +217,8 @@ export const distribution = named(
       submissionLimit: submissionLimit.nullable(),
       hosting,
       sendWindow: sendWindow.nullable(),
-      createdAt: dateTime,
-      updatedAt: dateTime,
+      createdAt: isoDateTime,
+      updatedAt: isoDateTime,
     })
     .strict(),
 );

@@ -39,7 +39,8 @@ import {
 import { LinkIssuer, boundData, linkRef } from '@fg/links';
 import { ResponseService } from '@fg/responses';
 import { UnitOfWork } from '@fg/messaging';
-import { ApiContract, ZodPipe, named } from '@fg/platform';
+import { ApiContract, ZodPipe, isoDateTime, named } from '@fg/platform';
+import { responseState } from '../responses/responses.controller';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequireAccess, target } from '../auth/permissions';
@@ -122,7 +123,6 @@ const responsesQuery = z.object({
 
 const id = z.string().uuid('ids are UUIDs');
 const byId = new ZodPipe(id);
-const dateTime = z.string().datetime({ offset: true });
 const contactsBody = named(
   'ContactsInput',
   z.object({ contacts: z.array(contactInput).min(1).max(10_000) }).strict(),
@@ -151,16 +151,19 @@ const linkIssued = named(
     .object({
       linkId: z.string().uuid(),
       url: z.string().url().describe('the personal survey link'),
-      expiresAt: dateTime.nullable(),
+      expiresAt: isoDateTime.nullable(),
       contactId: z.string().uuid(),
       distributionId: z.string().uuid(),
     })
     .strict(),
 );
-const revoked = named('LinkRevoked', z.object({ linkId: z.string().uuid(), revokedAt: dateTime }).strict());
+const revoked = named(
+  'LinkRevoked',
+  z.object({ linkId: z.string().uuid(), revokedAt: isoDateTime }).strict(),
+);
 const sentReported = named(
   'LinkSentReported',
-  z.object({ linkId: z.string().uuid(), sentAt: dateTime, channel: z.string() }).strict(),
+  z.object({ linkId: z.string().uuid(), sentAt: isoDateTime, channel: z.string() }).strict(),
 );
 const stats = named(
   'DistributionStats',
@@ -187,10 +190,6 @@ const segment = named(
     })
     .strict(),
 );
-const responseState = named(
-  'ResponseState',
-  z.object({ linkId: z.string().uuid(), status: z.string(), changed: z.boolean() }).strict(),
-);
 const responsePage = named(
   'ResponsePage',
   z
@@ -203,7 +202,7 @@ const responsePage = named(
             caseId: z.string().nullable(),
             status: z.string(),
             source: z.string().describe('hosted (our page) or a survey tool that reported it'),
-            submittedAt: dateTime.nullable(),
+            submittedAt: isoDateTime.nullable(),
             tags: z.record(z.string()),
             answers: z.record(z.unknown()).describe('question id → answer'),
             data: z.record(z.unknown()).describe('the transaction data bound to the link'),

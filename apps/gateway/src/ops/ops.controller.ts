@@ -10,7 +10,7 @@ import {
   SandboxMessageRepository,
 } from '@fg/persistence';
 import { LinkIssuer } from '@fg/links';
-import { ApiContract, ZodPipe, named } from '@fg/platform';
+import { ApiContract, ZodPipe, isoDateTime, named } from '@fg/platform';
 import { distribution, present } from '../distributions/distributions.controller';
 import { ApiKeyGuard, AuthenticatedRequest, principalOf } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
@@ -21,7 +21,6 @@ const listQuery = z.object({
 });
 const list = new ZodPipe(listQuery);
 const caseId = z.string().min(1).max(200);
-const dateTime = z.string().datetime({ offset: true });
 
 const distributionList = named('DistributionList', z.array(distribution));
 const caseSnapshot = named(
@@ -34,7 +33,7 @@ const caseSnapshot = named(
       customFields: z.record(scalar).describe('fields we wrote, e.g. survey_link (as the URL)'),
       contact: contact.nullable(),
       sourceVersion: z.string().nullable(),
-      updatedAt: dateTime,
+      updatedAt: isoDateTime,
     })
     .strict(),
 );
@@ -58,13 +57,13 @@ const invite = named(
       deliveryStatus,
       reason: z.string().nullable().describe('a reason code and detail, e.g. SUPPRESSED: …'),
       providerMessageId: z.string().nullable(),
-      attemptedAt: dateTime.nullable(),
+      attemptedAt: isoDateTime.nullable(),
       attempts: z.number().int(),
-      nextAttemptAt: dateTime.nullable(),
-      deferredSince: dateTime.nullable(),
-      sentAt: dateTime.nullable(),
-      statusChangedAt: dateTime.nullable(),
-      createdAt: dateTime,
+      nextAttemptAt: isoDateTime.nullable(),
+      deferredSince: isoDateTime.nullable(),
+      sentAt: isoDateTime.nullable(),
+      statusChangedAt: isoDateTime.nullable(),
+      createdAt: isoDateTime,
     })
     .strict(),
 );
@@ -82,7 +81,7 @@ const sandboxMessages = named(
         subject: z.string().nullable(),
         text: z.string().nullable(),
         html: z.string().nullable(),
-        createdAt: dateTime,
+        createdAt: isoDateTime,
       })
       .strict(),
   ),

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGu
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '@fg/persistence';
-import { ApiContract, ZodPipe, named } from '@fg/platform';
+import { ApiContract, ZodPipe, isoDateTime, named } from '@fg/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess } from '../auth/permissions';
 import { OutboundWebhooksService } from './outbound-webhooks.service';
@@ -32,7 +32,6 @@ const logQuery = z.object({
 const log = new ZodPipe(logQuery);
 const id = z.string().uuid('subscription ids are UUIDs');
 const uuid = new ZodPipe(id);
-const dateTime = z.string().datetime({ offset: true });
 
 const subscription = named(
   'WebhookSubscription',
@@ -43,8 +42,8 @@ const subscription = named(
       url: z.string(),
       events: z.array(z.enum(WEBHOOK_EVENTS)),
       enabled: z.boolean(),
-      createdAt: dateTime,
-      updatedAt: dateTime,
+      createdAt: isoDateTime,
+      updatedAt: isoDateTime,
     })
     .strict(),
 );
@@ -62,12 +61,12 @@ const deliveryLog = named(
         eventId: z.string(),
         status: z.enum(['pending', 'succeeded', 'failed']),
         attempts: z.number().int(),
-        nextAttemptAt: dateTime.nullable(),
-        lastAttemptAt: dateTime.nullable(),
+        nextAttemptAt: isoDateTime.nullable(),
+        lastAttemptAt: isoDateTime.nullable(),
         lastStatusCode: z.number().int().nullable(),
         lastError: z.string().nullable(),
-        deliveredAt: dateTime.nullable(),
-        createdAt: dateTime,
+        deliveredAt: isoDateTime.nullable(),
+        createdAt: isoDateTime,
         payload: z
           .object({ type: z.enum(WEBHOOK_EVENTS), timestamp: z.string(), data: z.record(z.unknown()) })
           .strict()

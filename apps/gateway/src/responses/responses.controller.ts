@@ -13,7 +13,8 @@ const id = z.string().uuid('link ids are UUIDs');
 const linkId = new ZodPipe(id);
 const reportInput = named('ResponseReportInput', responseReport);
 const reportPipe = new ZodPipe(reportInput);
-const responseState = named(
+/** A link's response status after a report (also the answer of POST /ops/responses/report). */
+export const responseState = named(
   'ResponseStatusOfLink',
   z.object({ linkId: z.string().uuid(), status: z.string(), changed: z.boolean() }).strict(),
 );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { named } from '@fg/platform';
+import { isoDateTime, named } from '@fg/platform';
 import {
   condition,
   fieldCondition,
@@ -12,7 +12,6 @@ import { dryRunRequest, evaluationsQuery } from './rules-admin.service';
 
 /** The REST schemas of rules: what the routes take and answer, generated into the OpenAPI document. */
 
-const dateTime = z.string().datetime({ offset: true });
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 // The condition tree is parsed by hand (the branch is chosen by its keys, so errors point at the exact node); the
@@ -50,8 +49,8 @@ export const rule = named(
       id: z.string().uuid(),
       version: z.number().int().describe('the current version; every change saves a new one'),
       ...ruleFields,
-      createdAt: dateTime,
-      updatedAt: dateTime,
+      createdAt: isoDateTime,
+      updatedAt: isoDateTime,
     })
     .strict(),
 );
@@ -60,7 +59,9 @@ export const ruleWithVersions = named(
   'RuleWithVersions',
   rule.extend({
     versions: z.array(
-      z.object({ version: z.number().int(), createdBy: z.string().nullable(), createdAt: dateTime }).strict(),
+      z
+        .object({ version: z.number().int(), createdBy: z.string().nullable(), createdAt: isoDateTime })
+        .strict(),
     ),
   }),
 );
@@ -74,7 +75,7 @@ export const ruleVersion = named(
       ...ruleFields,
       description: z.string().optional(),
       createdBy: z.string().nullable(),
-      createdAt: dateTime,
+      createdAt: isoDateTime,
     })
     .strict(),
 );
@@ -135,7 +136,7 @@ export const ruleEvaluation = named(
       matched: z.boolean(),
       conditions: conditionTrace,
       note: z.string().nullable(),
-      evaluatedAt: dateTime,
+      evaluatedAt: isoDateTime,
       run: z
         .object({
           id: z.string().uuid(),
