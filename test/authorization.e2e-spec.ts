@@ -71,6 +71,14 @@ describe('authorization', () => {
       `INSERT INTO cases (id, fields, custom_fields) VALUES ('CASE-A', '{"status":"Resolved"}', $1::jsonb)`,
       [JSON.stringify({ survey_link: link.body.url })],
     );
+    // An invitation of survey A as the link issuer records it (the ops views read it).
+    fx.inviteA = randomUUID();
+    await pipeline.ds.query(
+      `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
+                            status, delivery_status)
+       VALUES ($1, $2, $3, $4, 'CASE-A', 'email', 'invitation', 'en', 'ada@example.com', 'Invite Sent', 'delivered')`,
+      [fx.inviteA, randomUUID(), fx.linkA, fx.distA],
+    );
     fx.refA = new ExternalRefs(pipeline.config.LINK_SIGNING_SECRET).issue(fx.linkA, new Date());
     const rule = (distributionId: string) => ({
       name: `invite ${distributionId}`,
@@ -157,7 +165,17 @@ describe('authorization', () => {
       mustShowA: true,
     },
     'GET /ops/cases/{id}': { scope: 'object', requests: () => [{ path: '/ops/cases/CASE-A' }] },
-    'GET /ops/invites': { scope: 'list', request: () => ({ path: '/ops/invites' }), mustShowA: false },
+    'GET /ops/invites': { scope: 'list', request: () => ({ path: '/ops/invites' }), mustShowA: true },
+    'GET /ops/invites/{id}': { scope: 'object', requests: () => [{ path: `/ops/invites/${fx.inviteA}` }] },
+    'GET /ops/surveys': { scope: 'list', request: () => ({ path: '/ops/surveys' }), mustShowA: false },
+    'GET /ops/distributions/{id}/funnel': {
+      scope: 'object',
+      requests: () => [{ path: `/ops/distributions/${fx.distA}/funnel?groupBy=channel` }],
+    },
+    'GET /ops/surveys/{id}/results': {
+      scope: 'object',
+      requests: () => [{ path: `/ops/surveys/${fx.surveyA}/results` }],
+    },
     'GET /ops/sandbox/messages': { scope: 'all-surveys', request: () => ({ path: '/ops/sandbox/messages' }) },
     'POST /ops/api-keys': {
       scope: 'all-surveys',
@@ -470,7 +488,7 @@ describe('authorization', () => {
       if (entry.scope !== 'list') continue;
       const r = entry.request();
       const seenByB = JSON.stringify((await call(keyB, 'get', r.path).expect(200)).body);
-      for (const id of [fx.distA, fx.ruleA, fx.linkA])
+      for (const id of [fx.distA, fx.ruleA, fx.linkA, fx.surveyA, fx.inviteA])
         expect({ route, leaks: seenByB.includes(id) }).toEqual({ route, leaks: false });
       if (entry.mustShowA) {
         const seenByA = JSON.stringify((await call(keyA, 'get', r.path).expect(200)).body);

@@ -5,6 +5,8 @@ import { InvitesModule } from '@fg/invites';
 import { LinksModule } from '@fg/links';
 import { ResponsesModule } from '@fg/responses';
 import { SurveyStateService } from '@fg/rules-core';
+import { AnalyticsController } from './analytics/analytics.controller';
+import { AnalyticsService } from './analytics/analytics.service';
 import { AccessService } from './auth/access.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './auth/api-keys.controller';
@@ -41,6 +43,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     ResponseReportsConsumer,
     ApiKeysController,
     OpsController,
+    AnalyticsController,
     DeadLettersController,
     OutboundWebhooksConsumer,
     OutboundWebhooksController,
@@ -60,6 +63,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     AccessService,
     ApiKeyGuard,
     RulesAdminService,
+    AnalyticsService,
     SurveyStateService,
     ChannelToolsService,
     IdempotencyService,

@@ -25,6 +25,7 @@ export interface LinkRequest {
   kase: CaseEntity;
   language?: string;
   correlationId: string;
+  ruleId?: string;
 }
 
 export const pairKey = (distributionId: string, caseId: string) => `${distributionId}|${caseId}`;
@@ -83,7 +84,7 @@ export class LinkService {
         em,
         dist,
         'rule',
-        wanted.map(({ kase, language, correlationId }) => ({
+        wanted.map(({ kase, language, correlationId, ruleId }) => ({
           caseId: kase.id,
           data: boundData(
             {
@@ -97,6 +98,7 @@ export class LinkService {
           ),
           language: language ?? kase.contact?.language ?? str(kase.fields.language) ?? dist.defaultLanguage,
           correlationId,
+          ruleId,
         })),
       );
       issued.forEach((l, i) =>

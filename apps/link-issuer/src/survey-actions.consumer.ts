@@ -57,6 +57,7 @@ export class SurveyActionsConsumer {
       requests.push({
         event: e,
         correlationId: e.correlationid ?? e.id,
+        ruleId: a.ruleId,
         distribution: dists.get(a.distributionId)!,
         kase: cases.get(a.caseId)!,
         language: a.language ?? (a.languageFrom === 'last_message' ? lastLanguages.get(a.caseId) : undefined),

@@ -121,6 +121,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/ops/invites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An invite's timeline: its statuses, every delivery receipt, its link's response status, the case's other invites of the distribution and the rule evaluations of the case */
+        get: operations["OpsController_invite"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ops/sandbox/messages": {
         parameters: {
             query?: never;
@@ -130,6 +147,40 @@ export type paths = {
         };
         /** Messages the sandbox providers kept instead of sending (embedded mode), newest first */
         get: operations["OpsController_sandboxMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ops/distributions/{id}/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery funnel of the links issued in a period: issued → sent → delivered → opened → survey opened → started → completed, grouped by channel, language, rule or day, with the invites that did not go out by reason */
+        get: operations["AnalyticsController_funnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ops/surveys/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Response analytics of a survey: NPS (promoters, passives, detractors, score), rating averages, choice counts and the latest free-text answers, over completed responses filtered by distribution, period, channel, language and tags */
+        get: operations["AnalyticsController_results"];
         put?: never;
         post?: never;
         delete?: never;
@@ -431,7 +482,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List surveys (those the key may see), newest first */
+        get: operations["DistributionsController_surveyList"];
         put?: never;
         /** Create a survey (hosted questions: nps, rating, single_choice, free_text; labels per language) */
         post: operations["DistributionsController_createSurvey"];
@@ -1253,6 +1305,70 @@ export type components = {
             /** Format: date-time */
             value: string;
         };
+        Funnel: {
+            /** Format: uuid */
+            distributionId: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            groupBy: "none" | "channel" | "language" | "rule" | "day";
+            stages: ("issued" | "sent" | "delivered" | "opened" | "surveyOpened" | "started" | "completed")[];
+            total: {
+                counts: {
+                    issued: number;
+                    sent: number;
+                    delivered: number;
+                    opened: number;
+                    surveyOpened: number;
+                    started: number;
+                    completed: number;
+                };
+                /** @description each stage's share of the stage before it (null when that one is 0) */
+                conversion: {
+                    issued: number | null;
+                    sent: number | null;
+                    delivered: number | null;
+                    opened: number | null;
+                    surveyOpened: number | null;
+                    started: number | null;
+                    completed: number | null;
+                };
+            };
+            groups: {
+                /** @description channel, language, rule id (or api/bulk), day, or "all" */
+                key: string;
+                label: string;
+                counts: {
+                    issued: number;
+                    sent: number;
+                    delivered: number;
+                    opened: number;
+                    surveyOpened: number;
+                    started: number;
+                    completed: number;
+                };
+                /** @description each stage's share of the stage before it (null when that one is 0) */
+                conversion: {
+                    issued: number | null;
+                    sent: number | null;
+                    delivered: number | null;
+                    opened: number | null;
+                    surveyOpened: number | null;
+                    started: number | null;
+                    completed: number | null;
+                };
+            }[];
+            /** @description invites that did not go out, by outcome and reason code (search invites with the same filters) */
+            failures: {
+                status: string;
+                reasonCode: string | null;
+                /** @enum {string} */
+                channel: "email" | "sms" | "whatsapp";
+                count: number;
+            }[];
+        };
         Hosting: {
             /** @enum {string} */
             mode: "hosted";
@@ -1304,6 +1420,39 @@ export type components = {
             createdAt: string;
         };
         InviteList: components["schemas"]["Invite"][];
+        InviteTimeline: {
+            invite: components["schemas"]["Invite"];
+            link: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                responseStatus: "Not Started" | "Survey Opened" | "In Progress" | "Partially Completed" | "Completed";
+                /** Format: date-time */
+                openedAt: string | null;
+                /** Format: date-time */
+                expiresAt: string | null;
+                /** Format: date-time */
+                revokedAt: string | null;
+                language: string;
+            } | null;
+            /** @description the case's other invites of this distribution (reminders, fallbacks) */
+            related: components["schemas"]["Invite"][];
+            receipts: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                inviteId: string;
+                provider: string;
+                event: string;
+                providerEventId: string | null;
+                reason: string | null;
+                /** Format: date-time */
+                occurredAt: string;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
+            evaluations: components["schemas"]["RuleEvaluationList"];
+        };
         Link: {
             /** Format: uuid */
             linkId: string;
@@ -1448,6 +1597,16 @@ export type components = {
                 source: string;
                 /** Format: date-time */
                 submittedAt: string | null;
+                language: string;
+                /**
+                 * @description the channel the invitation went out on (null: not sent by us)
+                 * @enum {string|null}
+                 */
+                channel: "email" | "sms" | "whatsapp" | null;
+                /** @description the case's contact as bound to the link (email and phone as given) */
+                contact: {
+                    [key: string]: unknown;
+                } | null;
                 tags: {
                     [key: string]: string;
                 };
@@ -1881,6 +2040,41 @@ export type components = {
              * @enum {string}
              */
             status?: "active" | "closed";
+        };
+        SurveyList: components["schemas"]["Survey"][];
+        SurveyResults: {
+            /** Format: uuid */
+            surveyId: string;
+            distributionIds: string[];
+            /** @description completed responses matching the filters */
+            responses: number;
+            questions: {
+                id: string;
+                /** @enum {string} */
+                type: "nps" | "rating" | "single_choice" | "free_text";
+                label: string;
+                answered: number | null;
+                average?: number | null;
+                distribution?: {
+                    value: string;
+                    label: string;
+                    count: number;
+                }[];
+                nps?: {
+                    promoters: number;
+                    passives: number;
+                    detractors: number;
+                    /** @description −100 … 100 */
+                    score: number | null;
+                };
+                texts?: {
+                    text: string;
+                    /** Format: uuid */
+                    responseId: string;
+                    /** Format: date-time */
+                    submittedAt: string;
+                }[];
+            }[];
         };
         Template: {
             /** Format: uuid */
@@ -2552,7 +2746,21 @@ export interface operations {
     OpsController_invites: {
         parameters: {
             query?: {
+                distributionId?: unknown | string;
                 caseId?: unknown | string;
+                /** @description the address, exactly (case-insensitive) */
+                recipient?: unknown | string;
+                status?: unknown | ("Pending" | "Invite Sent" | "Invite Opened" | "Failed" | "Quarantined" | "Suppressed" | "Unsubscribed");
+                /** @description the reason code, e.g. SUPPRESSED or QUARANTINED */
+                reasonCode?: unknown | string;
+                channel?: unknown | ("email" | "sms" | "whatsapp");
+                kind?: unknown | ("invitation" | "reminder" | "thank_you");
+                /** @description a day (YYYY-MM-DD, UTC) or an ISO date-time */
+                from?: unknown | (string);
+                /** @description a day (YYYY-MM-DD, UTC) or an ISO date-time */
+                to?: unknown | (string);
+                /** @description the last invite of the previous page */
+                before?: unknown | string;
                 limit?: number;
             };
             header?: never;
@@ -2590,6 +2798,64 @@ export interface operations {
             };
             /** @description the key lacks the permission, or may not see this object */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OpsController_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteTimeline"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2640,6 +2906,144 @@ export interface operations {
             };
             /** @description the key lacks the permission, or may not see this object */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AnalyticsController_funnel: {
+        parameters: {
+            query?: {
+                /** @description start of the period (default: 30 days before `to`) */
+                from?: unknown | (string);
+                /** @description end of the period, exclusive (default: now) */
+                to?: unknown | (string);
+                groupBy?: "none" | "channel" | "language" | "rule" | "day";
+                channel?: unknown | ("email" | "sms" | "whatsapp");
+                language?: unknown | string;
+                ruleId?: unknown | string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Funnel"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    AnalyticsController_results: {
+        parameters: {
+            query?: {
+                /** @description only this distribution of the survey */
+                distributionId?: unknown | string;
+                /** @description a day (YYYY-MM-DD, UTC) or an ISO date-time */
+                from?: unknown | (string);
+                /** @description a day (YYYY-MM-DD, UTC) or an ISO date-time */
+                to?: unknown | (string);
+                channel?: unknown | ("email" | "sms" | "whatsapp");
+                language?: unknown | string;
+                /** @description key:value, repeatable */
+                tag?: unknown | (string | string[]);
+                /** @description latest free-text answers per question */
+                texts?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyResults"];
+                };
+            };
+            /** @description the request is malformed; `details.fields` names each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3786,6 +4190,44 @@ export interface operations {
             };
         };
     };
+    DistributionsController_surveyList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyList"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the key lacks the permission, or may not see this object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     DistributionsController_createSurvey: {
         parameters: {
             query?: never;
@@ -4575,6 +5017,13 @@ export interface operations {
                 after?: string;
                 status?: unknown | ("In Progress" | "Partially Completed" | "Completed");
                 limit?: number;
+                /** @description submitted at or after */
+                from?: unknown | (string);
+                /** @description submitted before */
+                to?: unknown | (string);
+                /** @description the channel the invitation went out on */
+                channel?: unknown | ("email" | "sms" | "whatsapp");
+                language?: unknown | string;
             };
             header?: never;
             path: {

@@ -80,10 +80,14 @@ describe('LinkIssuer on Postgres', () => {
 
   it("starts a rule link's dynamic expiry at the first send, not at issue", async () => {
     const d = await distribution({ expiry: { mode: 'dynamic', amount: 2, unit: 'days' } });
+    const ruleId = randomUUID();
     const [link] = await uow.run((em) =>
-      sut.issue(em, d, 'rule', [{ caseId: `case-${randomUUID()}`, data: {}, language: 'en' }]),
+      sut.issue(em, d, 'rule', [{ caseId: `case-${randomUUID()}`, data: {}, language: 'en', ruleId }]),
     );
     expect(link.expiresAt).toBeNull();
+    // The funnel groups links by the rule that issued them.
+    const [issued] = await ds.query(`SELECT rule_id FROM survey_links WHERE id = $1`, [link.linkId]);
+    expect(issued.rule_id).toBe(ruleId);
     now = new Date(now.getTime() + 5 * HOUR); // sent five hours later
     const links = new SurveyLinkRepository(ds);
     const first = await uow.run((em) => links.startExpiry(em, [link.linkId], now));

@@ -23,6 +23,8 @@ export interface LinkSpec {
   data: Record<string, Scalar>;
   language: string;
   correlationId?: string;
+  /** The rule whose action asks for it. */
+  ruleId?: string;
 }
 
 export interface IssuedLink {
@@ -135,6 +137,7 @@ export class LinkIssuer {
         case_id: s.caseId ?? null,
         contact_id: s.contactId ?? null,
         source,
+        rule_id: s.ruleId ?? null,
         token_hash: this.tokens.hash(this.tokens.tokenFor(nonce)),
         nonce: nonce.toString('hex'),
         transaction_data: s.data,

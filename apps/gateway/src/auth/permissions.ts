@@ -76,6 +76,7 @@ export const target = {
   distribution: (at: RequestPath): AccessTarget => ({ kind: 'distribution', at }),
   link: (at: RequestPath): AccessTarget => ({ kind: 'link', at }),
   case: (at: RequestPath): AccessTarget => ({ kind: 'case', at }),
+  invite: (at: RequestPath): AccessTarget => ({ kind: 'invite', at }),
   rule: (at: RequestPath): AccessTarget => ({ kind: 'rule', at }),
   ruleDefinition: (at: RequestPath): AccessTarget => ({ kind: 'rule-definition', at }),
   externalRef: (at: RequestPath): AccessTarget => ({ kind: 'external-ref', at }),

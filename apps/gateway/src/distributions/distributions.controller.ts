@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Clock, DomainError, ErrorCode, newId } from '@fg/common';
@@ -7,7 +7,7 @@ import { distributionState } from '@fg/links';
 import { DistributionEntity, DistributionRepository, SurveyRepository } from '@fg/persistence';
 import { UnitOfWork } from '@fg/messaging';
 import { ApiContract, ZodPipe, isoDateTime, named } from '@fg/platform';
-import { ApiKeyGuard } from '../auth/api-key.guard';
+import { ApiKeyGuard, AuthenticatedRequest, principalOf } from '../auth/api-key.guard';
 import { RequireAccess, target } from '../auth/permissions';
 
 const id = z.string().uuid('ids are UUIDs');
@@ -75,6 +75,8 @@ const survey = named(
     })
     .strict(),
 );
+
+const surveyList = named('SurveyList', z.array(survey));
 
 const period = z
   .object({
@@ -276,6 +278,17 @@ export class DistributionsController {
     const survey = await this.surveys.update(id, s);
     if (!survey) throw new DomainError(ErrorCode.NOT_FOUND, `survey ${id} does not exist`);
     return survey;
+  }
+
+  @Get('surveys')
+  @RequireAccess('distribution:view', 'filtered')
+  @ApiContract({
+    summary: 'List surveys (those the key may see), newest first',
+    response: { status: 200, schema: surveyList },
+    errors: [401, 403],
+  })
+  surveyList(@Req() req: AuthenticatedRequest) {
+    return this.surveys.list(principalOf(req).surveyIds);
   }
 
   @Get('surveys/:id')

@@ -18,6 +18,7 @@ import { Clock, DomainError, ErrorCode, csvAttachment, csvChunk, newId } from '@
 import {
   LIMITS,
   ResponseStatusReported,
+  channel,
   contact,
   languageTag,
   own,
@@ -45,6 +46,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Principal } from '../auth/api-key.service';
 import { RequireAccess, target } from '../auth/permissions';
 import { LandingService } from '../landing/landing.service';
+import { instant, toDate } from '../analytics/analytics.schemas';
 import { IdempotencyService } from './idempotency.service';
 
 const attributes = z.record(
@@ -119,9 +121,18 @@ const responsesQuery = z.object({
   after: z.string().uuid().default('00000000-0000-0000-0000-000000000000'),
   status: responseStatusFilter,
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  from: instant.optional().describe('submitted at or after'),
+  to: instant.optional().describe('submitted before'),
+  channel: channel.optional().describe('the channel the invitation went out on'),
+  language: languageTag.optional(),
 });
 
 const id = z.string().uuid('ids are UUIDs');
+/** The contact bound to a link's data, when the case had one. */
+const contactOf = (data: Record<string, unknown>) => {
+  const c = data.contact;
+  return c && typeof c === 'object' && !Array.isArray(c) ? (c as Record<string, unknown>) : null;
+};
 const byId = new ZodPipe(id);
 const contactsBody = named(
   'ContactsInput',
@@ -203,6 +214,14 @@ const responsePage = named(
             status: z.string(),
             source: z.string().describe('hosted (our page) or a survey tool that reported it'),
             submittedAt: isoDateTime.nullable(),
+            language: z.string(),
+            channel: channel
+              .nullable()
+              .describe('the channel the invitation went out on (null: not sent by us)'),
+            contact: z
+              .record(z.unknown())
+              .nullable()
+              .describe("the case's contact as bound to the link (email and phone as given)"),
             tags: z.record(z.string()),
             answers: z.record(z.unknown()).describe('question id → answer'),
             data: z.record(z.unknown()).describe('the transaction data bound to the link'),
@@ -513,7 +532,11 @@ export class LinksController {
   ) {
     if (!(await this.distributions.findById(id)))
       throw new DomainError(ErrorCode.NOT_FOUND, `distribution ${id} does not exist`);
-    const rows = await this.responseRows.page(id, q);
+    const rows = await this.responseRows.page(id, {
+      ...q,
+      from: q.from ? toDate(q.from) : undefined,
+      to: q.to ? toDate(q.to) : undefined,
+    });
     return {
       items: rows.map((r) => ({
         id: r.id,
@@ -522,6 +545,9 @@ export class LinksController {
         status: r.status,
         source: r.source,
         submittedAt: r.submitted_at,
+        language: r.language,
+        channel: r.channel,
+        contact: contactOf(r.transaction_data),
         tags: r.tags,
         answers: r.answers,
         data: r.transaction_data,

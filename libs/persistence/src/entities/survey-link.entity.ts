@@ -23,6 +23,8 @@ export class SurveyLinkEntity {
   @Column('uuid', { name: 'contact_id', nullable: true }) contactId: string | null;
   /** Who issued it: a rule (`rule`), the one-call API (`api`), a segment (`bulk`), a test send (`test`). */
   @Column('text', { default: 'rule' }) source: 'rule' | 'api' | 'bulk' | 'test';
+  /** The rule whose action issued it (the funnel groups by it). */
+  @Column('uuid', { name: 'rule_id', nullable: true }) ruleId: string | null;
   /** A dynamic expiry waiting for the first send (then `expires_at` = send time + this). */
   @Column('int', { name: 'expires_after_seconds', nullable: true }) expiresAfterSeconds: number | null;
   @Column('timestamptz', { name: 'reported_sent_at', nullable: true }) reportedSentAt: Date | null;

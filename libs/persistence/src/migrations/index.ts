@@ -12,6 +12,7 @@ import { OutboundWebhooks1764800000000 } from './1764800000000-outbound-webhooks
 import { AbuseLimits1764900000000 } from './1764900000000-abuse-limits';
 import { HotUpdates1765000000000 } from './1765000000000-hot-updates';
 import { ReferenceNotify1765100000000 } from './1765100000000-reference-notify';
+import { Funnel1765200000000 } from './1765200000000-funnel';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   AbuseLimits1764900000000,
   HotUpdates1765000000000,
   ReferenceNotify1765100000000,
+  Funnel1765200000000,
 ];

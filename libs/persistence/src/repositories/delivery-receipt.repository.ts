@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { DeliveryReceiptEntity } from '../entities/delivery-receipt.entity';
 import type { RowOf } from '../row';
 
@@ -11,6 +11,17 @@ export type NewReceiptRow = Omit<RowOf<DeliveryReceiptEntity>, 'created_at' | 'o
 /** The only SQL for `delivery_receipts`. */
 @Injectable()
 export class DeliveryReceiptRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Every receipt of these invites, oldest first. */
+  forInvites(inviteIds: string[]): Promise<DeliveryReceiptEntity[]> {
+    if (!inviteIds.length) return Promise.resolve([]);
+    return this.ds.getRepository(DeliveryReceiptEntity).find({
+      where: { inviteId: In(inviteIds) },
+      order: { occurredAt: 'ASC', createdAt: 'ASC' },
+    });
+  }
+
   /** Keeps each provider event once; returns the ids of the rows that were new (the rest are duplicates). */
   async insertNew(em: EntityManager, rows: NewReceiptRow[]): Promise<Set<string>> {
     if (!rows.length) return new Set();

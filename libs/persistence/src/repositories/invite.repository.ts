@@ -78,6 +78,59 @@ export function inviteFromRow(r: Partial<InviteRow> & Pick<InviteRow, 'id'>): In
   });
 }
 
+/** What an invite search filters by (all optional but the scope). */
+export interface InviteSearch {
+  /** null: every distribution (the key sees all surveys). */
+  distributionIds: string[] | null;
+  distributionId?: string;
+  caseId?: string;
+  /** The address, case-insensitive, exactly. */
+  recipient?: string;
+  status?: string;
+  /** The code the reason starts with (`SUPPRESSED`, `QUARANTINED`, …). */
+  reasonCode?: string;
+  channel?: string;
+  kind?: string;
+  from?: Date;
+  to?: Date;
+  /** The last invite of the previous page: the page continues after it (newest first). */
+  before?: string;
+  limit: number;
+}
+
+/** Per link: how its invitation went (the last one of the fallback chain names the channel). */
+export interface InvitationOutcomeRow {
+  link_id: string;
+  channel: string;
+  sent: boolean;
+  delivered: boolean;
+  opened: boolean;
+}
+
+/**
+ * A subquery over `invites` for other repositories' reports (the funnel): one row per link of the distribution in
+ * parameter `$1` with its invitation's outcome (InvitationOutcomeRow). Kept here so every line of SQL about
+ * invites lives in this file.
+ */
+export const INVITATION_OUTCOMES_SQL = `
+  SELECT i.link_id,
+         (array_agg(i.channel ORDER BY (i.sent_at IS NULL), i.created_at DESC))[1] AS channel,
+         bool_or(i.sent_at IS NOT NULL) AS sent,
+         bool_or(i.delivery_status IN ('delivered', 'opened', 'clicked') OR i.status = 'Invite Opened') AS delivered,
+         bool_or(i.delivery_status IN ('opened', 'clicked') OR i.status = 'Invite Opened') AS opened
+  FROM invites i
+  WHERE i.distribution_id = $1 AND i.kind = 'invitation'
+  GROUP BY i.link_id`;
+
+/** A subquery over `invites`: the links whose invitation was sent on the channel in parameter `param`. */
+export const linksInvitedOn = (param: string) =>
+  `SELECT i.link_id FROM invites i WHERE i.kind = 'invitation' AND i.sent_at IS NOT NULL AND i.channel = ${param}`;
+
+/** The channel a link's invitation was sent on, for a report over links aliased `alias`. */
+export const invitationChannelOf = (linkIdColumn: string) =>
+  `(SELECT i.channel FROM invites i WHERE i.link_id = ${linkIdColumn} AND i.kind = 'invitation'
+    ORDER BY (i.sent_at IS NULL), i.created_at DESC LIMIT 1)`;
+
 const ROW = `id, action_id, case_id, distribution_id, channel, kind, status, delivery_status, reason, provider_message_id,
   sent_at`;
 const I_ROW = ROW.replace(/(\w+)/g, 'i.$1');
@@ -375,5 +428,46 @@ export class InviteRepository {
       [distributionId],
     );
     return r.n;
+  }
+
+  /** Invites matching a search, newest first, a page at a time. */
+  search(q: InviteSearch, em: EntityManager = this.ds.manager): Promise<InviteEntity[]> {
+    const b = em.getRepository(InviteEntity).createQueryBuilder('i');
+    if (q.distributionIds) b.andWhere('i.distribution_id = ANY(:scope)', { scope: q.distributionIds });
+    if (q.distributionId) b.andWhere('i.distribution_id = :d', { d: q.distributionId });
+    if (q.caseId) b.andWhere('i.case_id = :c', { c: q.caseId });
+    if (q.recipient) b.andWhere('lower(i.recipient) = lower(:r)', { r: q.recipient });
+    if (q.status) b.andWhere('i.status = :s', { s: q.status });
+    if (q.reasonCode) b.andWhere(`split_part(i.reason, ':', 1) = :rc`, { rc: q.reasonCode });
+    if (q.channel) b.andWhere('i.channel = :ch', { ch: q.channel });
+    if (q.kind) b.andWhere('i.kind = :k', { k: q.kind });
+    if (q.from) b.andWhere('i.created_at >= :from', { from: q.from });
+    if (q.to) b.andWhere('i.created_at < :to', { to: q.to });
+    if (q.before)
+      b.andWhere('(i.created_at, i.id) < (SELECT p.created_at, p.id FROM invites p WHERE p.id = :before)', {
+        before: q.before,
+      });
+    return b.orderBy('i.created_at', 'DESC').addOrderBy('i.id', 'DESC').take(q.limit).getMany();
+  }
+
+  findById(id: string, em: EntityManager = this.ds.manager): Promise<InviteEntity | null> {
+    return em.getRepository(InviteEntity).findOneBy({ id });
+  }
+
+  /** The invites that did not go out, by outcome and reason code, for a distribution's period. */
+  failures(q: {
+    distributionId: string;
+    from: Date;
+    to: Date;
+    channel?: string;
+  }): Promise<{ status: string; reasonCode: string | null; channel: string; count: number }[]> {
+    return this.ds.query(
+      `SELECT status, nullif(split_part(reason, ':', 1), '') AS "reasonCode", channel, count(*)::int AS count
+       FROM invites
+       WHERE distribution_id = $1 AND created_at >= $2 AND created_at < $3 AND ($4::text IS NULL OR channel = $4)
+         AND status IN ('Failed', 'Quarantined', 'Suppressed', 'Unsubscribed') AND case_id NOT LIKE 'test-send:%'
+       GROUP BY 1, 2, 3 ORDER BY count DESC, 1, 2, 3`,
+      [q.distributionId, q.from, q.to, q.channel ?? null],
+    );
   }
 }

@@ -3,6 +3,36 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Scalar } from '@fg/contracts';
 import { Answers, ResponseEntity } from '../entities/response.entity';
 import type { RowOf } from '../row';
+import { invitationChannelOf, linksInvitedOn } from './invite.repository';
+
+/** Which completed responses a report covers. */
+export interface ResponseFilter {
+  distributionIds: string[];
+  from?: Date;
+  to?: Date;
+  channel?: string;
+  language?: string;
+  /** Distribution tags the response carries, every one. */
+  tags?: Record<string, string>;
+}
+
+/** Filter `f` as a WHERE clause over responses aliased `r`, its parameters from `$1`. */
+function responseWhere(f: ResponseFilter): { sql: string; params: unknown[] } {
+  return {
+    sql: `r.distribution_id = ANY($1::uuid[]) AND r.status = 'Completed' AND r.source <> 'test'
+      AND ($2::timestamptz IS NULL OR r.submitted_at >= $2) AND ($3::timestamptz IS NULL OR r.submitted_at < $3)
+      AND ($4::text IS NULL OR r.link_id IN (${linksInvitedOn('$4')}))
+      AND ($5::text IS NULL OR r.language = $5) AND r.tags @> $6::jsonb`,
+    params: [
+      f.distributionIds,
+      f.from ?? null,
+      f.to ?? null,
+      f.channel ?? null,
+      f.language ?? null,
+      JSON.stringify(f.tags ?? {}),
+    ],
+  };
+}
 
 export type { Answers };
 
@@ -17,7 +47,8 @@ export type ResponseRow = Pick<
   | 'tags'
   | 'answers'
   | 'transaction_data'
->;
+  | 'language'
+> & { channel: string | null };
 
 /** The only SQL for `responses`. */
 @Injectable()
@@ -97,12 +128,76 @@ export class ResponseRepository {
   }
 
   /** A page of a distribution's responses in id order (keyset), with the data bound to each link. */
-  page(distributionId: string, q: { after: string; status?: string; limit: number }): Promise<ResponseRow[]> {
+  page(
+    distributionId: string,
+    q: {
+      after: string;
+      status?: string;
+      limit: number;
+      from?: Date;
+      to?: Date;
+      channel?: string;
+      language?: string;
+    },
+  ): Promise<ResponseRow[]> {
     return this.ds.query(
-      `SELECT id, link_id, case_id, status, source, submitted_at, tags, answers, transaction_data FROM responses
-       WHERE distribution_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) AND source <> 'test'
-       ORDER BY id LIMIT $4`,
-      [distributionId, q.after, q.status ?? null, q.limit],
+      `SELECT r.id, r.link_id, r.case_id, r.status, r.source, r.submitted_at, r.tags, r.answers, r.transaction_data,
+              r.language, ${invitationChannelOf('r.link_id')} AS channel
+       FROM responses r
+       WHERE r.distribution_id = $1 AND r.id > $2 AND ($3::text IS NULL OR r.status = $3) AND r.source <> 'test'
+         AND ($5::timestamptz IS NULL OR r.submitted_at >= $5) AND ($6::timestamptz IS NULL OR r.submitted_at < $6)
+         AND ($7::text IS NULL OR r.link_id IN (${linksInvitedOn('$7')}))
+         AND ($8::text IS NULL OR r.language = $8)
+       ORDER BY r.id LIMIT $4`,
+      [
+        distributionId,
+        q.after,
+        q.status ?? null,
+        q.limit,
+        q.from ?? null,
+        q.to ?? null,
+        q.channel ?? null,
+        q.language ?? null,
+      ],
+    );
+  }
+
+  /** How often each answer was given to each question (free-text questions left out), over completed responses. */
+  async answerCounts(
+    f: ResponseFilter,
+    freeText: string[],
+  ): Promise<{ total: number; counts: { question: string; value: string; count: number }[] }> {
+    const w = responseWhere(f);
+    const [{ total }]: { total: number }[] = await this.ds.query(
+      `SELECT count(*)::int AS total FROM responses r WHERE ${w.sql}`,
+      w.params,
+    );
+    const counts: { question: string; value: string; count: number }[] = await this.ds.query(
+      `SELECT a.key AS question, a.value, count(*)::int AS count
+       FROM responses r, jsonb_each_text(r.answers) a
+       WHERE ${w.sql} AND NOT (a.key = ANY($7::text[]))
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+      [...w.params, freeText],
+    );
+    return { total, counts };
+  }
+
+  /** The latest answers to free-text questions, `perQuestion` of each, newest first. */
+  latestTexts(
+    f: ResponseFilter,
+    questions: string[],
+    perQuestion: number,
+  ): Promise<{ question: string; text: string; responseId: string; submittedAt: Date }[]> {
+    if (!questions.length) return Promise.resolve([]);
+    const w = responseWhere(f);
+    return this.ds.query(
+      `SELECT question, text, "responseId", "submittedAt" FROM (
+         SELECT a.key AS question, a.value AS text, r.id AS "responseId", r.submitted_at AS "submittedAt",
+                row_number() OVER (PARTITION BY a.key ORDER BY r.submitted_at DESC, r.id) AS n
+         FROM responses r, jsonb_each_text(r.answers) a
+         WHERE ${w.sql} AND a.key = ANY($7::text[]) AND btrim(a.value) <> ''
+       ) t WHERE n <= $8 ORDER BY question, "submittedAt" DESC`,
+      [...w.params, questions, perQuestion],
     );
   }
 }

@@ -96,7 +96,7 @@ describe('the rule engine tables and receipts on Postgres', () => {
   });
 
   it('keeps a provider event once, however often it is delivered', async () => {
-    const receipts = new DeliveryReceiptRepository();
+    const receipts = new DeliveryReceiptRepository(ds);
     const receipt = (id: string) => ({
       id,
       invite_id: randomUUID(),

@@ -4,6 +4,40 @@ import type { ResponseStatus } from '@fg/contracts';
 import { SurveyLinkEntity } from '../entities/survey-link.entity';
 import type { RowOf } from '../row';
 import { returnedRows } from '../transaction';
+import { INVITATION_OUTCOMES_SQL } from './invite.repository';
+
+/** The stages of the delivery funnel, in order: each link counts once in every stage it reached. */
+export const FUNNEL_STAGES = [
+  'issued',
+  'sent',
+  'delivered',
+  'opened',
+  'surveyOpened',
+  'started',
+  'completed',
+] as const;
+export type FunnelStage = (typeof FUNNEL_STAGES)[number];
+export type FunnelCounts = Record<FunnelStage, number>;
+export type FunnelGrouping = 'none' | 'channel' | 'language' | 'rule' | 'day';
+
+export interface FunnelQuery {
+  distributionId: string;
+  from: Date;
+  to: Date;
+  groupBy: FunnelGrouping;
+  channel?: string;
+  language?: string;
+  ruleId?: string;
+}
+
+/** What a link's funnel group is, by grouping (`l`: the link, `o`: its invitation's outcome). */
+const FUNNEL_KEY: Record<FunnelGrouping, string> = {
+  none: `'all'`,
+  channel: `coalesce(o.channel, l.reported_sent_channel, 'none')`,
+  language: 'l.language',
+  rule: `coalesce(l.rule_id::text, l.source)`,
+  day: `to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+};
 
 /** A submission window is due for reset: evaluated on the row being updated, in UTC (see submission-window.ts). */
 const WINDOW_DUE = `(s.submission_limit->'reset' IS NOT NULL AND s.submission_limit->'reset' <> 'null'::jsonb
@@ -28,6 +62,8 @@ export type NewLinkRow = Pick<
   | 'created_at'
 > & {
   source: 'rule' | 'api' | 'bulk' | 'test';
+  /** The rule whose action issued it (funnel by rule), when a rule did. */
+  rule_id: string | null;
   /** hex */
   nonce: string;
   transaction_data: Record<string, unknown>;
@@ -72,15 +108,16 @@ export class SurveyLinkRepository {
   async insertMany(em: EntityManager, rows: NewLinkRow[]): Promise<Set<string>> {
     if (!rows.length) return new Set();
     const inserted: { id: string }[] = await em.query(
-      `INSERT INTO survey_links (id, distribution_id, case_id, contact_id, source, token_hash, token_nonce,
+      `INSERT INTO survey_links (id, distribution_id, case_id, contact_id, source, rule_id, token_hash, token_nonce,
                                  transaction_data, language, starts_at, expires_at, expires_after_seconds,
                                  submission_limit, created_at)
-       SELECT x.id, x.distribution_id, x.case_id, x.contact_id, x.source, x.token_hash, decode(x.nonce, 'hex'),
-              x.transaction_data, x.language, x.starts_at, x.expires_at, x.expires_after_seconds, x.submission_limit,
-              x.created_at
+       SELECT x.id, x.distribution_id, x.case_id, x.contact_id, x.source, x.rule_id, x.token_hash,
+              decode(x.nonce, 'hex'), x.transaction_data, x.language, x.starts_at, x.expires_at,
+              x.expires_after_seconds, x.submission_limit, x.created_at
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, distribution_id uuid, case_id text, contact_id uuid,
-            source text, token_hash text, nonce text, transaction_data jsonb, language text, starts_at timestamptz,
-            expires_at timestamptz, expires_after_seconds int, submission_limit jsonb, created_at timestamptz)
+            source text, rule_id uuid, token_hash text, nonce text, transaction_data jsonb, language text,
+            starts_at timestamptz, expires_at timestamptz, expires_after_seconds int, submission_limit jsonb,
+            created_at timestamptz)
        ON CONFLICT DO NOTHING RETURNING id`,
       [JSON.stringify(rows)],
     );
@@ -246,5 +283,32 @@ export class SurveyLinkRepository {
       reportedSent: s.reported,
       byResponseStatus: Object.fromEntries(byStatus.map((r) => [r.response_status, r.n])),
     };
+  }
+
+  /**
+   * The delivery funnel of the links a distribution issued in [from, to) (test links left out), grouped. A stage
+   * counts the links that reached it: sent (by us or reported by you), delivered, message opened (email opens,
+   * WhatsApp reads), survey opened, started, completed.
+   */
+  funnel(q: FunnelQuery): Promise<({ key: string } & FunnelCounts)[]> {
+    return this.ds.query(
+      `SELECT ${FUNNEL_KEY[q.groupBy]} AS key,
+              count(*)::int AS issued,
+              count(*) FILTER (WHERE o.sent OR l.reported_sent_at IS NOT NULL)::int AS sent,
+              count(*) FILTER (WHERE o.delivered)::int AS delivered,
+              count(*) FILTER (WHERE o.opened)::int AS opened,
+              count(*) FILTER (WHERE l.opened_at IS NOT NULL OR l.response_status <> 'Not Started')::int
+                AS "surveyOpened",
+              count(*) FILTER (WHERE l.response_status IN ('In Progress', 'Partially Completed', 'Completed'))::int
+                AS started,
+              count(*) FILTER (WHERE l.response_status = 'Completed')::int AS completed
+       FROM survey_links l LEFT JOIN (${INVITATION_OUTCOMES_SQL}) o ON o.link_id = l.id
+       WHERE l.distribution_id = $1 AND l.source <> 'test' AND l.created_at >= $2 AND l.created_at < $3
+         AND ($4::text IS NULL OR coalesce(o.channel, l.reported_sent_channel) = $4)
+         AND ($5::text IS NULL OR l.language = $5)
+         AND ($6::uuid IS NULL OR l.rule_id = $6)
+       GROUP BY 1 ORDER BY 1`,
+      [q.distributionId, q.from, q.to, q.channel ?? null, q.language ?? null, q.ruleId ?? null],
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { SurveyEntity } from '../entities/survey.entity';
 
@@ -24,6 +24,14 @@ export class SurveyRepository {
   async update(id: string, s: QueryDeepPartialEntity<SurveyEntity>, em: EntityManager = this.ds.manager) {
     const r = await em.getRepository(SurveyEntity).update(id, s);
     return r.affected ? em.getRepository(SurveyEntity).findOneByOrFail({ id }) : null;
+  }
+
+  /** Surveys, newest first (`ids` null: every one). */
+  list(ids: string[] | null, em: EntityManager = this.ds.manager): Promise<SurveyEntity[]> {
+    return em.getRepository(SurveyEntity).find({
+      where: ids ? { id: In(ids) } : {},
+      order: { createdAt: 'DESC', id: 'ASC' },
+    });
   }
 
   exists(id: string, em: EntityManager = this.ds.manager): Promise<boolean> {
