@@ -97,6 +97,54 @@ describe('embedded mode', () => {
     );
   });
 
+  it('simulates receipts in the sandbox: delivered, opened, bounced (and suppressed) show in the funnel', async () => {
+    e ??= await start();
+    const server = e.app.getHttpServer();
+    const resolve = (caseId: string, email: string) =>
+      request(server)
+        .post('/events/cases')
+        .set(auth())
+        .set('Content-Type', 'application/cloudevents+json')
+        .send(
+          JSON.stringify({
+            ...event(`sim-${caseId}`),
+            data: { caseId, fields: { status: 'Resolved' }, contact: { name: 'Sam', email } },
+          }),
+        )
+        .expect(202);
+    await resolve('SIM-OPEN', 'open@example.com');
+    await resolve('SIM-BOUNCE', 'bounce@example.com');
+    const inviteOf = async (caseId: string) =>
+      (await request(server).get(`/ops/invites?caseId=${caseId}`).set(auth()).expect(200)).body[0];
+    await eventually(async () => {
+      expect(await inviteOf('SIM-OPEN')).toMatchObject({ status: 'Invite Opened', deliveryStatus: 'opened' });
+      expect(await inviteOf('SIM-BOUNCE')).toMatchObject({
+        status: 'Failed',
+        reason: expect.stringMatching(/^BOUNCED: /),
+      });
+    }, 20_000);
+    const suppressed = await request(server).get('/ops/suppressions?channel=email').set(auth()).expect(200);
+    expect(JSON.stringify(suppressed.body)).toContain('hard bounce');
+    // The timeline shows the receipts the sandbox reported.
+    const timeline = await request(server)
+      .get(`/ops/invites/${(await inviteOf('SIM-OPEN')).id}`)
+      .set(auth())
+      .expect(200);
+    expect(timeline.body.receipts.map((r: { event: string }) => r.event)).toEqual([
+      'accepted',
+      'delivered',
+      'open',
+    ]);
+    const funnel = await request(server)
+      .get(`/ops/distributions/${DEMO.distributionId}/funnel`)
+      .set(auth())
+      .expect(200);
+    expect(funnel.body.total.counts).toMatchObject({ delivered: expect.any(Number), opened: 1 });
+    expect(funnel.body.failures).toEqual(
+      expect.arrayContaining([expect.objectContaining({ status: 'Failed', reasonCode: 'BOUNCED' })]),
+    );
+  });
+
   it('answers bad input with a 400 naming the field, and unknown links with 404', async () => {
     e ??= await start();
     const server = e.app.getHttpServer();

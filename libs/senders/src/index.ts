@@ -4,6 +4,7 @@ export * from './rate-limiter';
 export * from './channel-sender.service';
 export * from './sender.module';
 export * from './providers/sandbox.provider';
+export * from './providers/sandbox-receipts';
 export * from './providers/sendgrid.provider';
 export * from './providers/twilio.provider';
 export * from './send-reconciler';

@@ -1,6 +1,6 @@
 import { Controller, DynamicModule, Module, Type } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { APP_CONFIG, AppConfig } from '@fg/common';
+import { APP_CONFIG, AppConfig, Clock } from '@fg/common';
 import { Channel, CloudEvent, DispatchRequested, dispatchTopicFor } from '@fg/contracts';
 import { InvitesModule } from '@fg/invites';
 import { LinkIssuer, LinksModule } from '@fg/links';
@@ -11,6 +11,7 @@ import { DeliveryScheduler } from './delivery-scheduler';
 import { SendReconciler } from './send-reconciler';
 import { ChannelProvider } from './messages';
 import { SandboxProvider } from './providers/sandbox.provider';
+import { SandboxReceiptSimulator } from './providers/sandbox-receipts';
 import { SendGridEmailProvider } from './providers/sendgrid.provider';
 import { TwilioProvider } from './providers/twilio.provider';
 
@@ -49,9 +50,13 @@ function providerFor(
   cfg: AppConfig,
   sandbox: SandboxMessageRepository,
   issuer: LinkIssuer,
+  clock: Clock,
 ): ChannelProvider {
   if (cfg.CHANNEL_PROVIDERS === 'sandbox')
-    return new SandboxProvider(channel, sandbox, (text) => issuer.refsOf(text));
+    return new SandboxProvider(channel, sandbox, (text) => issuer.refsOf(text), {
+      receipts: cfg.SANDBOX_RECEIPTS === 'simulate',
+      now: () => clock.now(),
+    });
   if (channel === 'email')
     return new SendGridEmailProvider({ apiKey: cfg.SENDGRID_API_KEY, baseUrl: cfg.SENDGRID_API_BASE_URL });
   return new TwilioProvider(channel, {
@@ -74,15 +79,16 @@ export class SenderModule {
         { provide: SENDER_CHANNEL, useValue: channel },
         {
           provide: ChannelProvider,
-          inject: [APP_CONFIG, SandboxMessageRepository, LinkIssuer],
-          useFactory: (cfg: AppConfig, sandbox: SandboxMessageRepository, issuer: LinkIssuer) =>
-            providerFor(channel, cfg, sandbox, issuer),
+          inject: [APP_CONFIG, SandboxMessageRepository, LinkIssuer, Clock],
+          useFactory: (cfg: AppConfig, sandbox: SandboxMessageRepository, issuer: LinkIssuer, clock: Clock) =>
+            providerFor(channel, cfg, sandbox, issuer, clock),
         },
         ChannelSenderService,
         SendReconciler,
         DeliveryScheduler,
+        SandboxReceiptSimulator,
       ],
-      exports: [ChannelSenderService, SendReconciler, DeliveryScheduler],
+      exports: [ChannelSenderService, SendReconciler, DeliveryScheduler, SandboxReceiptSimulator],
     };
   }
 }

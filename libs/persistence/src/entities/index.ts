@@ -61,6 +61,7 @@ export { WEBHOOK_EVENTS } from './webhook-subscription.entity';
 export type { WebhookEventType } from './webhook-subscription.entity';
 export type { WebhookDeliveryStatus } from './webhook-delivery.entity';
 export type { SurveyQuestion } from './survey.entity';
+export type { SandboxReceiptPlan } from './sandbox-message.entity';
 export type {
   ExpiryConfig,
   ChannelAccounts,

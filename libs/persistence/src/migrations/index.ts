@@ -13,6 +13,7 @@ import { AbuseLimits1764900000000 } from './1764900000000-abuse-limits';
 import { HotUpdates1765000000000 } from './1765000000000-hot-updates';
 import { ReferenceNotify1765100000000 } from './1765100000000-reference-notify';
 import { Funnel1765200000000 } from './1765200000000-funnel';
+import { SandboxReceipts1765300000000 } from './1765300000000-sandbox-receipts';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   HotUpdates1765000000000,
   ReferenceNotify1765100000000,
   Funnel1765200000000,
+  SandboxReceipts1765300000000,
 ];

@@ -2,6 +2,7 @@ import type { Channel } from '@fg/contracts';
 import { newId } from '@fg/common';
 import { SandboxMessageRepository } from '@fg/persistence';
 import { ChannelProvider, OutgoingMessage, SendResult, SentQuery } from '../messages';
+import { simulatedReceipts } from './sandbox-receipts';
 
 /** Keeps messages in the database instead of sending them (embedded mode); listed at GET /ops/sandbox/messages. */
 export class SandboxProvider extends ChannelProvider {
@@ -12,6 +13,11 @@ export class SandboxProvider extends ChannelProvider {
     readonly channel: Channel,
     private readonly messages: SandboxMessageRepository,
     private readonly redact: (text: string) => Promise<string> = (t) => Promise.resolve(t),
+    /** Plan the receipts a provider would send (delivered, opened, bounced, failed): see sandbox-receipts.ts. */
+    private readonly simulate: { receipts: boolean; now: () => Date } = {
+      receipts: false,
+      now: () => new Date(),
+    },
   ) {
     super();
   }
@@ -48,7 +54,19 @@ export class SandboxProvider extends ChannelProvider {
       const v = row[k];
       if (v) row[k] = await this.redact(v);
     }
-    await this.messages.insert(row);
+    const planned = this.simulate.receipts ? simulatedReceipts(m.channel, m.to) : [];
+    const sentAt = this.simulate.now().getTime();
+    const receipts = planned.map((r) => ({
+      event: r.event,
+      at: new Date(sentAt + r.afterMs).toISOString(),
+      reason: r.reason,
+      suppress: r.suppress,
+    }));
+    await this.messages.insert({
+      ...row,
+      receipts,
+      receiptsDueAt: receipts.length ? new Date(receipts[0].at) : null,
+    });
     return { providerMessageId: `sandbox-${id}` };
   }
 }
