@@ -429,6 +429,7 @@ describe('authorization', () => {
       requests: () => [{ path: `/ops/links/${fx.linkA}/revoke` }],
     },
     'POST /events/cases': { scope: 'none' },
+    'GET /ops/me': { scope: 'none' },
   };
 
   it('has an access entry for every route of the OpenAPI document', async () => {
@@ -508,6 +509,18 @@ describe('authorization', () => {
         expectStatus(route, res, (s) => s < 400);
       }
     }
+  });
+
+  it('tells any live key what it may do, and nothing without one', async () => {
+    const keys = pipeline.apps.get('gateway')!.get(ApiKeyService);
+    const viewer = (await keys.create('viewer', ['distribution:view'], [fx.surveyA])).key;
+    const me = await call(viewer, 'get', '/ops/me').expect(200);
+    expect(me.body).toMatchObject({
+      name: 'viewer',
+      permissions: ['distribution:view'],
+      surveyIds: [fx.surveyA],
+    });
+    await request(pipeline.gateway).get('/ops/me').expect(401);
   });
 
   it('needs case-fields:configure for rules that write case fields', async () => {

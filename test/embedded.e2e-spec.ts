@@ -143,6 +143,15 @@ describe('embedded mode', () => {
     expect(funnel.body.failures).toEqual(
       expect.arrayContaining([expect.objectContaining({ status: 'Failed', reasonCode: 'BOUNCED' })]),
     );
+    // …and the Prometheus counters the Grafana dashboard charts.
+    const metrics = await request(server).get('/metrics').set(auth()).expect(200);
+    const sample = (name: string, ...labels: string[]) =>
+      metrics.text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)))
+        .map((l) => Number(l.split(' ').pop()));
+    expect(sample('fg_funnel_total', 'stage="opened"', 'channel="email"')).toEqual([1]);
+    expect(sample('fg_invites_not_sent_total', 'status="Failed"', 'reason_code="BOUNCED"')).toEqual([1]);
   });
 
   it('answers bad input with a 400 naming the field, and unknown links with 404', async () => {

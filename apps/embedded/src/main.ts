@@ -11,8 +11,9 @@ async function main() {
   process.stdout.write(`
 feedback-gateway is running (embedded mode: PGlite in ${dataDir}, in-process messaging, sandbox providers).
 
-  Ops API docs:   ${u}/docs   (your browser asks for a password: the demo API key; any user name)
+  Console:        ${u}/console   (sign in with the demo API key)
   Demo API key:   ${key}
+  Ops API docs:   ${u}/docs      (your browser asks for a password: the demo API key; any user name)
   Demo rule:      "Survey resolved cases" (case.updated, status changed to Resolved → email invitation)
                   distribution ${DEMO.distributionId}
 

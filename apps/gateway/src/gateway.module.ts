@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import helmet from 'helmet';
 import { OPS_SURFACE_AUTH } from '@fg/common';
 import { InvitesModule } from '@fg/invites';
@@ -7,9 +7,11 @@ import { ResponsesModule } from '@fg/responses';
 import { SurveyStateService } from '@fg/rules-core';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AnalyticsService } from './analytics/analytics.service';
+import { FunnelMetrics } from './analytics/funnel-metrics';
 import { AccessService } from './auth/access.service';
+import { consoleMiddleware } from './console/console.middleware';
 import { ApiKeyGuard } from './auth/api-key.guard';
-import { ApiKeysController } from './auth/api-keys.controller';
+import { ApiKeysController, MeController } from './auth/api-keys.controller';
 import { ApiKeyService } from './auth/api-key.service';
 import { ApiKeyOpsSurfaceAuth } from './auth/ops-surface.auth';
 import { CaseEventsController } from './events/case-events.controller';
@@ -42,6 +44,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     DeliveryReceiptsConsumer,
     ResponseReportsConsumer,
     ApiKeysController,
+    MeController,
     OpsController,
     AnalyticsController,
     DeadLettersController,
@@ -64,6 +67,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     ApiKeyGuard,
     RulesAdminService,
     AnalyticsService,
+    FunnelMetrics,
     SurveyStateService,
     ChannelToolsService,
     IdempotencyService,
@@ -80,6 +84,13 @@ export class GatewayModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
     // Survey pages: the token is in the URL, so nothing may leak it (no Referer, no framing, no foreign script).
     consumer.apply(helmet(LANDING_HELMET)).forRoutes(LandingController);
+    // The operator console (a single-page app on the ops REST) and `/` leading to it.
+    consumer
+      .apply(helmet(CONSOLE_HELMET), consoleMiddleware())
+      .forRoutes(
+        { path: '/', method: RequestMethod.GET },
+        { path: 'console{/*path}', method: RequestMethod.GET },
+      );
   }
 }
 
@@ -99,5 +110,26 @@ export const LANDING_HELMET: Parameters<typeof helmet>[0] = {
   frameguard: { action: 'deny' },
   referrerPolicy: { policy: 'no-referrer' },
   strictTransportSecurity: { maxAge: 31536000 },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+};
+
+/** Headers of the console: its own scripts only, talking to this origin only, never framed. */
+export const CONSOLE_HELMET: Parameters<typeof helmet>[0] = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      'default-src': ["'self'"],
+      'script-src': ["'self'"],
+      // charts set inline style attributes
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'img-src': ["'self'", 'data:'],
+      'connect-src': ["'self'"],
+      'frame-ancestors': ["'none'"],
+      'base-uri': ["'none'"],
+      'form-action': ["'self'"],
+    },
+  },
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
   crossOriginResourcePolicy: { policy: 'same-origin' },
 };

@@ -69,6 +69,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/ops/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API key of this request: its name, permissions and the surveys it is limited to */
+        get: operations["MeController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ops/distributions": {
         parameters: {
             query?: never;
@@ -1511,6 +1528,14 @@ export type components = {
             sentAt: string;
             channel: string;
         };
+        Me: {
+            /** Format: uuid */
+            keyId: string;
+            name: string;
+            permissions: ("distribution:view" | "distribution:edit" | "rules:configure" | "case-fields:configure" | "case-events:publish" | "api-keys:manage" | "dead-letters:manage" | "webhooks:manage" | "metrics:read")[];
+            /** @description the surveys the key is limited to; null: all */
+            surveyIds: string[] | null;
+        };
         QuarantineRule: {
             /** Format: uuid */
             id: string;
@@ -2587,6 +2612,35 @@ export interface operations {
             };
             /** @description conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    MeController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description no valid API key (or signature) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

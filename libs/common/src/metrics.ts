@@ -76,6 +76,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly funnel = new Counter({
+    name: 'fg_funnel_total',
+    help: 'Invitations reaching each funnel stage (issued, sent, delivered, opened, survey_opened, started, completed), by distribution and channel',
+    labelNames: ['distribution_id', 'stage', 'channel'] as const,
+    registers: [this.registry],
+  });
+  readonly notSent = new Counter({
+    name: 'fg_invites_not_sent_total',
+    help: 'Invites that did not go out (Failed, Suppressed, Quarantined, Unsubscribed), by distribution, channel, kind and reason code',
+    labelNames: ['distribution_id', 'channel', 'kind', 'status', 'reason_code'] as const,
+    registers: [this.registry],
+  });
+
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry });

@@ -71,7 +71,7 @@ describe('OutboxRelay on Postgres', () => {
     };
     const left = async () =>
       (await ds.query(`SELECT count(*)::int AS n FROM outbox WHERE origin = $1`, [opts.app]))[0].n as number;
-    return { relay, uow: new UnitOfWork(ds, outbox, relay), add, commitWithoutHandOff, left };
+    return { relay, outbox, uow: new UnitOfWork(ds, outbox, relay), add, commitWithoutHandOff, left };
   }
   const keysOut = (prefix: string) => published.map((r) => r.key).filter((k) => k?.startsWith(prefix));
 
@@ -86,6 +86,30 @@ describe('OutboxRelay on Postgres', () => {
     expect(keysOut(p)).toEqual([0, 1, 2, 3, 4].map((i) => `${p}${i}`));
     expect(polls).toHaveBeenCalledTimes(1);
     await eventually(async () => expect(await left()).toBe(0));
+  });
+
+  it('publishes a raw record (a redriven dead letter) exactly as it was, binary and empty values included', async () => {
+    const { relay, outbox, uow } = setup(60_000);
+    relay.start();
+    const p = `raw-${randomUUID()}-`;
+    const binary = Buffer.from([0xff, 0x00, 0xfe, 0x7b]);
+    await uow.run(async (em) => {
+      outbox.addRecord(em, {
+        topic: 'case.events',
+        key: `${p}text`,
+        value: Buffer.from('{not json'),
+        headers: { a: '1' },
+      });
+      outbox.addRecord(em, { topic: 'case.events', key: `${p}binary`, value: binary, headers: {} });
+      outbox.addRecord(em, { topic: 'case.events', key: `${p}none`, value: null, headers: { b: '2' } });
+    });
+    await eventually(() => expect(keysOut(p)).toHaveLength(3));
+    const out = new Map(published.filter((r) => r.key?.startsWith(p)).map((r) => [r.key, r]));
+    expect(out.get(`${p}text`)).toMatchObject({ topic: 'case.events', headers: { a: '1' } });
+    expect(out.get(`${p}text`)!.value!.toString('utf8')).toBe('{not json');
+    expect(out.get(`${p}binary`)!.value!.equals(binary)).toBe(true);
+    expect(out.get(`${p}binary`)!.headers).toEqual({});
+    expect(out.get(`${p}none`)).toMatchObject({ value: null, headers: { b: '2' } });
   });
 
   it('finds by polling a committed row that was never handed over', async () => {

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Metrics, newId } from '@fg/common';
 import { MESSAGING_OPTIONS, MessagingOptions } from './options';
-import { MessageTransport } from './transport';
+import { MessageTransport, TransportRecord } from './transport';
+import { OUTBOX_VALUE_ENCODING } from './outbox.service';
 import { OutboxRepository, PendingOutboxRow } from './outbox.repository';
 
 const BATCH = 1000;
@@ -170,14 +171,7 @@ export class OutboxRelay {
       rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     }
     if (!rows.length) return taken;
-    await this.transport.publish(
-      rows.map((r) => ({
-        topic: r.topic,
-        key: r.key,
-        value: Buffer.from(r.value, 'utf8'),
-        headers: r.headers,
-      })),
-    );
+    await this.transport.publish(rows.map(recordOf));
     if (!this.unDeleted.length) this.deleteDue = Date.now() + DELETE_AFTER_MS;
     for (const r of rows) {
       this.unDeleted.push(r.id);
@@ -197,4 +191,15 @@ export class OutboxRelay {
       throw e;
     }
   }
+}
+
+/** The record an outbox row stands for (values kept as base64 or absent are restored; our marker header dropped). */
+function recordOf(r: PendingOutboxRow): TransportRecord {
+  const { [OUTBOX_VALUE_ENCODING]: encoding, ...headers } = r.headers;
+  return {
+    topic: r.topic,
+    key: r.key,
+    value: encoding === 'null' ? null : Buffer.from(r.value, encoding === 'base64' ? 'base64' : 'utf8'),
+    headers,
+  };
 }

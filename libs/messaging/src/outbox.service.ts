@@ -21,6 +21,9 @@ export interface OutgoingEvent<K extends TopicKey = TopicKey> {
   ruleDepth?: number;
 }
 
+/** Header of an outbox row whose value is not kept as UTF-8 text (`base64`, or `null` for no value); never published. */
+export const OUTBOX_VALUE_ENCODING = 'fg-outbox-value';
+
 /**
  * Writes events into the outbox table inside the caller's transaction, validated against their topic's
  * contract. Rows are buffered per transaction and inserted in one statement by `flush` (the consumer runner
@@ -80,6 +83,30 @@ export class OutboxService {
     });
     this.pending.set(em, rows);
     return id;
+  }
+
+  /**
+   * A record as it was consumed (a dead letter being redriven): topic, key, headers and value exactly, published by
+   * the relay after the transaction commits — never from inside it, where an in-process consumer would need the
+   * connection the transaction holds. A value that is not UTF-8 text is kept as base64 and decoded by the relay.
+   */
+  addRecord(
+    em: EntityManager,
+    r: { topic: string; key: string | null; value: Buffer | null; headers: Record<string, string> },
+  ) {
+    if (!this.managed.has(em))
+      throw new Error(`outbox record for ${r.topic} added outside a unit of work: it would never be written`);
+    const text = r.value?.toString('utf8');
+    const encoding = r.value === null ? 'null' : Buffer.from(text!, 'utf8').equals(r.value) ? null : 'base64';
+    const rows = this.pending.get(em) ?? [];
+    rows.push({
+      origin: this.opts.app,
+      topic: r.topic,
+      key: r.key,
+      headers: encoding ? { ...r.headers, [OUTBOX_VALUE_ENCODING]: encoding } : r.headers,
+      value: encoding === 'base64' ? r.value!.toString('base64') : (text ?? ''),
+    });
+    this.pending.set(em, rows);
   }
 
   /** Writes the transaction's rows; returns them with their ids, to hand to the relay once it has committed. */

@@ -38,7 +38,7 @@ export class AccessService {
   }
 
   async require(p: Principal, need: AccessRequirement, req: Pick<Request, 'params' | 'body' | 'query'>) {
-    if (!p.permissions.has(need.permission))
+    if (need.permission && !p.permissions.has(need.permission))
       throw new DomainError(ErrorCode.FORBIDDEN, `the API key lacks the permission "${need.permission}"`, {
         needed: need.permission,
       });

@@ -52,6 +52,44 @@ const apiKeyWithSecret = named(
   apiKey.extend({ key: z.string().describe('the secret (fgk_…): shown in this answer only, never again') }),
 );
 const apiKeyList = named('ApiKeyList', z.array(apiKey));
+const whoAmI = named(
+  'Me',
+  z
+    .object({
+      keyId: id,
+      name: z.string(),
+      permissions: z.array(z.enum(PERMISSIONS)),
+      surveyIds: z
+        .array(z.string().uuid())
+        .nullable()
+        .describe('the surveys the key is limited to; null: all'),
+    })
+    .strict(),
+);
+
+/** The key a request carries: what it may do (the console shows only that). Any live key. */
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@Controller('ops/me')
+export class MeController {
+  @Get()
+  @RequireAccess(null, 'none')
+  @ApiContract({
+    summary: 'The API key of this request: its name, permissions and the surveys it is limited to',
+    response: { status: 200, schema: whoAmI },
+    errors: [401],
+  })
+  me(@Req() req: AuthenticatedRequest) {
+    const p = principalOf(req);
+    return {
+      keyId: p.keyId,
+      name: p.name,
+      permissions: PERMISSIONS.filter((x) => p.permissions.has(x)),
+      surveyIds: p.surveyIds,
+    };
+  }
+}
 
 /**
  * API keys over REST (`api-keys:manage`, on a key not limited to surveys). A key can only hand out permissions

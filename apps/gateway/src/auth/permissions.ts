@@ -51,7 +51,8 @@ export interface AccessTarget {
 export type AccessScope = AccessTarget[] | 'filtered' | 'all-surveys' | 'none';
 
 export interface AccessRequirement {
-  permission: Permission;
+  /** null: any live key (e.g. a key reading what it may do). */
+  permission: Permission | null;
   scope: AccessScope;
 }
 
@@ -61,7 +62,7 @@ export const ACCESS = 'fg:access';
  * Declares what a route needs: a permission and how it relates to surveys. Every ops route has one; a route
  * without it answers 403. The requirement is published in the OpenAPI document as `x-fg-access`.
  */
-export const RequireAccess = (permission: Permission, scope: AccessScope) =>
+export const RequireAccess = (permission: Permission | null, scope: AccessScope) =>
   applyDecorators(
     SetMetadata(ACCESS, { permission, scope } satisfies AccessRequirement),
     ApiExtension('x-fg-access', {

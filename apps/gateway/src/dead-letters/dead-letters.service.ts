@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { Clock } from '@fg/common';
 import { InviteStatusService } from '@fg/invites';
-import { MessageTransport, UnitOfWork } from '@fg/messaging';
+import { OutboxService, UnitOfWork } from '@fg/messaging';
 import { DeadLetterFilter, DeadLetterRepository, WebhookDeliveryRepository } from '@fg/persistence';
 
 /** A dead letter as the ops API shows it (documented as `DeadLetter` in the OpenAPI document). */
@@ -55,7 +55,7 @@ export class DeadLettersService {
   constructor(
     private readonly repo: DeadLetterRepository,
     private readonly uow: UnitOfWork,
-    private readonly transport: MessageTransport,
+    private readonly outbox: OutboxService,
     private readonly statuses: InviteStatusService,
     private readonly webhookDeliveries: WebhookDeliveryRepository,
     private readonly clock: Clock,
@@ -96,15 +96,15 @@ export class DeadLettersService {
           this.clock.now(),
         );
         const records = rows.filter((x) => !x.invite_id && !x.webhook_delivery_id);
-        // Inside the transaction: if publishing fails, the letters stay unredriven.
-        await this.transport.publish(
-          records.map((x) => ({
+        // Through the outbox, in this transaction: marked redriven and queued for publishing together, published
+        // after the commit (in-process consumers run inside publish and need the database themselves).
+        for (const x of records)
+          this.outbox.addRecord(em, {
             topic: x.source_topic,
             key: x.record_key,
             value: x.value,
             headers: x.headers,
-          })),
-        );
+          });
         return {
           redriven: rows.length,
           republished: records.length,
