@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import request from 'supertest';
 import { Topics, deadLetterTopicOf } from '@fg/contracts';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
@@ -22,6 +23,10 @@ describe('one case end to end over Kafka and Postgres', () => {
   let fieldUpdates: TopicWatch;
   let inviteStatus: TopicWatch;
   let responseStatus: TopicWatch;
+  let caseEvents: TopicWatch;
+  // What an OTLP exporter would send (OpenTelemetry with its default W3C propagator and async context).
+  const spans = new InMemorySpanExporter();
+  new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).register();
 
   beforeAll(async () => {
     await sendgrid.start();
@@ -36,6 +41,7 @@ describe('one case end to end over Kafka and Postgres', () => {
     fieldUpdates = await kafka.watch(topic('caseFieldUpdates'));
     inviteStatus = await kafka.watch(topic('inviteStatus'));
     responseStatus = await kafka.watch(topic('responseStatus'));
+    caseEvents = await kafka.watch(topic('caseEvents'));
   });
 
   afterAll(async () => {
@@ -325,5 +331,77 @@ describe('one case end to end over Kafka and Postgres', () => {
       invite.id,
     ]);
     expect(receipts).toEqual([{ event: 'accepted' }]);
+  });
+
+  it('carries one trace from the CRM’s case event through every app to the provider call and its receipt', async () => {
+    const caseId = `case-${randomUUID()}`;
+    const traceId = randomUUID().replace(/-/g, '');
+    const publisher = (
+      await pipeline.apps.get('gateway')!.get(ApiKeyService).create('crm', ['case-events:publish'])
+    ).key;
+    const event = JSON.parse(resolvedCaseEvent(f, caseId).value) as Record<string, unknown>;
+    // The CRM traces too: its context rides on the event (CloudEvents distributed tracing), with an extension of
+    // its own we don't know.
+    await request(pipeline.gateway)
+      .post('/events/cases')
+      .set('Authorization', `Bearer ${publisher}`)
+      .set('Content-Type', 'application/cloudevents+json')
+      .send(JSON.stringify({ ...event, traceparent: `00-${traceId}-00f067aa0ba902b7-01`, tenant: 'acme-eu' }))
+      .expect(202);
+
+    // On Kafka: binary mode, the context and the unknown extension as ce_ headers.
+    const onKafka = await caseEvents.waitFor((m) => m.key === caseId);
+    expect(onKafka.headers.ce_traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(onKafka.headers.ce_tenant).toBe('acme-eu');
+
+    // The provider got it (SendGrid echoes custom_args on its events)…
+    const mail = await eventually(() => {
+      const m = mailsTo(caseId);
+      expect(m).toHaveLength(1);
+      return m[0].body as { personalizations: { custom_args: { invite_id: string; traceparent: string } }[] };
+    });
+    const args = mail.personalizations[0].custom_args;
+    expect(args.traceparent).toMatch(new RegExp(`^00-${traceId}-`));
+    // …and its receipt continues the trace.
+    const receipt = JSON.stringify([
+      {
+        email: 'grace@example.com',
+        timestamp: Math.floor(Date.now() / 1000),
+        event: 'delivered',
+        sg_event_id: randomUUID(),
+        invite_id: args.invite_id,
+        traceparent: args.traceparent,
+      },
+    ]);
+    await request(pipeline.gateway)
+      .post('/webhooks/sendgrid')
+      .set('Content-Type', 'application/json')
+      .set(signer.sign(receipt))
+      .send(receipt)
+      .expect(200, { accepted: 1 });
+    const delivered = await inviteStatus.waitFor(
+      (m) => m.data.inviteId === args.invite_id && m.data.deliveryStatus === 'delivered',
+    );
+    expect(delivered.headers.ce_traceparent).toMatch(new RegExp(`^00-${traceId}-`));
+
+    // One trace: the ingress, every app's consumer, the provider call, the receipt's handling.
+    const names = () =>
+      spans
+        .getFinishedSpans()
+        .filter((s) => s.spanContext().traceId === traceId)
+        .map((s) => s.name);
+    await eventually(() =>
+      expect(names()).toEqual(
+        expect.arrayContaining([
+          'publish case.events',
+          expect.stringMatching(/^process .*case\.events$/),
+          expect.stringMatching(/^process .*survey\.actions$/),
+          expect.stringMatching(/^process .*dispatch\.email$/),
+          'send sendgrid email',
+          expect.stringMatching(/^process .*delivery\.receipts$/),
+          expect.stringMatching(/^process .*invite\.status$/),
+        ]),
+      ),
+    );
   });
 });

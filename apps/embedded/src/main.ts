@@ -1,3 +1,5 @@
+// First: tracing (when configured) must wrap http, pg and kafkajs before they load.
+import '../../../libs/telemetry/src/register';
 import { resolve } from 'node:path';
 import { DEMO } from './demo-data';
 import { startEmbedded } from './embedded';

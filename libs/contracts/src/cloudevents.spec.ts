@@ -75,4 +75,62 @@ describe('CloudEvents over Kafka', () => {
     expect(run).toThrow(InvalidMessageError);
     expect(run).toThrow(reason);
   });
+
+  it('keeps the trace context and unknown extensions, in both modes, and writes them back as ce_ headers', () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const structured = decodeCloudEvent(Topics.caseEvents, {
+      key: 'C-1',
+      value: Buffer.from(
+        JSON.stringify({
+          specversion: '1.0',
+          id: 'e3',
+          source: 'crm',
+          type: 'case.updated',
+          traceparent,
+          tracestate: 'vendor=1',
+          tenant: 'acme',
+          priority: 3,
+          data,
+        }),
+      ),
+      headers: { 'content-type': 'application/cloudevents+json' },
+    });
+    expect(structured).toMatchObject({
+      traceparent,
+      tracestate: 'vendor=1',
+      extensions: { tenant: 'acme', priority: '3' },
+    });
+    const raw = encodeCloudEvent(structured, 'C-1');
+    expect(raw.headers).toMatchObject({
+      ce_traceparent: traceparent,
+      ce_tracestate: 'vendor=1',
+      ce_tenant: 'acme',
+    });
+    expect(decodeCloudEvent(Topics.caseEvents, raw)).toMatchObject({
+      traceparent,
+      extensions: { tenant: 'acme' },
+    });
+  });
+
+  it('refuses a malformed traceparent and extension names CloudEvents does not allow', () => {
+    const bad = (attrs: Record<string, unknown>) => () =>
+      decodeCloudEvent(Topics.caseEvents, {
+        key: 'C-1',
+        value: Buffer.from(
+          JSON.stringify({
+            specversion: '1.0',
+            id: 'e4',
+            source: 'crm',
+            type: 'case.updated',
+            data,
+            ...attrs,
+          }),
+        ),
+        headers: { 'content-type': 'application/cloudevents+json' },
+      });
+    expect(bad({ traceparent: 'not-a-trace' })).toThrow(/traceparent must be a W3C trace context/);
+    expect(bad({ Tenant_Name: 'x' })).toThrow(/extension attribute "Tenant_Name"/);
+    expect(bad({ tenant: { nested: true } })).toThrow(/must be a string, integer or boolean/);
+    expect(bad({ tenant: 'ok' })).not.toThrow();
+  });
 });

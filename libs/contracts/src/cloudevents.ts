@@ -17,8 +17,34 @@ export interface CloudEvent<T = unknown> {
   correlationid?: string;
   /** Extension: how many rule actions in a row led to this event (loop protection). */
   ruledepth?: number;
+  /** Distributed tracing extension (W3C trace context): the span this event was produced in. */
+  traceparent?: string;
+  tracestate?: string;
+  /** Extension attributes we don't know: kept and passed on with what the event leads to. */
+  extensions?: Record<string, string>;
   data: T;
 }
+
+/** The attributes CloudEvents defines plus the extensions we use; any other is an unknown extension. */
+const KNOWN_ATTRIBUTES = new Set([
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'time',
+  'subject',
+  'datacontenttype',
+  'dataschema',
+  'correlationid',
+  'ruledepth',
+  'traceparent',
+  'tracestate',
+  'data',
+  'data_base64',
+]);
+/** Extension names: lower-case letters and digits, at most 20 characters (CloudEvents 1.0). */
+const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
+const MAX_EXTENSIONS = 20;
 
 export interface RawMessage {
   key: string | null;
@@ -46,6 +72,11 @@ export const cloudEventAttributes = z.object({
   datacontenttype: z.string().optional(),
   correlationid: z.string().optional(),
   ruledepth: z.coerce.number().int().nonnegative().optional(),
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'traceparent must be a W3C trace context')
+    .optional(),
+  tracestate: z.string().max(512).optional(),
 });
 
 export function encodeCloudEvent(event: CloudEvent, key: string | null): RawMessage {
@@ -60,6 +91,10 @@ export function encodeCloudEvent(event: CloudEvent, key: string | null): RawMess
   if (event.subject) headers.ce_subject = event.subject;
   if (event.correlationid) headers.ce_correlationid = event.correlationid;
   if (event.ruledepth !== undefined) headers.ce_ruledepth = String(event.ruledepth);
+  if (event.traceparent) headers.ce_traceparent = event.traceparent;
+  if (event.tracestate) headers.ce_tracestate = event.tracestate;
+  for (const [k, v] of Object.entries(event.extensions ?? {}))
+    if (EXTENSION_NAME.test(k) && !KNOWN_ATTRIBUTES.has(k)) headers[`ce_${k}`] = v;
   return { key, value: Buffer.from(JSON.stringify(event.data)), headers };
 }
 
@@ -100,7 +135,31 @@ export function decodeCloudEvent<S extends z.ZodTypeAny>(
     );
   const d = contract.schema.safeParse(data);
   if (!d.success) throw new InvalidMessageError(`data: ${formatIssues(d.error)}`);
-  return { ...a.data, specversion: '1.0', data: d.data as z.infer<S> };
+  const extensions = extensionsOf(attrs);
+  return {
+    ...a.data,
+    specversion: '1.0',
+    ...(Object.keys(extensions).length ? { extensions } : {}),
+    data: d.data as z.infer<S>,
+  };
+}
+
+/** Unknown extension attributes, as strings (structured mode may carry booleans and integers). */
+function extensionsOf(attrs: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    if (KNOWN_ATTRIBUTES.has(k)) continue;
+    if (!EXTENSION_NAME.test(k))
+      throw new InvalidMessageError(
+        `extension attribute "${k}": names are lower-case letters and digits, at most 20`,
+      );
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+      throw new InvalidMessageError(`extension attribute "${k}" must be a string, integer or boolean`);
+    out[k] = String(v);
+    if (Object.keys(out).length > MAX_EXTENSIONS)
+      throw new InvalidMessageError(`more than ${MAX_EXTENSIONS} extension attributes`);
+  }
+  return out;
 }
 
 export function formatIssues(err: z.ZodError): string {

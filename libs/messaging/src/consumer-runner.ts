@@ -10,6 +10,7 @@ import {
   decodeCloudEvent,
 } from '@fg/contracts';
 import { DomainError, Metrics, currentCorrelationId, withCorrelation } from '@fg/common';
+import { bound, inConsumerSpan } from './tracing';
 import { DeadLetters } from './dead-letters';
 import { InboxRepository } from './inbox.repository';
 import { OutboxService } from './outbox.service';
@@ -177,14 +178,21 @@ export class ConsumerRunner<K extends TopicKey> {
     if (!items.length) return;
     if (this.handler.handleBatch) {
       const first = items[0].event;
-      await withCorrelation(first.correlationid ?? first.id, () =>
-        this.handler.handleBatch!(
-          items.map((i) => i.event as CloudEvent<PayloadOf<K>>),
-          {
-            em,
-            afterCommit: (fn) => effects.push({ correlationId: currentCorrelationId() ?? first.id, fn }),
-          },
-        ),
+      await inConsumerSpan(
+        this.topicName,
+        this.groupId,
+        items.map((i) => i.event),
+        () =>
+          withCorrelation(first.correlationid ?? first.id, () =>
+            this.handler.handleBatch!(
+              items.map((i) => i.event as CloudEvent<PayloadOf<K>>),
+              {
+                em,
+                afterCommit: (fn) =>
+                  effects.push({ correlationId: currentCorrelationId() ?? first.id, fn: bound(fn) }),
+              },
+            ),
+          ),
       );
       return;
     }
@@ -193,12 +201,14 @@ export class ConsumerRunner<K extends TopicKey> {
 
   private invoke(item: Decoded, em: EntityManager, effects: Effect[]) {
     const correlationId = item.event.correlationid ?? item.event.id;
-    return withCorrelation(correlationId, () =>
-      this.handler.handle(item.event as CloudEvent<PayloadOf<K>>, {
-        em,
-        record: item.record,
-        afterCommit: (fn) => effects.push({ correlationId, fn }),
-      }),
+    return inConsumerSpan(this.topicName, this.groupId, [item.event], () =>
+      withCorrelation(correlationId, () =>
+        this.handler.handle(item.event as CloudEvent<PayloadOf<K>>, {
+          em,
+          record: item.record,
+          afterCommit: (fn) => effects.push({ correlationId, fn: bound(fn) }),
+        }),
+      ),
     );
   }
 

@@ -11,3 +11,4 @@ export * from './unit-of-work';
 export * from './messaging.strategy';
 export * from './dead-letters';
 export * from './inbox.repository';
+export * from './tracing';

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EventTrace, outgoingTrace } from './tracing';
 import { NewOutboxRow, OutboxRepository, PendingOutboxRow } from './outbox.repository';
 import { DataSource, EntityManager } from 'typeorm';
 import { CloudEvent, PayloadOf, TopicKey, Topics, encodeCloudEvent, formatIssues } from '@fg/contracts';
@@ -19,6 +20,11 @@ export interface OutgoingEvent<K extends TopicKey = TopicKey> {
   correlationId?: string;
   /** CloudEvents `ruledepth` extension: set on case events that rule actions cause. */
   ruleDepth?: number;
+  /**
+   * The trace context and unknown extensions to carry (default: the active span's context, else that of the
+   * event being handled, and that event's unknown extensions; see tracing.ts).
+   */
+  trace?: EventTrace;
 }
 
 /** Header of an outbox row whose value is not kept as UTF-8 text (`base64`, or `null` for no value); never published. */
@@ -70,6 +76,7 @@ export class OutboxService {
       subject: ev.subject ?? ev.key,
       correlationid: ev.correlationId ?? currentCorrelationId() ?? id,
       ...(ev.ruleDepth !== undefined ? { ruledepth: ev.ruleDepth } : {}),
+      ...(ev.trace ?? outgoingTrace()),
       data: parsed.data,
     };
     const raw = encodeCloudEvent(ce, ev.key);

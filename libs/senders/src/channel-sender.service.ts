@@ -28,7 +28,16 @@ import {
   TemplateResolver,
   normalizeAddress,
 } from '@fg/invites';
-import { DeadLetters, MessageTransport, OutboxService, TopicNames, UnitOfWork } from '@fg/messaging';
+import {
+  DeadLetters,
+  MessageTransport,
+  OutboxService,
+  SpanKind,
+  TopicNames,
+  UnitOfWork,
+  inSpan,
+  outgoingTrace,
+} from '@fg/messaging';
 import { BrokenCircuitError } from 'cockatiel';
 import { composeMessage } from './compose';
 import { ChannelProvider, OutgoingMessage, ProviderError, accountOf } from './messages';
@@ -327,7 +336,13 @@ export class ChannelSenderService {
       return this.deferOrGiveUp(a, this.circuitWait(), 'CIRCUIT_OPEN', 'circuit');
     await this.limiter.acquire(accountOf(m), rate);
     try {
-      const res = await this.circuit.execute(() => this.provider.send(m));
+      const res = await inSpan(
+        `send ${this.provider.name} ${m.channel}`,
+        SpanKind.CLIENT,
+        null,
+        { 'fg.provider': this.provider.name, 'fg.channel': m.channel, 'fg.invite_id': m.inviteId },
+        () => this.circuit.execute(() => this.provider.send({ ...m, trace: outgoingTrace() })),
+      );
       this.metrics.providerCalls.inc({ provider: this.provider.name, outcome: 'accepted' });
       return { providerMessageId: res.providerMessageId };
     } catch (e) {

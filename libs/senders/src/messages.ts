@@ -1,7 +1,17 @@
 import type { Channel, DeliveryReceipt } from '@fg/contracts';
 
+/** A W3C traceparent (version 00). */
+export const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The trace context of the send, which providers echo on their receipts (so a receipt continues the send's trace). */
+export interface SendTrace {
+  traceparent?: string;
+  tracestate?: string;
+}
+
 export interface EmailMessage {
   channel: 'email';
+  trace?: SendTrace;
   /** Our id, echoed by the provider on every event (SendGrid personalizations[].custom_args.invite_id). */
   inviteId: string;
   to: string;
@@ -13,6 +23,7 @@ export interface EmailMessage {
 
 export interface SmsMessage {
   channel: 'sms';
+  trace?: SendTrace;
   inviteId: string;
   to: string;
   from?: string;
@@ -23,6 +34,7 @@ export interface SmsMessage {
 /** An approved template (ContentSid + ContentVariables) outside the 24-hour window, a free-form body inside it. */
 export interface WhatsappMessage {
   channel: 'whatsapp';
+  trace?: SendTrace;
   inviteId: string;
   to: string;
   from: string;
@@ -104,8 +116,11 @@ export interface SentQuery {
   marker: string;
 }
 
-/** A receipt in our vocabulary, with why the address must be suppressed when the provider says so. */
-export type NormalizedReceipt = DeliveryReceipt;
+/**
+ * A receipt in our vocabulary, with why the address must be suppressed when the provider says so, and the trace
+ * context of the send when the provider echoed it (published as the receipt event's `traceparent`).
+ */
+export type NormalizedReceipt = DeliveryReceipt & { trace?: SendTrace };
 
 /** What an inbound message asks for (Twilio STOP/START/HELP keywords). */
 export interface InboundKeyword {

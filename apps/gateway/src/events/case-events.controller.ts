@@ -11,7 +11,7 @@ import {
 } from '@fg/contracts';
 import { ApiContract, named } from '@fg/platform';
 import { z } from 'zod';
-import { OutboxService, UnitOfWork } from '@fg/messaging';
+import { OutboxService, SpanKind, UnitOfWork, inSpan } from '@fg/messaging';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { RequireAccess } from '../auth/permissions';
 
@@ -66,24 +66,37 @@ export class CaseEventsController {
       if (e instanceof InvalidMessageError) throw new DomainError(ErrorCode.VALIDATION, e.message);
       throw e;
     }
-    await this.uow.run(async (em) => {
-      this.outbox.add(em, {
-        topic: 'caseEvents',
-        key: event.data.caseId,
-        data: event.data,
-        id: event.id,
-        source: event.source,
-        type: event.type,
-        time: event.time,
-        subject: event.subject,
-        // The chain's id: the event's `correlationid` extension, else the caller's X-Correlation-Id, else the
-        // case event's own id (what the CRM knows it by).
-        correlationId:
-          event.correlationid ??
-          (req.header('x-correlation-id') ? currentCorrelationId() : undefined) ??
-          event.id,
-      });
-    });
+    // The event's own trace context (CloudEvents distributed tracing) continues; its unknown extensions go on.
+    const carried = {
+      traceparent: event.traceparent,
+      tracestate: event.tracestate,
+      extensions: event.extensions,
+    };
+    await inSpan(
+      'publish case.events',
+      SpanKind.PRODUCER,
+      carried,
+      { 'cloudevents.event_id': event.id },
+      () =>
+        this.uow.run(async (em) => {
+          this.outbox.add(em, {
+            topic: 'caseEvents',
+            key: event.data.caseId,
+            data: event.data,
+            id: event.id,
+            source: event.source,
+            type: event.type,
+            time: event.time,
+            subject: event.subject,
+            // The chain's id: the event's `correlationid` extension, else the caller's X-Correlation-Id, else the
+            // case event's own id (what the CRM knows it by).
+            correlationId:
+              event.correlationid ??
+              (req.header('x-correlation-id') ? currentCorrelationId() : undefined) ??
+              event.id,
+          });
+        }),
+    );
     return { id: event.id, source: event.source };
   }
 }

@@ -1,10 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode } from '@fg/common';
-import { DeliveryReceipt } from '@fg/contracts';
 import { SuppressionService } from '@fg/invites';
 import { InboxRepository, OutboxService, UnitOfWork } from '@fg/messaging';
 import type { EntityManager } from 'typeorm';
-import { ChannelProvider, SendGridEmailProvider, TwilioProvider, WebhookRequest } from '@fg/senders';
+import {
+  ChannelProvider,
+  NormalizedReceipt,
+  SendGridEmailProvider,
+  TwilioProvider,
+  WebhookRequest,
+} from '@fg/senders';
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const twiml = (reply?: string) =>
@@ -62,7 +67,7 @@ export class WebhooksService {
   async receipts(provider: 'sendgrid' | 'twilio', req: WebhookRequest): Promise<number> {
     const adapter: ChannelProvider = provider === 'sendgrid' ? this.sendgrid : this.twilio;
     this.verify(adapter, req);
-    let receipts: DeliveryReceipt[];
+    let receipts: NormalizedReceipt[];
     try {
       receipts = adapter.parseReceipts(req);
     } catch (e) {
@@ -70,8 +75,14 @@ export class WebhooksService {
     }
     if (receipts.length)
       await this.uow.run(async (em) => {
-        for (const r of receipts)
-          this.outbox.add(em, { topic: 'deliveryReceipts', key: r.inviteId, data: r });
+        // Each receipt continues the trace of the send it reports on (the provider echoed its context).
+        for (const { trace, ...r } of receipts)
+          this.outbox.add(em, {
+            topic: 'deliveryReceipts',
+            key: r.inviteId,
+            data: r,
+            ...(trace ? { trace } : {}),
+          });
       });
     this.log.log(`accepted ${receipts.length} ${provider} receipts`);
     return receipts.length;

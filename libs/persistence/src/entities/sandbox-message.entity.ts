@@ -7,6 +7,8 @@ export interface SandboxReceiptPlan {
   at: string;
   reason: string | null;
   suppress: string | null;
+  /** The send's trace context: the receipt continues it. */
+  traceparent?: string;
 }
 
 /** A message a sandbox provider kept instead of sending (embedded mode). */

@@ -124,7 +124,12 @@ export class SandboxReceiptSimulator implements OnApplicationBootstrap, OnModule
               providerEventId: `sandbox-${m.id}-${r.event}`,
               suppress: r.suppress,
             };
-            this.outbox.add(em, { topic: 'deliveryReceipts', key: m.invite_id, data: receipt });
+            this.outbox.add(em, {
+              topic: 'deliveryReceipts',
+              key: m.invite_id,
+              data: receipt,
+              trace: r.traceparent ? { traceparent: r.traceparent } : {},
+            });
             n++;
           }
         await this.messages.keepReceipts(em, m.id, left);

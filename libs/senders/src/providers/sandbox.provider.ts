@@ -61,6 +61,7 @@ export class SandboxProvider extends ChannelProvider {
       at: new Date(sentAt + r.afterMs).toISOString(),
       reason: r.reason,
       suppress: r.suppress,
+      ...(m.trace?.traceparent ? { traceparent: m.trace.traceparent } : {}),
     }));
     await this.messages.insert({
       ...row,

@@ -8,6 +8,7 @@ import {
   ProviderError,
   networkError,
   SendResult,
+  TRACEPARENT,
   UUID,
   WebhookRequest,
 } from '../messages';
@@ -18,6 +19,8 @@ interface SendGridEvent {
   event?: string;
   type?: string;
   invite_id?: string;
+  /** The send's trace context, echoed from custom_args. */
+  traceparent?: string;
   sg_event_id?: string;
   sg_message_id?: string;
   timestamp?: number;
@@ -113,6 +116,9 @@ export class SendGridEmailProvider extends ChannelProvider {
         reason: meaning ? `${meaning.code}: ${said ? `${said} ` : ''}(sendgrid ${ev.data})` : (said ?? null),
         providerEventId: e.sg_event_id ?? null,
         suppress: meaning?.suppress ?? null,
+        ...(e.traceparent && TRACEPARENT.test(e.traceparent)
+          ? { trace: { traceparent: e.traceparent } }
+          : {}),
       });
     }
     return out;
@@ -128,7 +134,15 @@ export class SendGridEmailProvider extends ChannelProvider {
         subject: m.subject,
         text: m.text,
         html: m.html,
-        personalizations: [{ to: [{ email: m.to }], customArgs: { invite_id: m.inviteId } }],
+        personalizations: [
+          {
+            to: [{ email: m.to }],
+            customArgs: {
+              invite_id: m.inviteId,
+              ...(m.trace?.traceparent ? { traceparent: m.trace.traceparent } : {}),
+            },
+          },
+        ],
         categories: ['feedback-gateway'],
       });
       const headers = res.headers as Record<string, string | undefined>;

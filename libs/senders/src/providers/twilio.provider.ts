@@ -10,6 +10,8 @@ import {
   networkError,
   SendResult,
   SentQuery,
+  SendTrace,
+  TRACEPARENT,
   UUID,
   WebhookRequest,
 } from '../messages';
@@ -110,8 +112,10 @@ export class TwilioProvider extends ChannelProvider {
   }
 
   /** Where Twilio reports this message's statuses: our invite id rides on the URL, so receipts need no lookup. */
-  statusCallbackUrl(inviteId: string): string {
-    return `${this.callbackBase}?inviteId=${inviteId}`;
+  statusCallbackUrl(inviteId: string, trace?: SendTrace): string {
+    const tp =
+      trace?.traceparent && TRACEPARENT.test(trace.traceparent) ? `&traceparent=${trace.traceparent}` : '';
+    return `${this.callbackBase}?inviteId=${inviteId}${tp}`;
   }
 
   override verifyWebhook(req: WebhookRequest): boolean {
@@ -125,7 +129,9 @@ export class TwilioProvider extends ChannelProvider {
 
   /** A status callback: one receipt for the invite its URL names; 21610 and friends coded, 21610 suppresses. */
   override parseReceipts(req: WebhookRequest): NormalizedReceipt[] {
-    const inviteId = new URL(req.url).searchParams.get('inviteId');
+    const query = new URL(req.url).searchParams;
+    const inviteId = query.get('inviteId');
+    const traceparent = query.get('traceparent');
     const p = req.params;
     const event = STATUSES[p.MessageStatus ?? ''];
     if (!inviteId || !UUID.test(inviteId) || !event) return [];
@@ -147,6 +153,7 @@ export class TwilioProvider extends ChannelProvider {
             : null,
         providerEventId: p.MessageSid ? `${p.MessageSid}:${p.MessageStatus}` : null,
         suppress: code === OPTED_OUT ? OPTED_OUT_SUPPRESS : null,
+        ...(traceparent && TRACEPARENT.test(traceparent) ? { trace: { traceparent } } : {}),
       },
     ];
   }
@@ -197,7 +204,7 @@ export class TwilioProvider extends ChannelProvider {
     if (m.channel === 'email')
       throw new ProviderError('Twilio sends SMS and WhatsApp, not email', true, 'WRONG_CHANNEL');
     const wa = (n: string) => (m.channel === 'whatsapp' && !n.startsWith('whatsapp:') ? `whatsapp:${n}` : n);
-    const statusCallback = this.statusCallbackUrl(m.inviteId);
+    const statusCallback = this.statusCallbackUrl(m.inviteId, m.trace);
     const params =
       m.channel === 'sms'
         ? {
