@@ -83,27 +83,6 @@ describe('operator console in a real browser', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
 
-  const fireCase = (caseId: string, email: string) =>
-    request(e.app.getHttpServer())
-      .post('/events/cases')
-      .set('Authorization', `Bearer ${e.demoApiKey}`)
-      .set('Content-Type', 'application/cloudevents+json')
-      .send(
-        JSON.stringify({
-          specversion: '1.0',
-          id: `console-${caseId}`,
-          source: 'demo-crm',
-          type: 'case.updated',
-          data: {
-            caseId,
-            caseNumber: caseId,
-            fields: { status: 'Resolved' },
-            contact: { name: 'Grace', email },
-          },
-        }),
-      )
-      .expect(202);
-
   it('signs in with an API key (and refuses a wrong one), from / and the printed URL', async () => {
     await page.goto(`${e.baseUrl}/`);
     expect(new URL(page.url()).pathname).toBe('/console/');
@@ -159,8 +138,21 @@ describe('operator console in a real browser', () => {
     await check('rule-dry-run');
   });
 
-  it('shows a fired case move through the funnel, its invite timeline, and the NPS once answered', async () => {
-    await fireCase('C-77', 'open@example.com');
+  it('sends a case from the console, shows it move through the funnel, its invite timeline, and the NPS once answered', async () => {
+    // The demo rule's dry-run panel sends its sample as a real case event (as the CRM would).
+    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByRole('link', { name: 'Survey resolved cases' }).click();
+    await page.getByLabel('Sample case (JSON)').fill(
+      JSON.stringify({
+        caseId: 'C-77',
+        caseNumber: '77',
+        fields: { status: 'Resolved' },
+        previous: { status: 'Open' },
+        contact: { name: 'Grace', email: 'open@example.com' },
+      }),
+    );
+    await page.getByRole('button', { name: 'Send as a real case event' }).click();
+    await page.getByRole('status').filter({ hasText: 'follow case C-77' }).waitFor();
     await page.getByRole('link', { name: 'Distributions' }).click();
     await page.getByRole('link', { name: 'Resolved cases (email)' }).click();
     // The sandbox reports delivered, then the open: the funnel shows both (reloaded as an operator would).

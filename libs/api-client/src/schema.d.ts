@@ -986,6 +986,7 @@ export type components = {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** @description Other attributes are CloudEvents extensions (names: lower-case letters and digits, at most 20): kept and passed on. `traceparent`/`tracestate` continue your trace. */
         CaseEvent: {
             /** @enum {string} */
             specversion: "1.0";
@@ -999,6 +1000,8 @@ export type components = {
             datacontenttype?: string;
             correlationid?: string;
             ruledepth?: number;
+            traceparent?: string;
+            tracestate?: string;
             data: {
                 caseId: string;
                 caseNumber?: string;
@@ -1027,6 +1030,8 @@ export type components = {
                 };
                 version?: number;
             };
+        } & {
+            [key: string]: string | number | boolean;
         };
         CaseEventAccepted: {
             id: string;

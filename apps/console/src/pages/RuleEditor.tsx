@@ -1,6 +1,17 @@
 import { useState, type ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
-import { call, fieldErrors, isProblem, ops, problemOf, useLoad, type ApiProblem, type Schemas } from '../api';
+import {
+  call,
+  fieldErrors,
+  isProblem,
+  ops,
+  problemOf,
+  session,
+  useLoad,
+  type ApiProblem,
+  type Schemas,
+} from '../api';
+import { can, useMe } from '../App';
 import { Loading, Page, Problem, SelectField, TextArea, TextField, when } from '../ui';
 
 type RuleInput = Schemas['RuleInput'];
@@ -670,6 +681,38 @@ function DryRun({ ruleId }: { ruleId: string }) {
   );
   const [result, setResult] = useState<Schemas['RuleDryRun']>();
   const [problem, setProblem] = useState<ApiProblem>();
+  const [fired, setFired] = useState('');
+  const me = useMe();
+  /** The sample as a real case event (what the CRM would send): the rules run on it for real. */
+  const fire = async () => {
+    setFired('');
+    let kase: Record<string, unknown>;
+    try {
+      kase = JSON.parse(sample) as Record<string, unknown>;
+    } catch (e) {
+      setProblem({ status: 0, code: 'INVALID_JSON', message: (e as Error).message, fields: [] });
+      return;
+    }
+    const id = `console-${crypto.randomUUID()}`;
+    const res = await fetch('/events/cases', {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${session.key() ?? ''}`,
+        'Content-Type': 'application/cloudevents+json',
+      },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id,
+        source: 'feedback-gateway-console',
+        type: 'case.updated',
+        data: kase,
+      }),
+    });
+    if (res.ok) {
+      setProblem(undefined);
+      setFired(`Case event ${id} sent: follow case ${String(kase.caseId)} in Activity.`);
+    } else setProblem(problemOf(await res.json().catch(() => ({})), res.status));
+  };
   const run = async () => {
     setResult(undefined);
     let kase: Schemas['RuleDryRunInput']['case'];
@@ -702,9 +745,21 @@ function DryRun({ ruleId }: { ruleId: string }) {
         mono
         error={problem?.message}
       />
-      <button type="button" onClick={() => void run()}>
-        Run dry run
-      </button>
+      <div className="actions">
+        <button type="button" onClick={() => void run()}>
+          Run dry run
+        </button>
+        {can(me, 'case-events:publish') && (
+          <button type="button" onClick={() => void fire()}>
+            Send as a real case event
+          </button>
+        )}
+      </div>
+      {fired && (
+        <p className="ok" role="status">
+          {fired}
+        </p>
+      )}
       {result && (
         <div className="trace" aria-live="polite">
           <p>

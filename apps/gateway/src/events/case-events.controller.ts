@@ -23,7 +23,10 @@ const caseEventBody = named(
   'CaseEvent',
   cloudEventAttributes
     .extend({ type: z.enum(['case.created', 'case.updated']), data: caseEventData })
-    .strict(),
+    .catchall(z.union([z.string(), z.number().int(), z.boolean()]))
+    .describe(
+      'Other attributes are CloudEvents extensions (names: lower-case letters and digits, at most 20): kept and passed on. `traceparent`/`tracestate` continue your trace.',
+    ),
 );
 const accepted = named('CaseEventAccepted', z.object({ id: z.string(), source: z.string() }).strict());
 
