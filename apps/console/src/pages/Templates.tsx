@@ -101,6 +101,10 @@ function TemplateEditor(props: {
   const [previewProblem, setPreviewProblem] = useState<ApiProblem>();
   const [note, setNote] = useState('');
   const [to, setTo] = useState('');
+  const [variables, setVariables] = useState(
+    props.initial.contentVariables ? JSON.stringify(props.initial.contentVariables, null, 2) : '',
+  );
+  const [variablesError, setVariablesError] = useState('');
   const errors = fieldErrors(problem);
   const set = (patch: Partial<TemplateInput>) => setT((x) => ({ ...x, ...patch }));
   const path = { params: { path: { id: props.distributionId } } };
@@ -196,6 +200,26 @@ function TemplateEditor(props: {
               value={t.contentSid ?? ''}
               onChange={(contentSid) => set({ contentSid: contentSid || undefined })}
               error={errors.get('contentSid')}
+            />
+          )}
+          {t.channel === 'whatsapp' && (
+            <TextArea
+              label="Content variables (JSON: template variable → Handlebars)"
+              value={variables}
+              onChange={(v) => {
+                setVariables(v);
+                try {
+                  const parsed = v.trim() ? (JSON.parse(v) as Record<string, string>) : undefined;
+                  set({ contentVariables: parsed });
+                  setVariablesError('');
+                } catch (e) {
+                  setVariablesError((e as Error).message);
+                }
+              }}
+              error={variablesError || errors.get('contentVariables')}
+              rows={3}
+              mono
+              hint='e.g. {"1": "{{customer_name}}", "2": "{{survey_link}}"}'
             />
           )}
           <TextArea
