@@ -152,7 +152,7 @@ describe('survey pages in a real browser', () => {
       // The one allowed submission is used: the link now says so.
       const again = await page.goto(url);
       expect(again!.status()).toBe(403);
-      expect(await page.locator('h1').innerText()).toBe('You have already responded');
+      expect(await page.locator('h1').innerText()).toBe('You have already answered');
     });
     const [r] = await pipeline.ds.query(`SELECT answers FROM responses WHERE link_id = $1`, [linkId]);
     expect(r.answers).toEqual({ nps: 8, channel: 'phone', comment: 'Merci' });

@@ -293,7 +293,7 @@ describe('personalized links', () => {
       tags: { program: 'csat' },
       answers: { comment: 'Quick answer' },
     });
-    expect((await page(p).expect(403)).text).toContain('You have already responded');
+    expect((await page(p).expect(403)).text).toContain('You have already answered');
     await responses.waitFor<{ linkId: string; status: string }>(
       (m) => m.data.linkId === l.linkId && m.data.status === 'Completed',
     );
@@ -311,6 +311,31 @@ describe('personalized links', () => {
     expect(csv.text.split('\r\n')[0]).toBe(
       '\uFEFFresponse id,link id,case id,status,source,submitted at,program,nps,comment,link data',
     );
+  });
+
+  it('accepts one answer per case when the distribution sets no limit; a link without a case keeps taking answers', async () => {
+    const d = await distribution(); // no submissionLimit
+    const perCase = (await link(d.id, { caseId: `case-${randomUUID()}` }).expect(201)).body as {
+      url: string;
+    };
+    const p = pathOf(perCase.url);
+    await answer(p, { 'q.nps': '9', action: 'submit' }).expect(200);
+    const again = await answer(p, { 'q.nps': '3', action: 'submit' }).expect(403);
+    expect(again.text).toContain('You have already answered');
+    expect((await page(p).expect(403)).text).toContain('You have already answered');
+    const shared = (await link(d.id).expect(201)).body as { url: string; linkId: string };
+    await answer(pathOf(shared.url), { 'q.nps': '8', action: 'submit' }).expect(200);
+    await answer(pathOf(shared.url), { 'q.nps': '7', action: 'submit' }).expect(200);
+    const counts = await pipeline.ds.query(
+      `SELECT l.case_id IS NOT NULL AS per_case, count(r.*)::int AS n FROM survey_links l
+       JOIN responses r ON r.link_id = l.id AND r.status = 'Completed'
+       WHERE l.distribution_id = $1 GROUP BY 1 ORDER BY 1`,
+      [d.id],
+    );
+    expect(counts).toEqual([
+      { per_case: false, n: 2 },
+      { per_case: true, n: 1 },
+    ]);
   });
 
   it('answers the one-call API once per Idempotency-Key, and counts links the caller delivered itself', async () => {

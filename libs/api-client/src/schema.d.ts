@@ -1236,7 +1236,10 @@ export type components = {
              *     }
              */
             expiry?: components["schemas"]["Expiry"];
-            /** @default null */
+            /**
+             * @description completions per link; null: one per case for links of a case (a second visit says "already answered"), none for links without a case
+             * @default null
+             */
             submissionLimit?: components["schemas"]["SubmissionLimit"] | null;
             /** @default {} */
             tags?: {

@@ -27,6 +27,23 @@ export interface LinkSpec {
   ruleId?: string;
 }
 
+/** One completion per case unless the distribution sets a limit (per-case CSAT must not double-count). */
+export const ONE_ANSWER: SubmissionLimit = { allowed: 1, reset: null };
+
+/**
+ * The submission limit frozen on a link: single-use when asked; else the distribution's; else, for a link of a
+ * case, one completion (a second visit shows "already answered"); else none (a shared or segment link).
+ */
+export function submissionLimitOf(
+  dist: Pick<DistributionEntity, 'submissionLimit'>,
+  spec: Pick<LinkSpec, 'caseId'>,
+  singleUse?: boolean,
+): SubmissionLimit | null {
+  if (singleUse) return ONE_ANSWER;
+  if (dist.submissionLimit) return dist.submissionLimit;
+  return spec.caseId ? ONE_ANSWER : null;
+}
+
 export interface IssuedLink {
   linkId: string;
   caseId: string | null;
@@ -128,8 +145,8 @@ export class LinkIssuer {
       o.expiresAt !== undefined
         ? { expiresAt: o.expiresAt, afterSeconds: null }
         : linkExpiry(dist, now, source !== 'rule', source === 'test');
-    const limit: SubmissionLimit | null = o.singleUse ? { allowed: 1, reset: null } : dist.submissionLimit;
     const rows: NewLinkRow[] = specs.map((s) => {
+      const limit = submissionLimitOf(dist, s, o.singleUse);
       const nonce = this.tokens.newNonce();
       return {
         id: newId(),

@@ -150,7 +150,7 @@ export function DistributionForm(props: {
           label="Submissions per link"
           value={limit ? 'limited' : 'unlimited'}
           options={[
-            { value: 'unlimited', label: 'No limit' },
+            { value: 'unlimited', label: 'Default: one answer per case (no limit for links without a case)' },
             { value: 'limited', label: 'Limited' },
           ]}
           onChange={(v) => set({ submissionLimit: v === 'limited' ? { allowed: 1, reset: null } : null })}

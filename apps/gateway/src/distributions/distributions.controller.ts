@@ -152,7 +152,12 @@ export const distributionBody = named(
       /** Before it the link shows "not open yet"; null = open at once. */
       startsAt: z.coerce.date().nullable().default(null),
       expiry: expiry.default({ mode: 'none' }),
-      submissionLimit: submissionLimit.nullable().default(null),
+      submissionLimit: submissionLimit
+        .nullable()
+        .default(null)
+        .describe(
+          'completions per link; null: one per case for links of a case (a second visit says "already answered"), none for links without a case',
+        ),
       /** Case custom field → value: columns on every response and export. */
       tags: tags.default({}),
       defaultLanguage: languageTag.default('en'),

@@ -111,12 +111,7 @@ export class LandingController {
       case 'used_up':
         res
           .status(403)
-          .send(
-            renderClosedPage(
-              'You have already responded',
-              'This link has been used as many times as it allows. Thank you!',
-            ),
-          );
+          .send(renderClosedPage('You have already answered', 'Your answers were recorded. Thank you!'));
         return;
       case 'expired':
         res

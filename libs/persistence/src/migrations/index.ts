@@ -14,6 +14,7 @@ import { HotUpdates1765000000000 } from './1765000000000-hot-updates';
 import { ReferenceNotify1765100000000 } from './1765100000000-reference-notify';
 import { Funnel1765200000000 } from './1765200000000-funnel';
 import { SandboxReceipts1765300000000 } from './1765300000000-sandbox-receipts';
+import { OneAnswerPerCase1765400000000 } from './1765400000000-one-answer-per-case';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ReferenceNotify1765100000000,
   Funnel1765200000000,
   SandboxReceipts1765300000000,
+  OneAnswerPerCase1765400000000,
 ];
