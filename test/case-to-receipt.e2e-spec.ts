@@ -141,9 +141,10 @@ describe('one case end to end over Kafka and Postgres', () => {
     expect(changed.data.status).toBe('Invite Sent');
     expect((await invitesOf(caseId))[0].delivery_status).toBe('delivered');
 
-    // Opening the link shows the survey and records Survey Opened.
+    // Opening the link shows the survey; its beacon (a person looking) records Survey Opened.
     const page = await request(pipeline.gateway).get(link![1]).expect(200);
     expect(page.text).toContain('How likely are you to recommend us?');
+    await request(pipeline.gateway).post(`${link![1]}/opened`).expect(204);
     await responseStatus.waitFor<{ caseId: string; status: string }>(
       (m) => m.data.caseId === caseId && m.data.status === 'Survey Opened',
     );

@@ -178,7 +178,9 @@ describe('hostile input at the HTTP edge', () => {
         expect(csp).toContain("default-src 'none'");
         expect(csp).toContain("frame-ancestors 'none'");
         expect(csp).toContain("form-action 'self'");
-        expect(csp).not.toMatch(/script-src/);
+        // Our own script only (the open beacon): no inline script, no other origin.
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).not.toMatch(/script-src[^;]*('unsafe|https?:|\*)/);
       }
     });
 

@@ -5,6 +5,7 @@ import { Browser, Page, chromium } from 'playwright-core';
 import request from 'supertest';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { HOUR, ManualClock } from './support/clock';
+import { eventually } from './support/eventually';
 import { Pipeline, testConfig } from './support/pipeline';
 
 const PUBLIC = 'https://surveys.example.test';
@@ -111,7 +112,8 @@ describe('survey pages in a real browser', () => {
         'How did you reach us?',
         'Anything else?',
       ]);
-      expect(await statusOf(linkId)).toBe('Survey Opened');
+      // The beacon: the page has been visible a moment (a person, not a scanner's fetch).
+      await eventually(async () => expect(await statusOf(linkId)).toBe('Survey Opened'));
       await page.getByLabel('9', { exact: true }).check();
       await page.getByLabel('Chat').check();
       await page.locator('textarea[name="q.comment"]').fill('Quick & friendly <3');

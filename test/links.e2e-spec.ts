@@ -223,10 +223,21 @@ describe('personalized links', () => {
     const p = pathOf(l.url);
     const open = await page(p).expect(200);
     expect(open.text).toContain('How likely are you to recommend us?');
+    // A mail scanner or a link-preview bot fetches the link (GET, HEAD): that is not an open.
+    await request(pipeline.gateway).head(p).expect(200);
+    const statusOf = async () =>
+      (await pipeline.ds.query(`SELECT response_status FROM survey_links WHERE id = $1`, [l.linkId]))[0]
+        .response_status as string;
+    expect(await statusOf()).toBe('Not Started');
+    // The page's beacon, once a person looks at it, is.
+    expect(open.text).toContain('<script src="/p/opened.js" defer></script>');
+    await request(pipeline.gateway).post(`${p}/opened`).expect(204);
+    await request(pipeline.gateway).post(`${p}/opened`).expect(204); // once
     const opened = await responses.waitFor<{ linkId: string; status: string }>(
       (m) => m.data.linkId === l.linkId,
     );
     expect(opened.data.status).toBe('Survey Opened');
+    expect(await statusOf()).toBe('Survey Opened');
 
     // Tampering with the token gives the unknown-link page.
     const tampered = p.slice(0, -1) + (p.endsWith('A') ? 'B' : 'A');

@@ -15,7 +15,7 @@ import { ApiKeysController, MeController } from './auth/api-keys.controller';
 import { ApiKeyService } from './auth/api-key.service';
 import { ApiKeyOpsSurfaceAuth } from './auth/ops-surface.auth';
 import { CaseEventsController } from './events/case-events.controller';
-import { LandingController } from './landing/landing.controller';
+import { LandingController, PageAssetsController } from './landing/landing.controller';
 import { LandingService } from './landing/landing.service';
 import { ResponseReportsConsumer } from './landing/response-reports.consumer';
 import { OpsController } from './ops/ops.controller';
@@ -60,6 +60,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     CaseEventsController,
     WebhooksController,
     LandingController,
+    PageAssetsController,
   ],
   providers: [
     ApiKeyService,
@@ -100,6 +101,9 @@ export const LANDING_HELMET: Parameters<typeof helmet>[0] = {
     useDefaults: false,
     directives: {
       'default-src': ["'none'"],
+      // the open beacon (/p/opened.js) and its POST, nothing else
+      'script-src': ["'self'"],
+      'connect-src': ["'self'"],
       'style-src': ["'unsafe-inline'"],
       'img-src': ["'self'", 'https:', 'data:'],
       'form-action': ["'self'"],

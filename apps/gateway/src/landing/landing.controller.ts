@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Header, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { own } from '@fg/contracts';
 import { LandingOutcome, LandingService } from './landing.service';
-import { renderClosedPage, renderSurveyPage } from './pages';
+import { OPEN_BEACON, renderClosedPage, renderSurveyPage } from './pages';
 
 const client = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
@@ -24,6 +24,14 @@ export class LandingController {
       return;
     }
     this.render(res, outcome);
+  }
+
+  /** The page's beacon: a person is looking (see OPEN_BEACON). 204 whatever the link's state, nothing to read. */
+  @Post(':token/opened')
+  @HttpCode(204)
+  @Header('Cache-Control', 'no-store')
+  async opened(@Param('token') token: string, @Req() req: Request) {
+    await this.landing.opened(token, client(req));
   }
 
   @Post(':token')
@@ -122,5 +130,17 @@ export class LandingController {
         res.status(410).send(renderClosedPage('This survey is closed', 'Thank you for your interest.'));
         return;
     }
+  }
+}
+
+/** The survey pages' one script (the open beacon), from our origin: the pages' CSP allows no other. */
+@ApiExcludeController()
+@Controller('p')
+export class PageAssetsController {
+  @Get('opened.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=3600')
+  beacon() {
+    return OPEN_BEACON;
   }
 }

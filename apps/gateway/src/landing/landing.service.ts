@@ -75,15 +75,26 @@ export class LandingService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.pruner);
   }
 
-  /** Resolves a token; the first open of a live link records Survey Opened and publishes it. */
+  /**
+   * Resolves a token for a GET (or HEAD): records nothing — a mail scanner or link-preview bot fetches links too.
+   * The page's beacon (`opened`) or the first save or submit records Survey Opened; a survey hosted elsewhere
+   * reports it itself (its tool sees the person).
+   */
   async open(token: string, client: string): Promise<LandingOutcome> {
     const outcome = await this.resolve(token, client);
     if (outcome.state !== 'open') return outcome;
     const { link, distribution } = outcome;
-    if (link.responseStatus === 'Not Started') await this.advance(link, 'Survey Opened');
     if (distribution.hosting.mode === 'external')
       return { ...outcome, redirect: this.externalUrl(distribution.hosting.url, link.id) };
     return outcome;
+  }
+
+  /** A person is looking at the page (its beacon): the first time, Survey Opened, published. */
+  async opened(token: string, client: string): Promise<LandingOutcome['state']> {
+    const outcome = await this.resolve(token, client);
+    if (outcome.state === 'open' && outcome.link.responseStatus === 'Not Started')
+      await this.advance(outcome.link, 'Survey Opened');
+    return outcome.state;
   }
 
   /**

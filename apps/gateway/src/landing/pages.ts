@@ -4,14 +4,40 @@ import { Answers, labelOf } from './landing.service';
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function layout(title: string, body: string, lang = 'en'): string {
+/**
+ * Records "Survey Opened" when a person is looking (decision 0026): the page's only script posts the open once the
+ * page has been visible for 1.5 s or on the first interaction. A mail scanner or link-preview bot that only
+ * fetches the page (GET or HEAD) records nothing. Without JavaScript, the first save or submit counts as the open.
+ */
+export const OPEN_BEACON = `(function () {
+  var sent = false;
+  function send() {
+    if (sent) return;
+    sent = true;
+    var url = location.pathname.replace(/\\/+$/, '') + '/opened';
+    if (navigator.sendBeacon && navigator.sendBeacon(url)) return;
+    fetch(url, { method: 'POST', keepalive: true, credentials: 'omit' });
+  }
+  ['pointerdown', 'keydown', 'touchstart', 'focusin'].forEach(function (e) {
+    addEventListener(e, send, { once: true, passive: true });
+  });
+  function whenVisible() {
+    if (document.visibilityState !== 'visible') return;
+    setTimeout(function () { if (document.visibilityState === 'visible') send(); }, 1500);
+  }
+  whenVisible();
+  document.addEventListener('visibilitychange', whenVisible);
+})();
+`;
+
+function layout(title: string, body: string, lang = 'en', script = false): string {
   return `<!doctype html><html lang="${esc(lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}
 fieldset{border:1px solid #ddd;border-radius:.5rem;margin:1rem 0;padding:1rem}legend{font-weight:600}
 .scale label{display:inline-block;margin:.2rem .4rem}.problems{color:#a40000}.progress{color:#555}
 button{font:inherit;padding:.5rem 1rem;margin-right:.5rem}</style>
-</head><body>${body}</body></html>`;
+${script ? '<script src="/p/opened.js" defer></script>' : ''}</head><body>${body}</body></html>`;
 }
 
 export function renderClosedPage(title: string, detail: string): string {
@@ -76,6 +102,7 @@ export function renderSurveyPage(
 ${last ? '<button name="action" value="submit">Submit</button>' : '<button name="action" value="save">Next</button>'}
 ${last ? '' : '<button name="action" value="skip" formnovalidate>Skip</button>'}</form></main>`,
       language,
+      true,
     );
   }
   return layout(
@@ -85,5 +112,6 @@ ${last ? '' : '<button name="action" value="skip" formnovalidate>Skip</button>'}
       .join('')}
 <button name="action" value="save">Save progress</button><button name="action" value="submit">Submit</button></form></main>`,
     language,
+    true,
   );
 }
