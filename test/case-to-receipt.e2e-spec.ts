@@ -405,4 +405,65 @@ describe('one case end to end over Kafka and Postgres', () => {
       ),
     );
   });
+
+  it('unsubscribes in one click per RFC 8058: the address is suppressed and a later invitation ends Suppressed', async () => {
+    const caseId = `case-${randomUUID()}`;
+    const email = `unsub-${randomUUID().slice(0, 8)}@example.com`;
+    const withEmail = (id: string) => {
+      const e = resolvedCaseEvent(f, id);
+      const v = JSON.parse(e.value) as { data: { contact: { email: string } } };
+      v.data.contact.email = email;
+      return { ...e, value: JSON.stringify(v) };
+    };
+    await kafka.produce(topic('caseEvents'), [withEmail(caseId)]);
+    const mail = await eventually(() => {
+      const m = sendgrid.requests.filter((r) => JSON.stringify(r.body).includes(email));
+      expect(m).toHaveLength(1);
+      return m[0].body as {
+        headers: Record<string, string>;
+        personalizations: { custom_args: { invite_id: string } }[];
+      };
+    });
+    expect(validateMailSend(mail)).toEqual([]);
+    // Both headers, the URL signed for this recipient (the address is not in it).
+    expect(mail.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    const url = /^<(https:\/\/surveys\.example\.test(\/u\/[0-9a-f-]{36}\.[A-Za-z0-9_-]{32}))>$/.exec(
+      mail.headers['List-Unsubscribe'],
+    );
+    expect(url).not.toBeNull();
+    expect(url![1]).not.toContain(email);
+    const path = url![2];
+
+    // A scanner's GET changes nothing; a forged token is refused.
+    expect((await request(pipeline.gateway).get(path).expect(200)).text).toContain('u•••@example.com');
+    await request(pipeline.gateway)
+      .post(`${path.slice(0, -1)}${path.endsWith('A') ? 'B' : 'A'}`)
+      .type('form')
+      .send('List-Unsubscribe=One-Click')
+      .expect(404);
+    const suppressed = () =>
+      pipeline.ds.query(`SELECT reason, source FROM suppressions WHERE address = $1 AND lifted_at IS NULL`, [
+        email,
+      ]);
+    expect(await suppressed()).toEqual([]);
+
+    // The mail client's one-click POST (RFC 8058: exactly this body, no cookie).
+    await request(pipeline.gateway)
+      .post(path)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('List-Unsubscribe=One-Click')
+      .expect(200);
+    expect(await suppressed()).toEqual([{ reason: 'unsubscribed', source: 'List-Unsubscribe one-click' }]);
+    const inviteId = mail.personalizations[0].custom_args.invite_id;
+    await inviteStatus.waitFor((m) => m.data.inviteId === inviteId && m.data.status === 'Unsubscribed');
+
+    // The next case for the same customer: the invitation ends Suppressed, nothing is sent.
+    const next = `case-${randomUUID()}`;
+    await kafka.produce(topic('caseEvents'), [withEmail(next)]);
+    await eventually(async () => {
+      const [row] = await invitesOf(next);
+      expect(row).toMatchObject({ status: 'Suppressed' });
+    });
+    expect(sendgrid.requests.filter((r) => JSON.stringify(r.body).includes(email))).toHaveLength(1);
+  });
 });

@@ -15,7 +15,8 @@ import { ApiKeysController, MeController } from './auth/api-keys.controller';
 import { ApiKeyService } from './auth/api-key.service';
 import { ApiKeyOpsSurfaceAuth } from './auth/ops-surface.auth';
 import { CaseEventsController } from './events/case-events.controller';
-import { LandingController, PageAssetsController } from './landing/landing.controller';
+import { LandingController, PageAssetsController, UnsubscribeController } from './landing/landing.controller';
+import { UnsubscribeService } from './landing/unsubscribe.service';
 import { LandingService } from './landing/landing.service';
 import { ResponseReportsConsumer } from './landing/response-reports.consumer';
 import { OpsController } from './ops/ops.controller';
@@ -61,6 +62,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     WebhooksController,
     LandingController,
     PageAssetsController,
+    UnsubscribeController,
   ],
   providers: [
     ApiKeyService,
@@ -73,6 +75,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     ChannelToolsService,
     IdempotencyService,
     LandingService,
+    UnsubscribeService,
     WebhooksService,
     DeadLettersService,
     OutboundWebhooksService,
@@ -84,7 +87,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
 export class GatewayModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
     // Survey pages: the token is in the URL, so nothing may leak it (no Referer, no framing, no foreign script).
-    consumer.apply(helmet(LANDING_HELMET)).forRoutes(LandingController);
+    consumer.apply(helmet(LANDING_HELMET)).forRoutes(LandingController, UnsubscribeController);
     // The operator console (a single-page app on the ops REST) and `/` leading to it.
     consumer
       .apply(helmet(CONSOLE_HELMET), consoleMiddleware())

@@ -53,6 +53,8 @@ export const envSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   TWILIO_API_BASE_URL: z.string().url().optional(),
   CHANNEL_PROVIDERS: z.enum(['live', 'sandbox']).default('live'),
+  /** A mailbox that unsubscribes whoever writes to it, offered in List-Unsubscribe beside the one-click URL. */
+  UNSUBSCRIBE_MAILTO: z.string().email().optional(),
   /** Sandbox providers report simulated receipts (delivered; bounce@… bounces, +1555…0001 fails, open@… opens). */
   SANDBOX_RECEIPTS: z.enum(['simulate', 'off']).default('simulate'),
   /** Reference data (rules, distributions, templates, …) cached per process, dropped on change (LISTEN/NOTIFY). */

@@ -4,3 +4,4 @@ export * from './external-ref';
 export * from './link-issuer.service';
 export * from './link-token';
 export * from './links.module';
+export * from './unsubscribe-links';

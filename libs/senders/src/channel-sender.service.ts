@@ -41,6 +41,7 @@ import {
 import { BrokenCircuitError } from 'cockatiel';
 import { composeMessage } from './compose';
 import { ChannelProvider, OutgoingMessage, ProviderError, accountOf } from './messages';
+import { UnsubscribeLinks } from '@fg/links';
 import { AccountRateLimiter } from './rate-limiter';
 import { ProviderCircuit } from './provider-circuit';
 import { retryDelayMs } from './retry-policy';
@@ -111,6 +112,7 @@ export class ChannelSenderService {
   private readonly outcomes: Outcome[] = [];
   private flushing?: Promise<void>;
   private stopping = false;
+  private readonly unsubscribe: UnsubscribeLinks;
   private readonly limiter: AccountRateLimiter;
   private readonly sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   private readonly ratePerSecond: number;
@@ -139,6 +141,7 @@ export class ChannelSenderService {
     private readonly cache: ReferenceCache,
   ) {
     this.log = new Logger(`Sender:${channel}`);
+    this.unsubscribe = new UnsubscribeLinks(cfg.LINK_SIGNING_SECRET, cfg.PUBLIC_BASE_URL);
     this.limiter = new AccountRateLimiter(sendRates);
     this.circuit = new ProviderCircuit(
       `${provider.name}:${channel}`,
@@ -307,6 +310,10 @@ export class ChannelSenderService {
         message = composeMessage(this.channel, template, dist, {
           ...d,
           link: { ...d.link, expiresAt: expiresAt ? expiresAt.toISOString() : d.link.expiresAt },
+          unsubscribe: {
+            url: this.unsubscribe.urlFor(d.inviteId),
+            ...(this.cfg.UNSUBSCRIBE_MAILTO ? { mailto: this.cfg.UNSUBSCRIBE_MAILTO } : {}),
+          },
         });
       } catch (e) {
         if (e instanceof DomainError) {

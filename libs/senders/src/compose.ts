@@ -7,8 +7,35 @@ import type { OutgoingMessage } from './messages';
 const renderer = new TemplateRenderer();
 
 /** The values a message may use: the case and profile data bound to the link, the link, the tags. */
-export function variablesOf(d: Pick<DispatchRequested, 'variables' | 'link'>): Record<string, unknown> {
-  return { ...d.variables, survey_link: d.link.url, survey_link_expires_at: d.link.expiresAt ?? '' };
+export function variablesOf(
+  d: Pick<DispatchRequested, 'variables' | 'link'> & { unsubscribe?: Unsubscribe },
+): Record<string, unknown> {
+  return {
+    ...d.variables,
+    survey_link: d.link.url,
+    survey_link_expires_at: d.link.expiresAt ?? '',
+    ...(d.unsubscribe ? { unsubscribe_url: d.unsubscribe.url } : {}),
+  };
+}
+
+/** Where the recipient unsubscribes: the signed one-click URL, and a mailbox if the operator has one. */
+export interface Unsubscribe {
+  url: string;
+  mailto?: string;
+}
+
+/**
+ * RFC 8058 one-click unsubscribe (required by Gmail and Yahoo from bulk senders): `List-Unsubscribe` with the
+ * signed HTTPS URL (and the mailbox), `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+ */
+export function listUnsubscribeHeaders(u: Unsubscribe): Record<string, string> {
+  return {
+    'List-Unsubscribe': [
+      `<${u.url}>`,
+      ...(u.mailto ? [`<mailto:${u.mailto}?subject=unsubscribe>`] : []),
+    ].join(', '),
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  };
 }
 
 const noAccount = (channel: Channel, what: string) =>
@@ -23,7 +50,9 @@ export function composeMessage(
   channel: Channel,
   template: TemplateEntity,
   dist: DistributionEntity,
-  d: Pick<DispatchRequested, 'inviteId' | 'recipient' | 'variables' | 'link' | 'useDistributionAccount'>,
+  d: Pick<DispatchRequested, 'inviteId' | 'recipient' | 'variables' | 'link' | 'useDistributionAccount'> & {
+    unsubscribe?: Unsubscribe;
+  },
 ): OutgoingMessage {
   const vars = variablesOf(d);
   if (d.useDistributionAccount === false)
@@ -48,6 +77,7 @@ export function composeMessage(
         subject: render(template.subject, 'subject'),
         html: render(template.html, 'html body', true),
         text: render(template.text, 'text body'),
+        ...(d.unsubscribe ? { headers: listUnsubscribeHeaders(d.unsubscribe) } : {}),
       };
     }
     case 'sms': {

@@ -196,6 +196,10 @@ export class ChannelToolsService {
           : (body.case.contact?.phone ?? '+15555550100'),
       variables: vars,
       link: { url: sampleLink, expiresAt: null },
+      unsubscribe: {
+        url: `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}/u/sample`,
+        ...(this.cfg.UNSUBSCRIBE_MAILTO ? { mailto: this.cfg.UNSUBSCRIBE_MAILTO } : {}),
+      },
     });
     const { inviteId: _ignored, ...rendered } = message;
     return {

@@ -3,7 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { own } from '@fg/contracts';
 import { LandingOutcome, LandingService } from './landing.service';
-import { OPEN_BEACON, renderClosedPage, renderSurveyPage } from './pages';
+import { OPEN_BEACON, renderClosedPage, renderSurveyPage, renderUnsubscribePage } from './pages';
+import { UnsubscribeService } from './unsubscribe.service';
 
 const client = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
@@ -143,4 +144,56 @@ export class PageAssetsController {
   beacon() {
     return OPEN_BEACON;
   }
+}
+
+/**
+ * Unsubscribe links (`/u/<signed token>`): `List-Unsubscribe` in every email (RFC 8058: the mail client POSTs
+ * `List-Unsubscribe=One-Click`, no cookie, no page) and `{{unsubscribe_url}}` in templates, which opens a
+ * confirmation page. A GET changes nothing (scanners fetch links); a POST unsubscribes.
+ */
+@ApiExcludeController()
+@Controller('u')
+export class UnsubscribeController {
+  constructor(private readonly unsubscribes: UnsubscribeService) {}
+
+  @Get(':token')
+  @Header('Cache-Control', 'no-store')
+  @Header('X-Robots-Tag', 'noindex')
+  async page(@Param('token') token: string, @Res() res: Response) {
+    const invite = await this.unsubscribes.find(token);
+    res.type('html');
+    if (!invite) {
+      res.status(404).send(renderClosedPage('This link is not valid', 'Please check the link you received.'));
+      return;
+    }
+    res.status(200).send(renderUnsubscribePage(maskAddress(invite.recipient)));
+  }
+
+  @Post(':token')
+  @Header('Cache-Control', 'no-store')
+  async unsubscribe(@Param('token') token: string, @Body() body: unknown, @Res() res: Response) {
+    const invite = await this.unsubscribes.find(token);
+    res.type('html');
+    if (!invite) {
+      res.status(404).send(renderClosedPage('This link is not valid', 'Please check the link you received.'));
+      return;
+    }
+    const oneClick = own((body ?? {}) as Record<string, unknown>, 'List-Unsubscribe') === 'One-Click';
+    await this.unsubscribes.unsubscribe(invite, oneClick ? 'one-click' : 'page');
+    res
+      .status(200)
+      .send(
+        renderClosedPage(
+          'You are unsubscribed',
+          'You will not receive survey messages at this address anymore.',
+        ),
+      );
+  }
+}
+
+/** `a•••@example.com`, `+1•••••••0123`: enough for the recipient to recognise, not to read off the screen. */
+function maskAddress(a: string): string {
+  const at = a.indexOf('@');
+  if (at > 0) return `${a[0]}•••${a.slice(at)}`;
+  return a.length > 6 ? `${a.slice(0, 2)}${'•'.repeat(a.length - 6)}${a.slice(-4)}` : '•••';
 }

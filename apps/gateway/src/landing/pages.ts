@@ -40,6 +40,15 @@ button{font:inherit;padding:.5rem 1rem;margin-right:.5rem}</style>
 ${script ? '<script src="/p/opened.js" defer></script>' : ''}</head><body>${body}</body></html>`;
 }
 
+/** The footer link's page: says what will happen, and a button does it (a GET alone changes nothing). */
+export function renderUnsubscribePage(maskedAddress: string): string {
+  return layout(
+    'Unsubscribe',
+    `<main><h1>Unsubscribe</h1><p>Stop survey messages to ${esc(maskedAddress)}?</p>
+<form method="post"><button name="confirm" value="yes">Unsubscribe</button></form></main>`,
+  );
+}
+
 export function renderClosedPage(title: string, detail: string): string {
   return layout(title, `<main><h1>${esc(title)}</h1><p>${esc(detail)}</p></main>`);
 }

@@ -144,6 +144,7 @@ export class SendGridEmailProvider extends ChannelProvider {
           },
         ],
         categories: ['feedback-gateway'],
+        ...(m.headers ? { headers: m.headers } : {}),
       });
       const headers = res.headers as Record<string, string | undefined>;
       return { providerMessageId: headers['x-message-id'] ?? null };
