@@ -192,7 +192,7 @@ describe('hostile input at the HTTP edge', () => {
         .type('form')
         .send({ 'q.nps': '5', action: 'save' })
         .expect(303);
-      expect(res.headers.location).toBe(token);
+      expect(res.headers.location).toBe(`${token}?saved=1`);
       expect(new URL(res.headers.location, `${PUBLIC}/s/${token}?x=1`).pathname).toBe(`/s/${token}`);
     });
   });

@@ -107,8 +107,8 @@ describe('survey pages in a real browser', () => {
       const res = await page.goto(url);
       expect(res!.status()).toBe(200);
       expect(await page.title()).toBe('Support survey');
-      expect(await page.locator('legend').allInnerTexts()).toEqual([
-        'How likely are you to recommend us? *',
+      expect(await page.locator('legend').allTextContents()).toEqual([
+        'How likely are you to recommend us? *(required)',
         'How did you reach us?',
         'Anything else?',
       ]);
@@ -130,7 +130,7 @@ describe('survey pages in a real browser', () => {
     });
   });
 
-  it('asks one question at a time in the conversational format, in the link’s language', async () => {
+  it('asks one question at a time in the conversational format, all in the link’s language', async () => {
     const { linkId, url } = await linkFor(
       { format: 'conversational', submissionLimit: { allowed: 1 } },
       'fr',
@@ -138,23 +138,34 @@ describe('survey pages in a real browser', () => {
     await withPage(async (page) => {
       await page.goto(url);
       expect(await page.locator('html').getAttribute('lang')).toBe('fr');
-      expect(await page.locator('.progress').innerText()).toBe('Question 1 of 3');
-      expect(await page.locator('legend').allInnerTexts()).toEqual(['Nous recommanderiez-vous ? *']);
+      expect(await page.locator('.progress').innerText()).toBe('Question 1 sur 3');
+      expect(await page.locator('legend').allTextContents()).toEqual([
+        'Nous recommanderiez-vous ? *(obligatoire)',
+      ]);
+      // A required question has no Skip.
+      expect(await page.getByRole('button', { name: 'Passer' }).count()).toBe(0);
       await page.getByLabel('8', { exact: true }).check();
-      await page.getByRole('button', { name: 'Next' }).click();
-      await page.locator('.progress', { hasText: 'Question 2 of 3' }).waitFor();
+      await page.getByRole('button', { name: 'Suivant' }).click();
+      await page.locator('.progress', { hasText: 'Question 2 sur 3' }).waitFor();
+      // Each step is saved, and says so.
+      await page.getByRole('status').filter({ hasText: 'Vos réponses sont enregistrées' }).waitFor();
       expect(await page.locator('.asked').innerText()).toContain('8');
+      // An optional question can be skipped (it moves on), and Back returns to it.
+      await page.getByRole('button', { name: 'Passer' }).click();
+      await page.locator('.progress', { hasText: 'Question 3 sur 3' }).waitFor();
+      await page.getByRole('button', { name: 'Retour' }).click();
+      await page.locator('.progress', { hasText: 'Question 2 sur 3' }).waitFor();
       await page.getByLabel('Téléphone').check();
-      await page.getByRole('button', { name: 'Next' }).click();
-      await page.locator('.progress', { hasText: 'Question 3 of 3' }).waitFor();
+      await page.getByRole('button', { name: 'Suivant' }).click();
+      await page.locator('.progress', { hasText: 'Question 3 sur 3' }).waitFor();
       await page.locator('textarea').fill('Merci');
-      await page.getByRole('button', { name: 'Submit' }).click();
-      await page.getByRole('heading', { name: 'Thank you!' }).waitFor();
+      await page.getByRole('button', { name: 'Envoyer' }).click();
+      await page.getByRole('heading', { name: 'Merci !' }).waitFor();
       expect(await statusOf(linkId)).toBe('Completed');
       // The one allowed submission is used: the link now says so.
       const again = await page.goto(url);
       expect(again!.status()).toBe(403);
-      expect(await page.locator('h1').innerText()).toBe('You have already answered');
+      expect(await page.locator('h1').innerText()).toBe('Vous avez déjà répondu');
     });
     const [r] = await pipeline.ds.query(`SELECT answers FROM responses WHERE link_id = $1`, [linkId]);
     expect(r.answers).toEqual({ nps: 8, channel: 'phone', comment: 'Merci' });

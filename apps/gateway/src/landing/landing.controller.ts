@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { own } from '@fg/contracts';
 import { LandingOutcome, LandingService } from './landing.service';
-import { OPEN_BEACON, renderClosedPage, renderSurveyPage, renderUnsubscribePage } from './pages';
+import { Messages } from './i18n';
+import { OPEN_BEACON, PageContext, renderStatePage, renderSurveyPage, renderUnsubscribePage } from './pages';
 import { UnsubscribeService } from './unsubscribe.service';
 
 const client = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -12,19 +13,30 @@ const client = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown'
 @ApiExcludeController()
 @Controller('s')
 export class LandingController {
+  private readonly m = Messages.load();
+
   constructor(private readonly landing: LandingService) {}
 
   @Get(':token')
   @Header('Cache-Control', 'no-store')
   @Header('Referrer-Policy', 'no-referrer')
   @Header('X-Robots-Tag', 'noindex')
-  async open(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
+  async open(
+    @Param('token') token: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const outcome = await this.landing.open(token, client(req));
     if (outcome.state === 'open' && outcome.redirect) {
       res.redirect(303, outcome.redirect);
       return;
     }
-    this.render(res, outcome);
+    const at = Number(own(query, 'q'));
+    this.render(req, res, outcome, {
+      saved: own(query, 'saved') === '1',
+      ...(Number.isInteger(at) && at >= 0 ? { at } : {}),
+    });
   }
 
   /** The page's beacon: a person is looking (see OPEN_BEACON). 204 whatever the link's state, nothing to read. */
@@ -48,19 +60,20 @@ export class LandingController {
     const form: Record<string, unknown> =
       body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const action = own(form, 'action');
-    const result = await this.landing.answer(
-      token,
-      client(req),
-      action === 'skip' ? {} : form,
-      action === 'submit',
-    );
-    if (result.state === 'saved') {
-      // Back to the page just answered: a path we build, never one taken from the request.
-      res.redirect(303, encodeURIComponent(token));
-      return;
-    }
+    const at = Number(own(form, 'at'));
+    const position = Number.isInteger(at) && at >= 0 ? at : null;
+    // Back to the page just answered: a path we build, never one taken from the request.
+    const back = (query: string) => res.redirect(303, `${encodeURIComponent(token)}${query}`);
+    if (action === 'back' && position !== null) return back(`?q=${Math.max(position - 1, 0)}`);
+    if (action === 'skip') return back(position !== null ? `?q=${position + 1}` : '');
+    const result = await this.landing.answer(token, client(req), form, action === 'submit');
+    if (result.state === 'saved') return back(position !== null ? `?q=${position + 1}&saved=1` : '?saved=1');
     if (result.state === 'submitted') {
-      res.type('html').status(200).send(renderClosedPage('Thank you!', 'Your answers have been recorded.'));
+      const ctx = this.context(req, result.languages);
+      res
+        .type('html')
+        .status(200)
+        .send(renderStatePage(ctx, 'done.title', 'done.body'));
       return;
     }
     if (result.state === 'invalid') {
@@ -71,67 +84,67 @@ export class LandingController {
           .status(400)
           .send(
             renderSurveyPage(
+              this.context(req, [again.link.language, again.distribution.defaultLanguage]),
               again.survey,
               again.distribution.format,
-              again.link.language,
               again.answers,
-              result.problems,
+              { problems: result.problems, ...(position !== null ? { at: position } : {}) },
             ),
           );
         return;
       }
-      this.render(res, again);
+      this.render(req, res, again);
       return;
     }
-    this.render(res, result);
+    this.render(req, res, result);
   }
 
-  private render(res: Response, outcome: LandingOutcome) {
+  /** The respondent's language: the link's, then the distribution's, then the browser's (decision 0027). */
+  private context(req: Request, languages: string[] = []): PageContext {
+    return {
+      lang: this.m.resolve(...languages, ...Messages.acceptLanguage(req.header('accept-language'))),
+      m: this.m,
+    };
+  }
+
+  private render(
+    req: Request,
+    res: Response,
+    outcome: LandingOutcome,
+    o: { saved?: boolean; at?: number } = {},
+  ) {
     res.type('html');
+    if (outcome.state === 'open') {
+      const ctx = this.context(req, [outcome.link.language, outcome.distribution.defaultLanguage]);
+      res
+        .status(200)
+        .send(renderSurveyPage(ctx, outcome.survey, outcome.distribution.format, outcome.answers, o));
+      return;
+    }
+    const ctx = this.context(req, outcome.languages);
+    const page = (status: number, key: string, params: Record<string, string> = {}) =>
+      res.status(status).send(renderStatePage(ctx, `state.${key}.title`, `state.${key}.body`, params));
     switch (outcome.state) {
-      case 'open':
-        res
-          .status(200)
-          .send(
-            renderSurveyPage(
-              outcome.survey,
-              outcome.distribution.format,
-              outcome.link.language,
-              outcome.answers,
-            ),
-          );
-        return;
       case 'unknown':
-        res
-          .status(404)
-          .send(renderClosedPage('This link is not valid', 'Please check the link you received.'));
-        return;
+        return page(404, 'unknown');
       case 'too_many':
-        res
-          .status(429)
-          .set('Retry-After', '60')
-          .send(renderClosedPage('Too many attempts', 'Please try again in a minute.'));
-        return;
+        res.set('Retry-After', '60');
+        return page(429, 'tooMany');
       case 'not_open_yet':
-        res
-          .status(403)
-          .send(renderClosedPage('This survey is not open yet', `It opens on ${outcome.at!.toUTCString()}.`));
-        return;
+        return page(403, 'notOpen', { date: formatDate(outcome.at!, ctx.lang) });
       case 'used_up':
-        res
-          .status(403)
-          .send(renderClosedPage('You have already answered', 'Your answers were recorded. Thank you!'));
-        return;
+        return page(403, 'answered');
       case 'expired':
-        res
-          .status(410)
-          .send(renderClosedPage('This survey link has expired', 'Thank you for your interest.'));
-        return;
+        return page(410, 'expired');
       case 'closed':
-        res.status(410).send(renderClosedPage('This survey is closed', 'Thank you for your interest.'));
-        return;
+        return page(410, 'closed');
     }
   }
+}
+
+/** A date and time as the respondent's language writes it, in UTC (said so). */
+function formatDate(at: Date, lang: string): string {
+  return `${new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(at)} UTC`;
 }
 
 /** The survey pages' one script (the open beacon), from our origin: the pages' CSP allows no other. */
@@ -154,40 +167,49 @@ export class PageAssetsController {
 @ApiExcludeController()
 @Controller('u')
 export class UnsubscribeController {
+  private readonly m = Messages.load();
+
   constructor(private readonly unsubscribes: UnsubscribeService) {}
+
+  private context(req: Request, language?: string): PageContext {
+    return {
+      lang: this.m.resolve(language, ...Messages.acceptLanguage(req.header('accept-language'))),
+      m: this.m,
+    };
+  }
 
   @Get(':token')
   @Header('Cache-Control', 'no-store')
   @Header('X-Robots-Tag', 'noindex')
-  async page(@Param('token') token: string, @Res() res: Response) {
+  async page(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
     const invite = await this.unsubscribes.find(token);
     res.type('html');
+    const ctx = this.context(req, invite?.language);
     if (!invite) {
-      res.status(404).send(renderClosedPage('This link is not valid', 'Please check the link you received.'));
+      res.status(404).send(renderStatePage(ctx, 'state.unknown.title', 'state.unknown.body'));
       return;
     }
-    res.status(200).send(renderUnsubscribePage(maskAddress(invite.recipient)));
+    res.status(200).send(renderUnsubscribePage(ctx, maskAddress(invite.recipient)));
   }
 
   @Post(':token')
   @Header('Cache-Control', 'no-store')
-  async unsubscribe(@Param('token') token: string, @Body() body: unknown, @Res() res: Response) {
+  async unsubscribe(
+    @Param('token') token: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const invite = await this.unsubscribes.find(token);
     res.type('html');
+    const ctx = this.context(req, invite?.language);
     if (!invite) {
-      res.status(404).send(renderClosedPage('This link is not valid', 'Please check the link you received.'));
+      res.status(404).send(renderStatePage(ctx, 'state.unknown.title', 'state.unknown.body'));
       return;
     }
     const oneClick = own((body ?? {}) as Record<string, unknown>, 'List-Unsubscribe') === 'One-Click';
     await this.unsubscribes.unsubscribe(invite, oneClick ? 'one-click' : 'page');
-    res
-      .status(200)
-      .send(
-        renderClosedPage(
-          'You are unsubscribed',
-          'You will not receive survey messages at this address anymore.',
-        ),
-      );
+    res.status(200).send(renderStatePage(ctx, 'unsubscribe.done.title', 'unsubscribe.done.body'));
   }
 }
 

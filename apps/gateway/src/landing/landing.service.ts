@@ -18,6 +18,7 @@ import {
 import { ExternalRefs, LinkTokens } from '@fg/links';
 import { UnitOfWork } from '@fg/messaging';
 import { ResponseService, usedUp } from '@fg/responses';
+import type { AnswerProblem } from './pages';
 
 export type { Answers };
 
@@ -30,7 +31,12 @@ export type LandingOutcome =
       answers: Answers;
       redirect?: string;
     }
-  | { state: 'unknown' | 'not_open_yet' | 'expired' | 'closed' | 'used_up' | 'too_many'; at?: Date };
+  | {
+      state: 'unknown' | 'not_open_yet' | 'expired' | 'closed' | 'used_up' | 'too_many';
+      at?: Date;
+      /** The languages to answer in, most wanted first (the link's, the distribution's), when the link is known. */
+      languages?: string[];
+    };
 
 /** How long a client's unknown-link misses count, and how many clients' counters are kept at most. */
 const GUESS_WINDOW_MS = 60_000;
@@ -108,7 +114,10 @@ export class LandingService implements OnModuleInit, OnModuleDestroy {
     form: Record<string, unknown>,
     submit: boolean,
   ): Promise<
-    LandingOutcome | { state: 'saved' } | { state: 'submitted' } | { state: 'invalid'; problems: string[] }
+    | LandingOutcome
+    | { state: 'saved' }
+    | { state: 'submitted'; languages: string[] }
+    | { state: 'invalid'; problems: AnswerProblem[] }
   > {
     const outcome = await this.resolve(token, client);
     if (outcome.state !== 'open') return outcome;
@@ -119,7 +128,11 @@ export class LandingService implements OnModuleInit, OnModuleDestroy {
     if (submit && missing.length)
       return {
         state: 'invalid',
-        problems: missing.map((q) => `“${labelOf(q, link.language)}” needs an answer`),
+        problems: missing.map((q) => ({
+          key: 'error.required',
+          params: { question: labelOf(q, link.language) },
+          questionId: q.id,
+        })),
       };
     const now = this.clock.now();
     const status: ResponseStatus = submit
@@ -130,8 +143,11 @@ export class LandingService implements OnModuleInit, OnModuleDestroy {
     const done = await this.uow.run((em) =>
       this.responses.answer(em, link, distribution, status, answers, now),
     );
-    if (done.state === 'used_up') return { state: 'used_up' };
-    return submit ? { state: 'submitted' } : { state: 'saved' };
+    if (done.state === 'used_up')
+      return { state: 'used_up', languages: [link.language, distribution.defaultLanguage] };
+    return submit
+      ? { state: 'submitted', languages: [link.language, distribution.defaultLanguage] }
+      : { state: 'saved' };
   }
 
   /** The link a signed reference names, if the signature is ours (reports may come after it expired). */
@@ -162,12 +178,13 @@ export class LandingService implements OnModuleInit, OnModuleDestroy {
       const misses = await this.guesses.miss(clientKey(client), now, GUESS_WINDOW_MS);
       return misses > this.cfg.LINK_GUESSES_PER_MINUTE ? { state: 'too_many' } : { state: 'unknown' };
     }
-    if (link.startsAt && link.startsAt > now) return { state: 'not_open_yet', at: link.startsAt };
-    if (link.expiresAt && link.expiresAt <= now) return { state: 'expired', at: link.expiresAt };
     const distribution = await this.distributions.findById(link.distributionId);
+    const languages = [link.language, ...(distribution ? [distribution.defaultLanguage] : [])];
+    if (link.startsAt && link.startsAt > now) return { state: 'not_open_yet', at: link.startsAt, languages };
+    if (link.expiresAt && link.expiresAt <= now) return { state: 'expired', at: link.expiresAt, languages };
     const survey = distribution && (await this.surveys.findById(distribution.surveyId));
-    if (!distribution || !survey || survey.status === 'closed') return { state: 'closed' };
-    if (usedUp(link, now)) return { state: 'used_up' };
+    if (!distribution || !survey || survey.status === 'closed') return { state: 'closed', languages };
+    if (usedUp(link, now)) return { state: 'used_up', languages };
     const answers = (await this.responseRows.openAnswers(link.id)) ?? {};
     return { state: 'open', link, survey, distribution, answers };
   }
@@ -208,26 +225,25 @@ export function parseAnswers(
   language = 'en',
 ) {
   const answers: Answers = { ...saved };
-  const problems: string[] = [];
+  const problems: AnswerProblem[] = [];
   for (const q of questions) {
     const raw = own(form, `q.${q.id}`);
-    const name = `“${labelOf(q, language)}”`;
+    const problem = (key: string, params: Record<string, number> = {}) =>
+      problems.push({ key, params: { question: labelOf(q, language), ...params }, questionId: q.id });
     if (raw === undefined || raw === '') continue;
     if (typeof raw !== 'string') {
-      problems.push(`${name} needs an answer as text`);
+      problem('error.text');
       continue;
     }
     if (q.type === 'nps' || q.type === 'rating') {
       const [lo, hi] = q.type === 'nps' ? [0, 10] : [1, 5];
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < lo || n > hi)
-        problems.push(`${name} needs a whole number from ${lo} to ${hi}`);
+      if (!Number.isInteger(n) || n < lo || n > hi) problem('error.range', { min: lo, max: hi });
       else answers[q.id] = n;
     } else if (q.type === 'single_choice') {
-      if (!(q.options ?? []).some((o) => o.value === raw)) problems.push(`${name} needs one of the choices`);
+      if (!(q.options ?? []).some((o) => o.value === raw)) problem('error.choice');
       else answers[q.id] = raw;
-    } else if (raw.length > LIMITS.freeTextChars)
-      problems.push(`${name} is longer than ${LIMITS.freeTextChars} characters`);
+    } else if (raw.length > LIMITS.freeTextChars) problem('error.tooLong', { max: LIMITS.freeTextChars });
     else answers[q.id] = raw;
   }
   return { answers, problems };

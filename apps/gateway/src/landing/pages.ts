@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { LIMITS } from '@fg/contracts';
 import type { SurveyEntity, SurveyQuestion } from '@fg/persistence';
+import type { Messages } from './i18n';
 import { Answers, labelOf } from './landing.service';
-
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * Records "Survey Opened" when a person is looking (decision 0026): the page's only script posts the open once the
@@ -30,97 +32,184 @@ export const OPEN_BEACON = `(function () {
 })();
 `;
 
-function layout(title: string, body: string, lang = 'en', script = false): string {
-  return `<!doctype html><html lang="${esc(lang)}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}
-fieldset{border:1px solid #ddd;border-radius:.5rem;margin:1rem 0;padding:1rem}legend{font-weight:600}
-.scale label{display:inline-block;margin:.2rem .4rem}.problems{color:#a40000}.progress{color:#555}
-button{font:inherit;padding:.5rem 1rem;margin-right:.5rem}</style>
-${script ? '<script src="/p/opened.js" defer></script>' : ''}</head><body>${body}</body></html>`;
+/** What a page is rendered for: the respondent's language and the catalogs. */
+export interface PageContext {
+  lang: string;
+  m: Messages;
+}
+
+/** A problem with an answer, in the catalog's words: `error.range` with { question, min, max }. */
+export interface AnswerProblem {
+  key: string;
+  params: Record<string, string | number>;
+  questionId?: string;
+}
+
+/** views/ beside this file (copied beside the compiled one by `npm run build`), compiled once. */
+const VIEWS = join(__dirname, 'views');
+const hb = Handlebars.create();
+let compiled: {
+  layout: HandlebarsTemplateDelegate;
+  state: HandlebarsTemplateDelegate;
+  survey: HandlebarsTemplateDelegate;
+  css: string;
+} | null = null;
+function views() {
+  compiled ??= {
+    layout: hb.compile(readFileSync(join(VIEWS, 'layout.hbs'), 'utf8'), { strict: false }),
+    state: hb.compile(readFileSync(join(VIEWS, 'state.hbs'), 'utf8'), { strict: false }),
+    survey: hb.compile(readFileSync(join(VIEWS, 'survey.hbs'), 'utf8'), { strict: false }),
+    css: readFileSync(join(VIEWS, 'page.css'), 'utf8').replace(/\s*\n\s*/g, ' '),
+  };
+  return compiled;
+}
+
+function layout(ctx: PageContext, title: string, body: string, beacon = false): string {
+  const v = views();
+  return v.layout({ lang: ctx.lang, dir: ctx.m.dir(ctx.lang), title, css: v.css, beacon, body });
+}
+
+/** A state page (not open yet, expired, already answered, closed, unknown, thank you, unsubscribe). */
+export function renderStatePage(
+  ctx: PageContext,
+  titleKey: string,
+  textKey: string,
+  params: Record<string, string | number> = {},
+  buttonKey?: string,
+): string {
+  const t = (k: string) => ctx.m.t(ctx.lang, k, params);
+  return layout(
+    ctx,
+    t(titleKey),
+    views().state({ title: t(titleKey), text: t(textKey), button: buttonKey ? t(buttonKey) : null }),
+  );
 }
 
 /** The footer link's page: says what will happen, and a button does it (a GET alone changes nothing). */
-export function renderUnsubscribePage(maskedAddress: string): string {
-  return layout(
-    'Unsubscribe',
-    `<main><h1>Unsubscribe</h1><p>Stop survey messages to ${esc(maskedAddress)}?</p>
-<form method="post"><button name="confirm" value="yes">Unsubscribe</button></form></main>`,
+export function renderUnsubscribePage(ctx: PageContext, maskedAddress: string): string {
+  return renderStatePage(
+    ctx,
+    'unsubscribe.title',
+    'unsubscribe.question',
+    { address: maskedAddress },
+    'unsubscribe.button',
   );
 }
 
-export function renderClosedPage(title: string, detail: string): string {
-  return layout(title, `<main><h1>${esc(title)}</h1><p>${esc(detail)}</p></main>`);
-}
-
-function input(q: SurveyQuestion, language: string, value: string | number | undefined): string {
+function questionView(
+  ctx: PageContext,
+  q: SurveyQuestion,
+  value: string | number | undefined,
+  error: string | undefined,
+) {
+  const t = (k: string, p?: Record<string, string | number>) => ctx.m.t(ctx.lang, k, p);
   const name = `q.${q.id}`;
-  const checked = (v: string | number) =>
-    value !== undefined && String(value) === String(v) ? ' checked' : '';
+  const base = {
+    id: q.id,
+    name,
+    label: labelOf(q, ctx.lang),
+    required: !!q.required,
+    requiredLabel: t('survey.required'),
+    error,
+    describedBy:
+      [error ? `e-${q.id}` : '', q.type === 'nps' || q.type === 'rating' ? `a-${q.id}` : '']
+        .filter(Boolean)
+        .join(' ') || undefined,
+  };
   if (q.type === 'nps' || q.type === 'rating') {
     const [lo, hi] = q.type === 'nps' ? [0, 10] : [1, 5];
-    return `<div class="scale">${Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)
-      .map((n) => `<label><input type="radio" name="${esc(name)}" value="${n}"${checked(n)}> ${n}</label>`)
-      .join('')}</div>`;
+    return {
+      ...base,
+      scale: Array.from({ length: hi - lo + 1 }, (_, i) => ({
+        value: lo + i,
+        checked: value !== undefined && String(value) === String(lo + i),
+      })),
+      low: t(q.type === 'nps' ? 'nps.low' : 'rating.low'),
+      high: t(q.type === 'nps' ? 'nps.high' : 'rating.high'),
+    };
   }
   if (q.type === 'single_choice')
-    return (q.options ?? [])
-      .map(
-        (o) =>
-          `<label><input type="radio" name="${esc(name)}" value="${esc(o.value)}"${checked(o.value)}> ${esc(labelOf(o, language))}</label>`,
-      )
-      .join('<br>');
-  return `<textarea name="${esc(name)}" rows="4" cols="50" maxlength="5000">${esc(value === undefined ? '' : String(value))}</textarea>`;
-}
-
-function fieldset(q: SurveyQuestion, language: string, value: string | number | undefined) {
-  return `<fieldset data-question="${esc(q.id)}"><legend>${esc(labelOf(q, language))}${q.required ? ' *' : ''}</legend>${input(q, language, value)}</fieldset>`;
+    return {
+      ...base,
+      choices: (q.options ?? []).map((o) => ({
+        value: o.value,
+        label: labelOf(o, ctx.lang),
+        checked: value !== undefined && String(value) === o.value,
+      })),
+    };
+  return {
+    ...base,
+    text: true,
+    value: value === undefined ? '' : String(value),
+    maxLength: LIMITS.freeTextChars,
+  };
 }
 
 /**
- * The hosted survey. Standard: every question on one page, with "Save progress" and "Submit". Conversational:
- * one question at a time (the first one not answered yet), chat-style, "Next" until the last, then "Submit".
+ * The hosted survey. Standard: every question on one page, "Save progress" and "Submit", with how many are
+ * answered. Conversational: one question at a time (`at`, else the first not answered yet), "Back", "Skip" on
+ * optional questions only, "Next" (which saves) until the last, then "Submit".
  */
 export function renderSurveyPage(
+  ctx: PageContext,
   survey: SurveyEntity,
   format: 'standard' | 'conversational',
-  language: string,
   answers: Answers,
-  problems: string[] = [],
+  o: { problems?: AnswerProblem[]; saved?: boolean; at?: number } = {},
 ): string {
-  const errors = problems.length
-    ? `<ul class="problems" role="alert">${problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`
-    : '';
-  if (format === 'conversational') {
-    const qs = survey.questions;
-    const i = qs.findIndex((q) => answers[q.id] === undefined);
-    const at = i === -1 ? qs.length - 1 : i;
+  const t = (k: string, p?: Record<string, string | number>) => ctx.m.t(ctx.lang, k, p);
+  const problems = (o.problems ?? []).map((p) => ({ text: t(p.key, p.params), questionId: p.questionId }));
+  const errorOf = (id: string) => problems.find((p) => p.questionId === id)?.text;
+  const qs = survey.questions;
+  const common = {
+    title: survey.name,
+    saved: o.saved ? t('survey.saved') : null,
+    problems,
+    problemsTitle: t('error.title'),
+  };
+  if (format === 'conversational' && qs.length) {
+    const first = qs.findIndex((q) => answers[q.id] === undefined);
+    const at = Math.min(Math.max(o.at ?? (first === -1 ? qs.length - 1 : first), 0), qs.length - 1);
     const q = qs[at];
-    const done = qs
-      .slice(0, at)
-      .map(
-        (p) =>
-          `<p class="asked"><b>${esc(labelOf(p, language))}</b><br>${esc(String(answers[p.id] ?? '—'))}</p>`,
-      )
-      .join('');
     const last = at === qs.length - 1;
-    return layout(
-      survey.name,
-      `<main><h1>${esc(survey.name)}</h1>${done}${errors}<p class="progress">Question ${at + 1} of ${qs.length}</p>
-<form method="post">${q ? fieldset(q, language, answers[q.id]) : ''}
-${last ? '<button name="action" value="submit">Submit</button>' : '<button name="action" value="save">Next</button>'}
-${last ? '' : '<button name="action" value="skip" formnovalidate>Skip</button>'}</form></main>`,
-      language,
-      true,
-    );
+    const body = views().survey({
+      ...common,
+      asked: qs
+        .slice(0, at)
+        .filter((p) => answers[p.id] !== undefined)
+        .map((p) => ({ label: labelOf(p, ctx.lang), answer: String(answers[p.id]) })),
+      progress: {
+        label: t('survey.progress', { current: at + 1, total: qs.length }),
+        value: at + 1,
+        total: qs.length,
+      },
+      questions: [questionView(ctx, q, answers[q.id], errorOf(q.id))],
+      position: String(at),
+      buttons: [
+        ...(at > 0 ? [{ value: 'back', label: t('survey.back'), kind: '', skipValidation: true }] : []),
+        ...(!q.required && !last
+          ? [{ value: 'skip', label: t('survey.skip'), kind: '', skipValidation: true }]
+          : []),
+        last
+          ? { value: 'submit', label: t('survey.submit'), kind: 'primary' }
+          : { value: 'save', label: t('survey.next'), kind: 'primary' },
+      ],
+    });
+    return layout(ctx, survey.name, body, true);
   }
-  return layout(
-    survey.name,
-    `<main><h1>${esc(survey.name)}</h1>${errors}<form method="post">${survey.questions
-      .map((q) => fieldset(q, language, answers[q.id]))
-      .join('')}
-<button name="action" value="save">Save progress</button><button name="action" value="submit">Submit</button></form></main>`,
-    language,
-    true,
-  );
+  const answered = qs.filter((q) => answers[q.id] !== undefined).length;
+  const body = views().survey({
+    ...common,
+    progress:
+      qs.length > 1
+        ? { label: t('survey.answered', { answered, total: qs.length }), value: answered, total: qs.length }
+        : null,
+    requiredNote: qs.some((q) => q.required) ? t('survey.requiredNote') : null,
+    questions: qs.map((q) => questionView(ctx, q, answers[q.id], errorOf(q.id))),
+    buttons: [
+      { value: 'save', label: t('survey.save'), kind: '' },
+      { value: 'submit', label: t('survey.submit'), kind: 'primary' },
+    ],
+  });
+  return layout(ctx, survey.name, body, true);
 }

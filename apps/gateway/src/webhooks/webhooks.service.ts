@@ -3,6 +3,8 @@ import { APP_CONFIG, AppConfig, Clock, DomainError, ErrorCode } from '@fg/common
 import { SuppressionService } from '@fg/invites';
 import { InboxRepository, OutboxService, UnitOfWork } from '@fg/messaging';
 import type { EntityManager } from 'typeorm';
+import { InviteRepository } from '@fg/persistence';
+import { Messages } from '../landing/i18n';
 import {
   ChannelProvider,
   NormalizedReceipt,
@@ -29,6 +31,7 @@ export class WebhooksService {
   private readonly inbox = new InboxRepository();
   private readonly sendgrid: SendGridEmailProvider;
   private readonly twilio: TwilioProvider;
+  private readonly messages = Messages.load();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -36,6 +39,7 @@ export class WebhooksService {
     private readonly outbox: OutboxService,
     private readonly suppressions: SuppressionService,
     private readonly clock: Clock,
+    private readonly invites: InviteRepository,
   ) {
     this.sendgrid = new SendGridEmailProvider({
       baseUrl: cfg.SENDGRID_API_BASE_URL,
@@ -128,7 +132,7 @@ export class WebhooksService {
         );
         if (!applied) return twiml();
         this.log.log(`${k.channel} number suppressed after ${k.word}`, { from: k.from });
-        return twiml("You won't receive more survey messages. Reply START to receive them again.");
+        return twiml(await this.reply(k.from, 'sms.stop'));
       }
       case 'start': {
         const applied = await once((em) =>
@@ -136,13 +140,23 @@ export class WebhooksService {
         );
         if (!applied) return twiml();
         this.log.log(`${k.channel} number resubscribed after ${k.word}`, { from: k.from });
-        return twiml('You will receive survey messages again. Reply STOP to stop.');
+        return twiml(await this.reply(k.from, 'sms.start'));
       }
       case 'help':
-        return twiml('Survey messages about your support cases. Reply STOP to stop, START to resume.');
+        return twiml(await this.reply(k.from, 'sms.help'));
       default:
         return twiml();
     }
+  }
+
+  /** A keyword reply in the language of the last message we sent that number (English when none). */
+  private async reply(from: string, key: string): Promise<string> {
+    const number = from.replace(/^whatsapp:/, '');
+    const [last] = [
+      ...(await this.invites.search({ distributionIds: null, recipient: from, limit: 1 })),
+      ...(await this.invites.search({ distributionIds: null, recipient: number, limit: 1 })),
+    ];
+    return this.messages.t(this.messages.resolve(last?.language), key);
   }
 
   private verify(adapter: ChannelProvider, req: WebhookRequest) {
