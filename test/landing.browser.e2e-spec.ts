@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Browser, Page, chromium } from 'playwright-core';
 import request from 'supertest';
+import { UnsubscribeLinks } from '@fg/links';
 import { ApiKeyService } from '../apps/gateway/src/auth/api-key.service';
 import { HOUR, ManualClock } from './support/clock';
 import { eventually } from './support/eventually';
@@ -55,24 +57,36 @@ describe('survey pages in a real browser', () => {
   async function linkFor(settings: Record<string, unknown>, language = 'en') {
     const survey = await api('/ops/surveys', {
       name: 'Support survey',
-      languages: ['en', 'fr'],
+      languages: ['en', 'fr', 'ar'],
       questions: [
         {
           id: 'nps',
           type: 'nps',
           required: true,
-          label: { en: 'How likely are you to recommend us?', fr: 'Nous recommanderiez-vous ?' },
+          label: {
+            en: 'How likely are you to recommend us?',
+            fr: 'Nous recommanderiez-vous ?',
+            ar: 'ما مدى احتمال أن توصي بنا؟',
+          },
         },
         {
           id: 'channel',
           type: 'single_choice',
-          label: { en: 'How did you reach us?', fr: 'Comment nous avez-vous contactés ?' },
+          label: {
+            en: 'How did you reach us?',
+            fr: 'Comment nous avez-vous contactés ?',
+            ar: 'كيف تواصلت معنا؟',
+          },
           options: [
-            { value: 'phone', label: { en: 'Phone', fr: 'Téléphone' } },
-            { value: 'chat', label: { en: 'Chat', fr: 'Messagerie' } },
+            { value: 'phone', label: { en: 'Phone', fr: 'Téléphone', ar: 'الهاتف' } },
+            { value: 'chat', label: { en: 'Chat', fr: 'Messagerie', ar: 'الدردشة' } },
           ],
         },
-        { id: 'comment', type: 'free_text', label: { en: 'Anything else?', fr: 'Autre chose ?' } },
+        {
+          id: 'comment',
+          type: 'free_text',
+          label: { en: 'Anything else?', fr: 'Autre chose ?', ar: 'هل من شيء آخر؟' },
+        },
       ],
     }).expect(201);
     const d = await api('/ops/distributions', { surveyId: survey.body.id, name: 'D', ...settings }).expect(
@@ -82,7 +96,12 @@ describe('survey pages in a real browser', () => {
       distributionId: d.body.id,
       contact: { id: `c-${randomUUID()}`, name: 'Ada Lovelace', language },
     }).expect(201);
-    return { linkId: l.body.linkId as string, url: `${base}${(l.body.url as string).slice(PUBLIC.length)}` };
+    return {
+      linkId: l.body.linkId as string,
+      url: `${base}${(l.body.url as string).slice(PUBLIC.length)}`,
+      surveyId: survey.body.id as string,
+      distributionId: d.body.id as string,
+    };
   }
 
   const statusOf = async (linkId: string) =>
@@ -189,5 +208,133 @@ describe('survey pages in a real browser', () => {
       expect(await page.locator('h1').innerText()).toBe('This survey link has expired');
       await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/fg-expired-page.png` });
     });
+  });
+
+  const SHOTS = join(__dirname, '..', 'test-output', 'pages');
+  const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+  /** At 390×844 and 1280×800: no sideways scroll, axe-core without serious or critical violations; screenshots. */
+  async function checkPage(page: Page, name: string) {
+    mkdirSync(SHOTS, { recursive: true });
+    for (const [width, height] of [
+      [390, 844],
+      [1280, 800],
+    ]) {
+      await page.setViewportSize({ width, height });
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      );
+      expect({ name, width, overflow: overflow > 0 }).toEqual({ name, width, overflow: false });
+      await page.evaluate(AXE);
+      const serious = await page.evaluate<{ id: string; nodes: string[] }[]>(
+        `axe.run({ resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`,
+      );
+      expect({ name, width, serious }).toEqual({ name, width, serious: [] });
+      await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+    }
+  }
+
+  it('renders every page and state on a phone and a desktop in English, French and Arabic (right to left)', async () => {
+    const unsubscribes = new UnsubscribeLinks(pipeline.config.LINK_SIGNING_SECRET, PUBLIC);
+    const titles: Record<string, Record<string, string>> = {};
+    const later: { lang: string; url: string }[] = [];
+    for (const lang of ['en', 'fr', 'ar']) {
+      const standard = await linkFor({ format: 'standard' }, lang);
+      const conversational = await linkFor({ format: 'conversational' }, lang);
+      const answered = await linkFor({ format: 'standard', submissionLimit: { allowed: 1 } }, lang);
+      await request(pipeline.gateway)
+        .post(new URL(answered.url).pathname)
+        .type('form')
+        .send({ 'q.nps': '9', action: 'submit' })
+        .expect(200);
+      const soon = await linkFor(
+        {
+          startsAt: new Date(clock.now().getTime() + HOUR).toISOString(),
+          expiry: { mode: 'dynamic', amount: 3, unit: 'hours' },
+        },
+        lang,
+      );
+      later.push({ lang, url: soon.url });
+      const closed = await linkFor({ format: 'standard' }, lang);
+      await request(pipeline.gateway)
+        .put(`/ops/surveys/${closed.surveyId}`)
+        .set('Authorization', `Bearer ${key}`)
+        .send({ name: 'Support survey', languages: ['en'], questions: [], status: 'closed' })
+        .expect(200);
+      const inviteId = randomUUID();
+      await pipeline.ds.query(
+        `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
+                              status, delivery_status)
+         VALUES ($1, $2, $3, $4, $5, 'email', 'invitation', $6, 'ada@example.com', 'Invite Sent', 'delivered')`,
+        [inviteId, randomUUID(), standard.linkId, standard.distributionId, `case-${inviteId}`, lang],
+      );
+      const pages: [string, string, number][] = [
+        ['survey', standard.url, 200],
+        ['conversational', conversational.url, 200],
+        ['already-answered', answered.url, 403],
+        ['not-open-yet', soon.url, 403],
+        ['closed', closed.url, 410],
+        ['unknown', `${base}/s/${'Z'.repeat(22)}`, 404],
+        ['unsubscribe', `${base}${new URL(unsubscribes.urlFor(inviteId)).pathname}`, 200],
+      ];
+      // The browser asks for the same language (the unknown link has no language of its own).
+      const context = await browser.newContext({
+        locale: lang,
+        extraHTTPHeaders: { 'Accept-Language': lang },
+      });
+      const page = await context.newPage();
+      titles[lang] = {};
+      for (const [name, url, status] of pages) {
+        const res = await page.goto(url);
+        expect({ name, lang, status: res!.status() }).toEqual({ name, lang, status });
+        expect(await page.locator('html').getAttribute('lang')).toBe(lang);
+        expect(await page.locator('html').getAttribute('dir')).toBe(lang === 'ar' ? 'rtl' : 'ltr');
+        titles[lang][name] = await page.locator('h1').innerText();
+        await checkPage(page, `${lang}-${name}`);
+      }
+      await context.close();
+    }
+    // Every page speaks the respondent's language: no two languages show the same title for a state.
+    for (const name of ['already-answered', 'not-open-yet', 'closed', 'unknown', 'unsubscribe'])
+      expect(new Set(['en', 'fr', 'ar'].map((l) => titles[l][name])).size).toBe(3);
+    expect(titles.fr['already-answered']).toBe('Vous avez déjà répondu');
+    expect(titles.ar['closed']).toBe('هذا الاستبيان مغلق');
+
+    clock.advance(4 * HOUR);
+    for (const { lang, url } of later) {
+      const context = await browser.newContext({ locale: lang });
+      const page = await context.newPage();
+      expect((await page.goto(url))!.status()).toBe(410);
+      await checkPage(page, `${lang}-expired`);
+      await context.close();
+    }
+  });
+
+  it('can be completed with the keyboard alone, in English and in Arabic, and says thank you in that language', async () => {
+    for (const [lang, thanks] of [
+      ['en', 'Thank you!'],
+      ['ar', 'شكرًا لك!'],
+    ]) {
+      const { url, linkId } = await linkFor({ format: 'standard' }, lang);
+      await withPage(async (page) => {
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.goto(url);
+        // Tab into the 0–10 scale, arrows choose (9), Tab to the choices, arrow to the second, Tab to the text.
+        await page.keyboard.press('Tab');
+        for (let i = 0; i < 9; i++) await page.keyboard.press(lang === 'ar' ? 'ArrowLeft' : 'ArrowRight');
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('Tab');
+        await page.keyboard.type('OK');
+        await page.keyboard.press('Tab'); // Save progress
+        await page.keyboard.press('Tab'); // Submit
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { name: thanks }).waitFor();
+        await checkPage(page, `${lang}-thank-you`);
+      });
+      const [r] = await pipeline.ds.query(`SELECT answers FROM responses WHERE link_id = $1`, [linkId]);
+      expect(r.answers).toEqual({ nps: 9, channel: 'chat', comment: 'OK' });
+      expect(await statusOf(linkId)).toBe('Completed');
+    }
   });
 });
