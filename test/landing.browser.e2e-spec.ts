@@ -239,7 +239,17 @@ describe('survey pages in a real browser', () => {
     const titles: Record<string, Record<string, string>> = {};
     const later: { lang: string; url: string }[] = [];
     for (const lang of ['en', 'fr', 'ar']) {
-      const standard = await linkFor({ format: 'standard' }, lang);
+      const standard = await linkFor(
+        {
+          format: 'standard',
+          branding: {
+            logoUrl: 'https://cdn.example.test/acme.png',
+            accentColor: '#b31b1b',
+            senderName: 'Acme Support',
+          },
+        },
+        lang,
+      );
       const conversational = await linkFor({ format: 'conversational' }, lang);
       const answered = await linkFor({ format: 'standard', submissionLimit: { allowed: 1 } }, lang);
       await request(pipeline.gateway)
@@ -290,6 +300,19 @@ describe('survey pages in a real browser', () => {
         expect(await page.locator('html').getAttribute('lang')).toBe(lang);
         expect(await page.locator('html').getAttribute('dir')).toBe(lang === 'ar' ? 'rtl' : 'ltr');
         titles[lang][name] = await page.locator('h1').innerText();
+        if (name === 'survey') {
+          // The distribution's look: its name and logo, its colour on the main button (text readable on it).
+          expect(await page.locator('.sender').innerText()).toBe('Acme Support');
+          expect(await page.locator('img.logo').getAttribute('alt')).toBe('Acme Support');
+          expect(
+            await page.evaluate<string>(
+              `getComputedStyle(document.querySelector('button.primary')).backgroundColor`,
+            ),
+          ).toBe('rgb(179, 27, 27)');
+          expect(
+            await page.evaluate<string>(`getComputedStyle(document.querySelector('button.primary')).color`),
+          ).toBe('rgb(255, 255, 255)');
+        }
         await checkPage(page, `${lang}-${name}`);
       }
       await context.close();

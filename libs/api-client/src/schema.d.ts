@@ -952,6 +952,12 @@ export type components = {
             /** @description the secret (fgk_…): shown in this answer only, never again */
             key: string;
         };
+        Branding: {
+            /** Format: uri */
+            logoUrl?: string;
+            accentColor?: string;
+            senderName?: string;
+        };
         BulkLinksInput: {
             /** Format: uuid */
             segmentId: string;
@@ -1206,6 +1212,7 @@ export type components = {
             submissionLimit: components["schemas"]["SubmissionLimit"] | null;
             hosting: components["schemas"]["Hosting"];
             sendWindow: components["schemas"]["SendWindow"] | null;
+            branding: components["schemas"]["Branding"] | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1255,6 +1262,8 @@ export type components = {
             hosting?: components["schemas"]["Hosting"];
             /** @default null */
             sendWindow?: components["schemas"]["SendWindow"] | null;
+            /** @default null */
+            branding?: components["schemas"]["Branding"] | null;
         };
         DistributionList: components["schemas"]["Distribution"][];
         DistributionStats: {

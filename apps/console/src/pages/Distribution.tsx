@@ -77,6 +77,7 @@ function Settings(props: {
     defaultLanguage,
     hosting: props.dist.hosting,
     sendWindow: props.dist.sendWindow,
+    branding: props.dist.branding,
   };
   const editable = can(me, 'distribution:edit');
   return (

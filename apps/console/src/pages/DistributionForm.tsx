@@ -264,6 +264,33 @@ export function DistributionForm(props: {
           hint="Columns on every response and export, e.g. program=support-csat"
         />
       </fieldset>
+      <fieldset>
+        <legend>Survey page look</legend>
+        <TextField
+          label="Logo (https URL)"
+          value={d.branding?.logoUrl ?? ''}
+          onChange={(logoUrl) => set({ branding: { ...d.branding, logoUrl: logoUrl || undefined } })}
+          error={err('branding.logoUrl')}
+        />
+        <div className="row">
+          <TextField
+            label="Accent colour"
+            type="color"
+            value={d.branding?.accentColor ?? '#2450b8'}
+            onChange={(accentColor) => set({ branding: { ...d.branding, accentColor } })}
+            error={err('branding.accentColor')}
+          />
+          <TextField
+            label="Sender name"
+            value={d.branding?.senderName ?? ''}
+            onChange={(senderName) =>
+              set({ branding: { ...d.branding, senderName: senderName || undefined } })
+            }
+            error={err('branding.senderName')}
+            hint="Shown under the logo, e.g. Acme Support"
+          />
+        </div>
+      </fieldset>
       <button type="submit" className="primary" disabled={busy}>
         {props.submitLabel}
       </button>

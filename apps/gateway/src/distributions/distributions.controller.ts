@@ -140,6 +140,26 @@ const sendWindow = named(
     .refine((w) => w.end > w.start, { message: 'must be after start', path: ['end'] }),
 );
 
+/** The survey pages' look: a logo (https), an accent colour, who asks. */
+const branding = named(
+  'Branding',
+  z
+    .object({
+      logoUrl: z
+        .string()
+        .url()
+        .max(2000)
+        .refine((u) => u.startsWith('https://'), 'must be https')
+        .optional(),
+      accentColor: z
+        .string()
+        .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
+        .optional(),
+      senderName: z.string().min(1).max(100).optional(),
+    })
+    .strict(),
+);
+
 export const distributionBody = named(
   'DistributionInput',
   z
@@ -164,6 +184,7 @@ export const distributionBody = named(
       hosting: hosting.default({ mode: 'hosted' }),
       /** Quiet hours: sends only then, in the recipient's local time (contact.timeZone, else `timeZone`). */
       sendWindow: sendWindow.nullable().default(null),
+      branding: branding.nullable().default(null),
     })
     .strict()
     .superRefine((d, ctx) => {
@@ -224,6 +245,7 @@ export const distribution = named(
       submissionLimit: submissionLimit.nullable(),
       hosting,
       sendWindow: sendWindow.nullable(),
+      branding: branding.nullable(),
       createdAt: isoDateTime,
       updatedAt: isoDateTime,
     })

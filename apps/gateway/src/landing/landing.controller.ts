@@ -2,6 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Req, Res }
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { own } from '@fg/contracts';
+import type { Branding } from '@fg/persistence';
 import { LandingOutcome, LandingService } from './landing.service';
 import { Messages } from './i18n';
 import { OPEN_BEACON, PageContext, renderStatePage, renderSurveyPage, renderUnsubscribePage } from './pages';
@@ -69,7 +70,7 @@ export class LandingController {
     const result = await this.landing.answer(token, client(req), form, action === 'submit');
     if (result.state === 'saved') return back(position !== null ? `?q=${position + 1}&saved=1` : '?saved=1');
     if (result.state === 'submitted') {
-      const ctx = this.context(req, result.languages);
+      const ctx = this.context(req, result.languages, result.branding);
       res
         .type('html')
         .status(200)
@@ -84,7 +85,11 @@ export class LandingController {
           .status(400)
           .send(
             renderSurveyPage(
-              this.context(req, [again.link.language, again.distribution.defaultLanguage]),
+              this.context(
+                req,
+                [again.link.language, again.distribution.defaultLanguage],
+                again.distribution.branding,
+              ),
               again.survey,
               again.distribution.format,
               again.answers,
@@ -100,10 +105,11 @@ export class LandingController {
   }
 
   /** The respondent's language: the link's, then the distribution's, then the browser's (decision 0027). */
-  private context(req: Request, languages: string[] = []): PageContext {
+  private context(req: Request, languages: string[] = [], branding: Branding | null = null): PageContext {
     return {
       lang: this.m.resolve(...languages, ...Messages.acceptLanguage(req.header('accept-language'))),
       m: this.m,
+      branding,
     };
   }
 
@@ -115,13 +121,17 @@ export class LandingController {
   ) {
     res.type('html');
     if (outcome.state === 'open') {
-      const ctx = this.context(req, [outcome.link.language, outcome.distribution.defaultLanguage]);
+      const ctx = this.context(
+        req,
+        [outcome.link.language, outcome.distribution.defaultLanguage],
+        outcome.distribution.branding,
+      );
       res
         .status(200)
         .send(renderSurveyPage(ctx, outcome.survey, outcome.distribution.format, outcome.answers, o));
       return;
     }
-    const ctx = this.context(req, outcome.languages);
+    const ctx = this.context(req, outcome.languages, outcome.branding);
     const page = (status: number, key: string, params: Record<string, string> = {}) =>
       res.status(status).send(renderStatePage(ctx, `state.${key}.title`, `state.${key}.body`, params));
     switch (outcome.state) {

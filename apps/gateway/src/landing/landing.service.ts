@@ -5,6 +5,7 @@ import { LIMITS, own } from '@fg/contracts';
 import type { ResponseStatus } from '@fg/contracts';
 import {
   Answers,
+  Branding,
   DistributionEntity,
   DistributionRepository,
   LinkGuessRepository,
@@ -36,6 +37,8 @@ export type LandingOutcome =
       at?: Date;
       /** The languages to answer in, most wanted first (the link's, the distribution's), when the link is known. */
       languages?: string[];
+      /** The distribution's look, when known: every state page looks like its survey. */
+      branding?: Branding | null;
     };
 
 /** How long a client's unknown-link misses count, and how many clients' counters are kept at most. */
@@ -116,7 +119,7 @@ export class LandingService implements OnModuleInit, OnModuleDestroy {
   ): Promise<
     | LandingOutcome
     | { state: 'saved' }
-    | { state: 'submitted'; languages: string[] }
+    | { state: 'submitted'; languages: string[]; branding: Branding | null }
     | { state: 'invalid'; problems: AnswerProblem[] }
   > {
     const outcome = await this.resolve(token, client);
@@ -143,11 +146,9 @@ export class LandingService implements OnModuleInit, OnModuleDestroy {
     const done = await this.uow.run((em) =>
       this.responses.answer(em, link, distribution, status, answers, now),
     );
-    if (done.state === 'used_up')
-      return { state: 'used_up', languages: [link.language, distribution.defaultLanguage] };
-    return submit
-      ? { state: 'submitted', languages: [link.language, distribution.defaultLanguage] }
-      : { state: 'saved' };
+    const languages = [link.language, distribution.defaultLanguage];
+    if (done.state === 'used_up') return { state: 'used_up', languages, branding: distribution.branding };
+    return submit ? { state: 'submitted', languages, branding: distribution.branding } : { state: 'saved' };
   }
 
   /** The link a signed reference names, if the signature is ours (reports may come after it expired). */
@@ -180,11 +181,15 @@ export class LandingService implements OnModuleInit, OnModuleDestroy {
     }
     const distribution = await this.distributions.findById(link.distributionId);
     const languages = [link.language, ...(distribution ? [distribution.defaultLanguage] : [])];
-    if (link.startsAt && link.startsAt > now) return { state: 'not_open_yet', at: link.startsAt, languages };
-    if (link.expiresAt && link.expiresAt <= now) return { state: 'expired', at: link.expiresAt, languages };
+    const branding = distribution?.branding ?? null;
+    if (link.startsAt && link.startsAt > now)
+      return { state: 'not_open_yet', at: link.startsAt, languages, branding };
+    if (link.expiresAt && link.expiresAt <= now)
+      return { state: 'expired', at: link.expiresAt, languages, branding };
     const survey = distribution && (await this.surveys.findById(distribution.surveyId));
-    if (!distribution || !survey || survey.status === 'closed') return { state: 'closed', languages };
-    if (usedUp(link, now)) return { state: 'used_up', languages };
+    if (!distribution || !survey || survey.status === 'closed')
+      return { state: 'closed', languages, branding };
+    if (usedUp(link, now)) return { state: 'used_up', languages, branding };
     const answers = (await this.responseRows.openAnswers(link.id)) ?? {};
     return { state: 'open', link, survey, distribution, answers };
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { LIMITS } from '@fg/contracts';
-import type { SurveyEntity, SurveyQuestion } from '@fg/persistence';
+import type { Branding, SurveyEntity, SurveyQuestion } from '@fg/persistence';
 import type { Messages } from './i18n';
 import { Answers, labelOf } from './landing.service';
 
@@ -32,10 +32,21 @@ export const OPEN_BEACON = `(function () {
 })();
 `;
 
-/** What a page is rendered for: the respondent's language and the catalogs. */
+/** What a page is rendered for: the respondent's language, the catalogs, and the distribution's look. */
 export interface PageContext {
   lang: string;
   m: Messages;
+  branding?: Branding | null;
+}
+
+/** Black or white text on the brand colour, whichever contrasts more (always at least 4.5:1). */
+export function textOn(hex: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#000000' : '#ffffff';
 }
 
 /** A problem with an answer, in the catalog's words: `error.range` with { question, min, max }. */
@@ -66,7 +77,23 @@ function views() {
 
 function layout(ctx: PageContext, title: string, body: string, beacon = false): string {
   const v = views();
-  return v.layout({ lang: ctx.lang, dir: ctx.m.dir(ctx.lang), title, css: v.css, beacon, body });
+  const b = ctx.branding;
+  // The colour is validated (#rrggbb) when saved; checked again here, as it goes into CSS.
+  const brand =
+    b?.accentColor && /^#[0-9a-fA-F]{6}$/.test(b.accentColor)
+      ? { bg: b.accentColor, fg: textOn(b.accentColor) }
+      : null;
+  return v.layout({
+    lang: ctx.lang,
+    dir: ctx.m.dir(ctx.lang),
+    title,
+    css: v.css,
+    beacon,
+    body,
+    brand,
+    logoUrl: b?.logoUrl?.startsWith('https://') ? b.logoUrl : null,
+    senderName: b?.senderName ?? '',
+  });
 }
 
 /** A state page (not open yet, expired, already answered, closed, unknown, thank you, unsubscribe). */

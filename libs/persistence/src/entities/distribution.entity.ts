@@ -27,6 +27,16 @@ export interface ChannelAccounts {
  * Quiet hours: sends only on these ISO weekdays (1 = Monday … 7 = Sunday), between `start` and `end` (HH:MM, local),
  * in the recipient's time zone (the case contact's `timeZone`), else `timeZone`. A send outside waits (deferred).
  */
+/** How the survey pages look for this distribution (all optional). */
+export interface Branding {
+  /** An https image shown above the survey. */
+  logoUrl?: string;
+  /** `#rrggbb`: buttons and the chosen answer. */
+  accentColor?: string;
+  /** Who asks, shown under the logo (e.g. "Acme Support"). */
+  senderName?: string;
+}
+
 export interface SendWindow {
   days: number[];
   start: string;
@@ -55,6 +65,7 @@ export class DistributionEntity {
   @Column('jsonb', { name: 'submission_limit', nullable: true }) submissionLimit: SubmissionLimit | null;
   @Column('jsonb', { default: () => `'{"mode":"hosted"}'` }) hosting: Hosting;
   @Column('jsonb', { name: 'send_window', nullable: true }) sendWindow: SendWindow | null;
+  @Column('jsonb', { nullable: true }) branding: Branding | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -69,6 +69,7 @@ export type {
   Hosting,
   PeriodUnit,
   SendWindow,
+  Branding,
 } from './distribution.entity';
 
 /** Every table's row type, one entity a table (entities.medium-spec.ts compares them with the schema). */

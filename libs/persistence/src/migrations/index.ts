@@ -15,6 +15,7 @@ import { ReferenceNotify1765100000000 } from './1765100000000-reference-notify';
 import { Funnel1765200000000 } from './1765200000000-funnel';
 import { SandboxReceipts1765300000000 } from './1765300000000-sandbox-receipts';
 import { OneAnswerPerCase1765400000000 } from './1765400000000-one-answer-per-case';
+import { Branding1765500000000 } from './1765500000000-branding';
 
 /** In order. Never edit a released migration: add a new one. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   Funnel1765200000000,
   SandboxReceipts1765300000000,
   OneAnswerPerCase1765400000000,
+  Branding1765500000000,
 ];
