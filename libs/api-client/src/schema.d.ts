@@ -2170,6 +2170,10 @@ export type components = {
                 subject: string;
                 html: string;
                 text: string;
+                /** @description List-Unsubscribe and List-Unsubscribe-Post (RFC 8058), as every email carries them */
+                headers?: {
+                    [key: string]: string;
+                };
             } | {
                 /** @enum {string} */
                 channel: "sms";

@@ -73,6 +73,10 @@ const preview = named(
               subject: z.string(),
               html: z.string(),
               text: z.string(),
+              headers: z
+                .record(z.string())
+                .optional()
+                .describe('List-Unsubscribe and List-Unsubscribe-Post (RFC 8058), as every email carries them'),
             })
             .strict(),
           z
