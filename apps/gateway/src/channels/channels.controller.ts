@@ -76,7 +76,9 @@ const preview = named(
               headers: z
                 .record(z.string())
                 .optional()
-                .describe('List-Unsubscribe and List-Unsubscribe-Post (RFC 8058), as every email carries them'),
+                .describe(
+                  'List-Unsubscribe and List-Unsubscribe-Post (RFC 8058), as every email carries them',
+                ),
             })
             .strict(),
           z
