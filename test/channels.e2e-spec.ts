@@ -442,6 +442,41 @@ describe('channel senders and receipts', () => {
     twilio.respondWith(() => undefined);
   });
 
+  it('answers STOP, START and HELP in the language of the last message sent to that number', async () => {
+    const d = await distribution({ channel: 'sms' });
+    const number = phone();
+    // The last survey message to this number was in French (as the link issuer records it).
+    const [link] = await pipeline.ds.query(
+      `INSERT INTO survey_links (id, distribution_id, case_id, token_hash, token_nonce, transaction_data, language)
+       VALUES ($1, $2, $3, $4, '\\x00', '{}', 'fr') RETURNING id`,
+      [randomUUID(), d, `case-${randomUUID()}`, `hash-${randomUUID()}`],
+    );
+    await pipeline.ds.query(
+      `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
+                            status, delivery_status, sent_at)
+       VALUES ($1, $2, $3, $4, $5, 'sms', 'invitation', 'fr-CA', $6, 'Invite Sent', 'delivered', now())`,
+      [randomUUID(), randomUUID(), link.id, d, `case-${randomUUID()}`, number],
+    );
+    const say = (Body: string) =>
+      signedTwilio('/webhooks/twilio/inbound', {
+        From: number,
+        To: SMS_FROM,
+        Body,
+        MessageSid: messageSid(),
+      }).expect(200);
+    expect((await say('HELP')).text).toContain('Répondez STOP pour arrêter');
+    expect((await say('STOP')).text).toContain('Vous ne recevrez plus de questionnaires');
+    expect((await say('START')).text).toContain('Vous recevrez de nouveau nos questionnaires');
+    // A number we never wrote to gets English.
+    const stranger = await signedTwilio('/webhooks/twilio/inbound', {
+      From: phone(),
+      To: SMS_FROM,
+      Body: 'HELP',
+      MessageSid: messageSid(),
+    }).expect(200);
+    expect(stranger.text).toContain('Reply STOP to stop');
+  });
+
   it('suppresses STOP repliers, opted-out numbers and bounced addresses; START lifts it', async () => {
     const d = await distribution({ channel: 'sms' });
     const stopper = phone();
