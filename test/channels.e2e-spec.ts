@@ -868,6 +868,29 @@ describe('channel senders and receipts', () => {
       segments: 1,
     });
 
+    // A draft (what the operator is typing) is previewed without being saved: the console's live preview.
+    const draft = await api
+      .post(`/ops/distributions/${d}/preview`, {
+        channel: 'sms',
+        kind: 'invitation',
+        language: 'en',
+        case: { caseNumber: 'CN-7', contact: { name: 'Zoé Quinn', phone: '+14155550100' } },
+        draft: { text: 'Bonjour {{customer_name}} — un avis ? {{survey_link}}' },
+      })
+      .expect(200);
+    expect(draft.body.message.body).toMatch(/^Bonjour Zoé Quinn — un avis \? https:/);
+    expect(draft.body.sms).toMatchObject({ encoding: 'UCS-2' });
+    await api
+      .post(`/ops/distributions/${d}/preview`, {
+        channel: 'sms',
+        kind: 'invitation',
+        language: 'en',
+        draft: { text: 'Hi {{no_such_field}}' },
+      })
+      .expect(422);
+    const stored = await api.get(`/ops/distributions/${d}/templates`).expect(200);
+    expect(JSON.stringify(stored.body)).not.toContain('Bonjour');
+
     // Preview serves what a send would: a language without its own template falls back to the default.
     const german = await api
       .post(`/ops/distributions/${d}/preview`, {

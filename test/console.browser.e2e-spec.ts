@@ -224,6 +224,11 @@ describe('operator console in a real browser', () => {
     await page.goto(`${e.baseUrl}/console/distributions/${DEMO.distributionId}/templates`);
     await page.getByRole('button', { name: 'Edit email invitation en' }).click();
     await page.getByText('Subject:').waitFor();
+    // The preview follows what is typed, before anything is saved.
+    await page
+      .getByLabel('Subject', { exact: true })
+      .fill('How was case {{case_number}}, {{customer_name}}?');
+    await page.locator('.preview').getByText('How was case').waitFor();
     await check('templates');
   });
 });

@@ -2236,6 +2236,15 @@ export type components = {
                     };
                 };
             };
+            draft?: {
+                subject?: string;
+                html?: string;
+                text?: string;
+                contentSid?: string;
+                contentVariables?: {
+                    [key: string]: string;
+                };
+            };
         };
         TestSend: {
             /**

@@ -109,24 +109,39 @@ function TemplateEditor(props: {
   const set = (patch: Partial<TemplateInput>) => setT((x) => ({ ...x, ...patch }));
   const path = { params: { path: { id: props.distributionId } } };
 
-  // Live preview of the saved template (the preview renders what is stored): refreshed after each save.
+  // Live preview of what is being typed (a draft the API renders without saving), 300 ms after the last key.
   const [version, setVersion] = useState(0);
   useEffect(() => {
     let live = true;
-    call(
-      ops().POST('/ops/distributions/{id}/preview', {
-        ...path,
-        body: { channel: t.channel, kind: t.kind, language: t.language, case: SAMPLE },
-      }),
-    ).then(
-      (p) => live && (setPreview(p), setPreviewProblem(undefined)),
-      (e: unknown) => live && (setPreview(undefined), setPreviewProblem(isProblem(e) ? e : problemOf(e))),
-    );
+    const timer = setTimeout(() => {
+      call(
+        ops().POST('/ops/distributions/{id}/preview', {
+          ...path,
+          body: {
+            channel: t.channel,
+            kind: t.kind,
+            language: t.language,
+            case: SAMPLE,
+            draft: {
+              ...(t.subject !== undefined ? { subject: t.subject } : {}),
+              ...(t.text !== undefined ? { text: t.text } : {}),
+              ...(t.html !== undefined ? { html: t.html } : {}),
+              ...(t.contentSid ? { contentSid: t.contentSid } : {}),
+              ...(t.contentVariables ? { contentVariables: t.contentVariables } : {}),
+            },
+          },
+        }),
+      ).then(
+        (p) => live && (setPreview(p), setPreviewProblem(undefined)),
+        (e: unknown) => live && (setPreview(undefined), setPreviewProblem(isProblem(e) ? e : problemOf(e))),
+      );
+    }, 300);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [t.channel, t.kind, t.language, version]);
+  }, [t, version]);
 
   const save = async () => {
     try {
@@ -263,7 +278,7 @@ function TemplateEditor(props: {
           )}
         </fieldset>
         <div className="preview" aria-live="polite">
-          <h3>Preview (saved version, sample case)</h3>
+          <h3>Preview (as typed, sample case)</h3>
           {previewProblem && <p className="error">{previewProblem.message}</p>}
           {m?.channel === 'email' && (
             <div>

@@ -68,8 +68,19 @@ const sampleCase = z
   })
   .strict();
 
-export const previewBody = z.object({ channel, kind, language, case: sampleCase.default({}) }).strict();
-export const testSendBody = previewBody.extend({ to: z.string().min(3).max(320) }).strict();
+const sampled = { channel, kind, language, case: sampleCase.default({}) };
+/** The template being edited, not saved yet: previewed instead of the stored one (the console's live preview). */
+const draftTemplate = z
+  .object({
+    subject: z.string().max(998).optional(),
+    html: z.string().max(500_000).optional(),
+    text: z.string().max(100_000).optional(),
+    contentSid: z.string().max(64).optional(),
+    contentVariables: z.record(z.string()).optional(),
+  })
+  .strict();
+export const previewBody = z.object({ ...sampled, draft: draftTemplate.optional() }).strict();
+export const testSendBody = z.object({ ...sampled, to: z.string().min(3).max(320) }).strict();
 
 export const channelSettings = z
   .object({
@@ -185,7 +196,9 @@ export class ChannelToolsService {
    */
   async preview(id: string, body: z.infer<typeof previewBody>) {
     const dist = await this.distribution(undefined, id);
-    const template = await this.template(dist, body.channel, body.kind, body.language);
+    const template = body.draft
+      ? this.draftOf(dist, body)
+      : await this.template(dist, body.channel, body.kind, body.language);
     const vars = sampleVariables(body.case, dist);
     const sampleLink = `${this.cfg.PUBLIC_BASE_URL.replace(/\/+$/, '')}/s/${'x'.repeat(LinkTokens.LENGTH)}`;
     const message = composeMessage(body.channel, template, dist, {
@@ -303,6 +316,23 @@ export class ChannelToolsService {
   }
 
   /** The template a real send would use (TemplateResolver: language, base language, default language). */
+  /** A draft as a template (not stored): what the preview renders while the operator types. */
+  private draftOf(dist: DistributionEntity, body: z.infer<typeof previewBody>): TemplateEntity {
+    const d = body.draft!;
+    return Object.assign(new TemplateEntity(), {
+      id: '00000000-0000-4000-8000-000000000000',
+      distributionId: dist.id,
+      channel: body.channel,
+      kind: body.kind,
+      language: body.language,
+      subject: d.subject ?? null,
+      html: d.html ?? null,
+      text: d.text ?? null,
+      contentSid: d.contentSid ?? null,
+      contentVariables: d.contentVariables ?? null,
+    });
+  }
+
   private async template(
     dist: DistributionEntity,
     ch: Channel,
