@@ -347,6 +347,15 @@ describe('personalized links', () => {
       { per_case: false, n: 2 },
       { per_case: true, n: 1 },
     ]);
+    // The export takes the analytics' filters (period, channel, language).
+    const rowsOf = async (query: string) =>
+      (await api.get(`/ops/distributions/${d.id}/responses.csv?${query}`).expect(200)).text
+        .trimEnd()
+        .split('\r\n').length - 1;
+    expect(await rowsOf('from=2000-01-01')).toBe(3);
+    expect(await rowsOf('from=2999-01-01')).toBe(0);
+    expect(await rowsOf('language=fr')).toBe(0);
+    expect(await rowsOf('language=en&status=Completed')).toBe(3);
   });
 
   it('answers the one-call API once per Idempotency-Key, and counts links the caller delivered itself', async () => {

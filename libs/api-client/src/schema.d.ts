@@ -5168,6 +5168,13 @@ export interface operations {
         parameters: {
             query?: {
                 status?: unknown | ("In Progress" | "Partially Completed" | "Completed");
+                /** @description submitted at or after */
+                from?: unknown | (string);
+                /** @description submitted before */
+                to?: unknown | (string);
+                /** @description the channel the invitation went out on */
+                channel?: unknown | ("email" | "sms" | "whatsapp");
+                language?: unknown | string;
             };
             header?: never;
             path: {

@@ -39,9 +39,19 @@ export function Results(props: {
   );
   const r = results.data;
   const download = async () => {
-    const res = await fetch(`/ops/distributions/${props.distributionId}/responses.csv`, {
-      headers: { Authorization: `Bearer ${session.key() ?? ''}` },
-    });
+    // The export takes the same filters as the analytics above.
+    const query = new URLSearchParams({
+      ...(channel ? { channel } : {}),
+      ...(language ? { language } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    }).toString();
+    const res = await fetch(
+      `/ops/distributions/${props.distributionId}/responses.csv${query ? `?${query}` : ''}`,
+      {
+        headers: { Authorization: `Bearer ${session.key() ?? ''}` },
+      },
+    );
     const url = URL.createObjectURL(await res.blob());
     const a = document.createElement('a');
     a.href = url;

@@ -116,15 +116,19 @@ const segmentBody = z
   });
 
 const responseStatusFilter = z.enum(['In Progress', 'Partially Completed', 'Completed']).optional();
-const exportQuery = z.object({ status: responseStatusFilter }).strict();
-const responsesQuery = z.object({
-  after: z.string().uuid().default('00000000-0000-0000-0000-000000000000'),
-  status: responseStatusFilter,
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+/** What both the JSON pages and the CSV export filter by. */
+const responseFilters = {
   from: instant.optional().describe('submitted at or after'),
   to: instant.optional().describe('submitted before'),
   channel: channel.optional().describe('the channel the invitation went out on'),
   language: languageTag.optional(),
+};
+const exportQuery = z.object({ status: responseStatusFilter, ...responseFilters }).strict();
+const responsesQuery = z.object({
+  after: z.string().uuid().default('00000000-0000-0000-0000-000000000000'),
+  status: responseStatusFilter,
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  ...responseFilters,
 });
 
 const id = z.string().uuid('ids are UUIDs');
@@ -598,7 +602,15 @@ export class LinksController {
     );
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows = await this.responseRows.page(id, { after, status, limit: 1000 });
+      const rows = await this.responseRows.page(id, {
+        after,
+        status,
+        limit: 1000,
+        from: q.from ? toDate(q.from) : undefined,
+        to: q.to ? toDate(q.to) : undefined,
+        channel: q.channel,
+        language: q.language,
+      });
       if (!rows.length) break;
       const chunk = csvChunk(
         rows.map((r) => [
