@@ -29,11 +29,19 @@ export function unitOfWorkFor(ds: DataSource, outbox: OutboxService): UnitOfWork
 /** A survey and a distribution, inserted the way the ops API stores them. */
 export async function seedDistribution(
   ds: DataSource,
-  o: { submissionLimit?: unknown; tags?: Record<string, string>; expiry?: unknown } = {},
+  o: {
+    submissionLimit?: unknown;
+    tags?: Record<string, string>;
+    expiry?: unknown;
+    questions?: unknown[];
+  } = {},
 ): Promise<{ surveyId: string; distributionId: string }> {
   const surveyId = randomUUID();
   const distributionId = randomUUID();
-  await ds.query(`INSERT INTO surveys (id, name, questions) VALUES ($1, 'CSAT', '[]')`, [surveyId]);
+  await ds.query(`INSERT INTO surveys (id, name, questions) VALUES ($1, 'CSAT', $2::jsonb)`, [
+    surveyId,
+    JSON.stringify(o.questions ?? []),
+  ]);
   await ds.query(
     `INSERT INTO distributions (id, survey_id, name, status, expiry, accounts, tags, submission_limit)
      VALUES ($1, $2, 'Resolved', 'active', $5::jsonb, '{}', $3::jsonb, $4::jsonb)`,
@@ -105,24 +113,47 @@ export async function seedTemplate(
   );
 }
 
-/** An email invite of a link, as the link issuer writes it (`sentAt` null: not sent yet). */
+/**
+ * An invite of a link as the link issuer writes it (`sentAt` null: not sent yet), by default an email invitation
+ * still Pending; a sender's or a receipt's outcome can be given (status, delivery status, reason, fallback).
+ */
 export async function seedInvite(
   ds: DataSource,
   o: {
     linkId: string;
     distributionId: string;
-    caseId: string;
-    kind: string;
-    contactKey: string;
     sentAt: Date | null;
+    caseId?: string;
+    kind?: string;
+    contactKey?: string | null;
+    channel?: string;
+    status?: string;
+    deliveryStatus?: string;
+    reason?: string | null;
+    fallbackOf?: string | null;
   },
 ): Promise<string> {
   const id = randomUUID();
   await ds.query(
     `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
-                          contact_key, status, delivery_status, sent_at)
-     VALUES ($1, $2, $3, $4, $5, 'email', $6, 'en', 'a@example.com', $7, 'Pending', 'pending', $8)`,
-    [id, randomUUID(), o.linkId, o.distributionId, o.caseId, o.kind, o.contactKey, o.sentAt],
+                          contact_key, status, delivery_status, reason, sent_at, fallback_of)
+     VALUES ($1, $2, $3, $4, coalesce($5, (SELECT case_id FROM survey_links WHERE id = $3)), $6, $7, 'en',
+             'a@example.com', $8, $9, $10, $11, $12, $13)`,
+    [
+      id,
+      randomUUID(),
+      o.linkId,
+      o.distributionId,
+      o.caseId ?? null,
+      o.channel ?? 'email',
+      o.kind ?? 'invitation',
+      o.contactKey ?? null,
+      o.status ?? 'Pending',
+      o.deliveryStatus ?? 'pending',
+      o.reason ?? null,
+      o.sentAt,
+      o.fallbackOf ?? null,
+    ],
   );
   return id;
 }
@@ -139,4 +170,67 @@ export async function seedContact(ds: DataSource): Promise<string> {
 /** Quarantine rules are global: tests of them start from none. */
 export async function clearQuarantineRules(ds: DataSource): Promise<void> {
   await ds.query(`DELETE FROM quarantine_rules`);
+}
+
+/** A link as the funnel sees it (language, rule, response status, open, issue time, source), seeded directly. */
+export async function seedFunnelLink(
+  ds: DataSource,
+  distributionId: string,
+  at: Date,
+  o: {
+    language?: string;
+    ruleId?: string | null;
+    status?: string;
+    openedAt?: boolean;
+    createdAt?: Date;
+    source?: string;
+  } = {},
+): Promise<string> {
+  const id = await seedLink(ds, distributionId);
+  await ds.query(
+    `UPDATE survey_links SET language = $2, rule_id = $3, response_status = $4, opened_at = $5, created_at = $6,
+            source = $7 WHERE id = $1`,
+    [
+      id,
+      o.language ?? 'en',
+      o.ruleId ?? null,
+      o.status ?? 'Not Started',
+      o.openedAt ? at : null,
+      o.createdAt ?? at,
+      o.source ?? 'rule',
+    ],
+  );
+  return id;
+}
+
+/** A response to a link (Completed, submitted at `at`, unless another status is given). */
+export async function seedResponse(
+  ds: DataSource,
+  r: {
+    linkId: string;
+    distributionId: string;
+    answers: Record<string, unknown>;
+    at: Date;
+    status?: string;
+    tags?: Record<string, string>;
+    language?: string;
+  },
+): Promise<void> {
+  const status = r.status ?? 'Completed';
+  await ds.query(
+    `INSERT INTO responses (id, link_id, distribution_id, status, answers, tags, language, started_at, updated_at,
+                            submitted_at)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $8, $9)`,
+    [
+      randomUUID(),
+      r.linkId,
+      r.distributionId,
+      status,
+      JSON.stringify(r.answers),
+      JSON.stringify(r.tags ?? {}),
+      r.language ?? 'en',
+      r.at,
+      status === 'Completed' ? r.at : null,
+    ],
+  );
 }

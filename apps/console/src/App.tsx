@@ -1,6 +1,6 @@
 import { createContext, useContext, useState, type FormEvent } from 'react';
 import { NavLink, Navigate, Route, Routes, useNavigate } from 'react-router-dom';
-import { call, isProblem, ops, problemOf, session, useLoad, type ApiProblem, type Schemas } from './api';
+import { asProblem, call, ops, session, useLoad, type ApiProblem, type Schemas } from './api';
 import { Loading, Problem, TextField } from './ui';
 import { Distributions } from './pages/Distributions';
 import { DistributionView } from './pages/Distribution';
@@ -49,7 +49,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
       session.signIn(key.trim());
       onSignedIn(key.trim());
     } catch (err) {
-      setProblem(isProblem(err) ? err : problemOf(err));
+      setProblem(asProblem(err));
     } finally {
       setBusy(false);
     }

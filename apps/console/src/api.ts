@@ -76,7 +76,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     setState((s) => ({ ...s, loading: true }));
     run().then(
       (data) => live && setState({ data, loading: false }),
-      (e: unknown) => live && setState({ error: isProblem(e) ? e : problemOf(e), loading: false }),
+      (e: unknown) => live && setState({ error: asProblem(e), loading: false }),
     );
     return () => {
       live = false;
@@ -92,6 +92,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 
 export const isProblem = (e: unknown): e is ApiProblem =>
   typeof e === 'object' && e !== null && 'code' in e && 'fields' in e;
+
+/** Whatever a call threw, as an API problem to show. */
+export const asProblem = (e: unknown): ApiProblem => (isProblem(e) ? e : problemOf(e));
 
 /** Field errors of a 400, by path (`conditions.all.1.value`). */
 export const fieldErrors = (p: ApiProblem | undefined): Map<string, string> =>

@@ -17,6 +17,7 @@ import { ApiKeyOpsSurfaceAuth } from './auth/ops-surface.auth';
 import { CaseEventsController } from './events/case-events.controller';
 import { LandingController, PageAssetsController, UnsubscribeController } from './landing/landing.controller';
 import { UnsubscribeService } from './landing/unsubscribe.service';
+import { Messages } from './landing/i18n';
 import { LandingService } from './landing/landing.service';
 import { ResponseReportsConsumer } from './landing/response-reports.consumer';
 import { OpsController } from './ops/ops.controller';
@@ -76,6 +77,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
     IdempotencyService,
     LandingService,
     UnsubscribeService,
+    // The respondents' message catalogs, read once (pages, unsubscribe, SMS keyword replies).
+    { provide: Messages, useFactory: () => Messages.load() },
     WebhooksService,
     DeadLettersService,
     OutboundWebhooksService,

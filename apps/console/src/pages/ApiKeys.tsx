@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { call, fieldErrors, isProblem, ops, problemOf, useLoad, type ApiProblem, type Schemas } from '../api';
+import { asProblem, call, fieldErrors, ops, useLoad, type ApiProblem, type Schemas } from '../api';
 import { useMe } from '../App';
 import { Badge, Loading, Page, Problem, Table, TextField, when } from '../ui';
 
@@ -14,7 +14,7 @@ export function ApiKeys() {
   const [secret, setSecret] = useState<{ name: string; key: string }>();
   const [problem, setProblem] = useState<ApiProblem>();
   const errors = fieldErrors(problem);
-  const fail = (e: unknown) => setProblem(isProblem(e) ? e : problemOf(e));
+  const fail = (e: unknown) => setProblem(asProblem(e));
   const shown = (k: Schemas['ApiKeyWithSecret']) => {
     setSecret({ name: k.name, key: k.key });
     setProblem(undefined);

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { call, isProblem, ops, problemOf, useLoad, type ApiProblem } from '../api';
+import { asProblem, call, ops, useLoad, type ApiProblem } from '../api';
 import { Badge, Loading, Page, Problem, SelectField, Table, when } from '../ui';
 
 /** Messages a consumer gave up on, with the reason; redrive one, a group or all. */
@@ -25,7 +25,7 @@ export function DeadLetters() {
     letters.reload();
     summary.reload();
   };
-  const fail = (e: unknown) => setProblem(isProblem(e) ? e : problemOf(e));
+  const fail = (e: unknown) => setProblem(asProblem(e));
   const redriveOne = (id: string) =>
     call(ops().POST('/ops/dead-letters/{id}/redrive', { params: { path: { id } } })).then(done, fail);
   const redrive = (body: { topic?: string; code?: string; all?: true }) =>

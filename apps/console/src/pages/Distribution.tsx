@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { NavLink, Route, Routes, useNavigate, useParams } from 'react-router-dom';
-import { call, isProblem, ops, problemOf, useLoad, type ApiProblem } from '../api';
+import { asProblem, call, ops, useLoad, type ApiProblem } from '../api';
 import { can, useMe } from '../App';
 import { Badge, Loading, Page, Problem, TextField } from '../ui';
 import { DistributionForm } from './DistributionForm';
@@ -102,7 +102,7 @@ function Settings(props: {
               setSaved(true);
               props.onSaved();
             } catch (e) {
-              setProblem(isProblem(e) ? e : problemOf(e));
+              setProblem(asProblem(e));
             }
           }}
         />
@@ -120,7 +120,7 @@ function Settings(props: {
               }),
             ).then(
               (copy) => void navigate(`/distributions/${copy.id}/settings`),
-              (err: unknown) => setProblem(isProblem(err) ? err : problemOf(err)),
+              (err: unknown) => setProblem(asProblem(err)),
             );
           }}
         >

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { call, fieldErrors, isProblem, ops, problemOf, useLoad, type ApiProblem, type Schemas } from '../api';
+import { asProblem, call, fieldErrors, ops, useLoad, type ApiProblem, type Schemas } from '../api';
 import { can, useMe } from '../App';
 import { Loading, Page, Problem, SelectField, TextField } from '../ui';
 import { DistributionForm } from './DistributionForm';
@@ -32,7 +32,7 @@ export function NewDistribution() {
                 const created = await call(ops().POST('/ops/distributions', { body: d }));
                 void navigate(`/distributions/${created.id}/settings`);
               } catch (e) {
-                setProblem(isProblem(e) ? e : problemOf(e));
+                setProblem(asProblem(e));
               }
             }}
           />
@@ -70,7 +70,7 @@ function NewSurvey({ onCreated }: { onCreated: () => void }) {
       setOpen(false);
       onCreated();
     } catch (err) {
-      setProblem(isProblem(err) ? err : problemOf(err));
+      setProblem(asProblem(err));
     }
   };
   const update = (i: number, q: Question) => setQuestions((qs) => qs.map((x, j) => (j === i ? q : x)));

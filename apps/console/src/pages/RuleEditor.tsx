@@ -1,9 +1,9 @@
 import { useState, type ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import {
+  asProblem,
   call,
   fieldErrors,
-  isProblem,
   ops,
   problemOf,
   session,
@@ -133,7 +133,7 @@ function Editor(props: {
         void navigate(`/rules/${created.id}`);
       }
     } catch (e) {
-      setProblem(isProblem(e) ? e : problemOf(e));
+      setProblem(asProblem(e));
     }
   };
   const unplaced = [...errors].filter(
@@ -730,7 +730,7 @@ function DryRun({ ruleId }: { ruleId: string }) {
       );
       setProblem(undefined);
     } catch (e) {
-      setProblem(isProblem(e) ? e : problemOf(e));
+      setProblem(asProblem(e));
     }
   };
   return (

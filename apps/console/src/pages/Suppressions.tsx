@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { call, fieldErrors, isProblem, ops, problemOf, useLoad, type ApiProblem, type Schemas } from '../api';
+import { asProblem, call, fieldErrors, ops, useLoad, type ApiProblem, type Schemas } from '../api';
 import { Loading, Page, Problem, SelectField, Table, TextField, when } from '../ui';
 
 type Channel = 'email' | 'sms' | 'whatsapp';
@@ -12,7 +12,7 @@ export function Suppressions() {
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<ApiProblem>();
   const errors = fieldErrors(problem);
-  const fail = (e: unknown) => setProblem(isProblem(e) ? e : problemOf(e));
+  const fail = (e: unknown) => setProblem(asProblem(e));
   const add = (e: FormEvent) => {
     e.preventDefault();
     call(ops().POST('/ops/suppressions', { body: { channel, address, ...(reason ? { reason } : {}) } })).then(
@@ -88,7 +88,7 @@ function QuarantineRules() {
   });
   const [problem, setProblem] = useState<ApiProblem>();
   const errors = fieldErrors(problem);
-  const fail = (e: unknown) => setProblem(isProblem(e) ? e : problemOf(e));
+  const fail = (e: unknown) => setProblem(asProblem(e));
   const save = (e: FormEvent) => {
     e.preventDefault();
     call(ops().POST('/ops/quarantine-rules', { body: draft })).then(() => {

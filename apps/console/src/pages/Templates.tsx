@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { call, fieldErrors, isProblem, ops, problemOf, useLoad, type ApiProblem, type Schemas } from '../api';
+import { asProblem, call, fieldErrors, ops, useLoad, type ApiProblem, type Schemas } from '../api';
 import { can, useMe } from '../App';
 import { Loading, Problem, SelectField, Table, TextArea, TextField } from '../ui';
 
@@ -133,7 +133,7 @@ function TemplateEditor(props: {
         }),
       ).then(
         (p) => live && (setPreview(p), setPreviewProblem(undefined)),
-        (e: unknown) => live && (setPreview(undefined), setPreviewProblem(isProblem(e) ? e : problemOf(e))),
+        (e: unknown) => live && (setPreview(undefined), setPreviewProblem(asProblem(e))),
       );
     }, 300);
     return () => {
@@ -151,7 +151,7 @@ function TemplateEditor(props: {
       setVersion((v) => v + 1);
       props.onSaved();
     } catch (e) {
-      setProblem(isProblem(e) ? e : problemOf(e));
+      setProblem(asProblem(e));
     }
   };
   const testSend = async () => {
@@ -164,7 +164,7 @@ function TemplateEditor(props: {
       );
       setNote(`Test message queued (invite ${r.inviteId}).`);
     } catch (e) {
-      setProblem(isProblem(e) ? e : problemOf(e));
+      setProblem(asProblem(e));
     }
   };
   const m = preview?.message;
@@ -346,7 +346,7 @@ function ChannelSettings({
       setSaved(true);
     } catch (e) {
       setSaved(false);
-      setProblem(isProblem(e) ? e : problemOf(e));
+      setProblem(asProblem(e));
     }
   };
   return (

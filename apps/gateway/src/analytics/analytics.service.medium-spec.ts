@@ -8,7 +8,13 @@ import {
   SurveyLinkRepository,
   SurveyRepository,
 } from '@fg/persistence';
-import { mediumDataSource, seedDistribution, seedLink } from '../../../../test/support/medium';
+import {
+  mediumDataSource,
+  seedDistribution,
+  seedFunnelLink,
+  seedInvite,
+  seedResponse,
+} from '../../../../test/support/medium';
 import { AnalyticsService, conversion, nps } from './analytics.service';
 
 const QUESTIONS = [
@@ -36,81 +42,31 @@ describe('AnalyticsService on Postgres (funnel and response analytics)', () => {
   const now = new Date();
   const period = { from: new Date(now.getTime() - 86_400_000), to: new Date(now.getTime() + 60_000) };
 
-  const link = async (o: {
-    language?: string;
-    ruleId?: string | null;
-    status?: string;
-    openedAt?: boolean;
-    createdAt?: Date;
-    source?: string;
-  }) => {
-    const id = await seedLink(ds, distributionId);
-    await ds.query(
-      `UPDATE survey_links SET language = $2, rule_id = $3, response_status = $4, opened_at = $5, created_at = $6,
-              source = $7 WHERE id = $1`,
-      [
-        id,
-        o.language ?? 'en',
-        o.ruleId ?? null,
-        o.status ?? 'Not Started',
-        o.openedAt ? now : null,
-        o.createdAt ?? now,
-        o.source ?? 'rule',
-      ],
-    );
-    return id;
-  };
-  const invite = async (
+  // Rows as the issuer, senders and response path leave them (seeded by test/support/medium.ts).
+  const link = (o: Parameters<typeof seedFunnelLink>[3] = {}) => seedFunnelLink(ds, distributionId, now, o);
+  const invite = (
     linkId: string,
     channel: string,
     status: string,
-    delivery: string,
+    deliveryStatus: string,
     o: { reason?: string; sent?: boolean; fallbackOf?: string; kind?: string } = {},
-  ) => {
-    const id = randomUUID();
-    const [l] = await ds.query(`SELECT case_id FROM survey_links WHERE id = $1`, [linkId]);
-    await ds.query(
-      `INSERT INTO invites (id, action_id, link_id, distribution_id, case_id, channel, kind, language, recipient,
-                            status, delivery_status, reason, sent_at, fallback_of)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'en', 'ada@example.com', $8, $9, $10, $11, $12)`,
-      [
-        id,
-        randomUUID(),
-        linkId,
-        distributionId,
-        l.case_id,
-        channel,
-        o.kind ?? 'invitation',
-        status,
-        delivery,
-        o.reason ?? null,
-        o.sent === false ? null : now,
-        o.fallbackOf ?? null,
-      ],
-    );
-    return id;
-  };
-  const response = async (
+  ) =>
+    seedInvite(ds, {
+      linkId,
+      distributionId,
+      channel,
+      status,
+      deliveryStatus,
+      sentAt: o.sent === false ? null : now,
+      kind: o.kind,
+      reason: o.reason,
+      fallbackOf: o.fallbackOf,
+    });
+  const response = (
     linkId: string,
     answers: Record<string, unknown>,
     o: { status?: string; tags?: Record<string, string>; language?: string } = {},
-  ) =>
-    ds.query(
-      `INSERT INTO responses (id, link_id, distribution_id, status, answers, tags, language, started_at, updated_at,
-                              submitted_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $8, $9)`,
-      [
-        randomUUID(),
-        linkId,
-        distributionId,
-        o.status ?? 'Completed',
-        JSON.stringify(answers),
-        JSON.stringify(o.tags ?? {}),
-        o.language ?? 'en',
-        now,
-        (o.status ?? 'Completed') === 'Completed' ? now : null,
-      ],
-    );
+  ) => seedResponse(ds, { linkId, distributionId, answers, at: now, ...o });
 
   beforeAll(async () => {
     ds = await mediumDataSource(4);
@@ -122,11 +78,7 @@ describe('AnalyticsService on Postgres (funnel and response analytics)', () => {
       new ResponseRepository(ds),
       new RuleRepository(ds),
     );
-    ({ surveyId, distributionId } = await seedDistribution(ds));
-    await ds.query(`UPDATE surveys SET questions = $2::jsonb WHERE id = $1`, [
-      surveyId,
-      JSON.stringify(QUESTIONS),
-    ]);
+    ({ surveyId, distributionId } = await seedDistribution(ds, { questions: QUESTIONS }));
 
     // 1: email, delivered and opened, answered.
     const l1 = await link({ ruleId: ruleA, status: 'Completed', openedAt: true });

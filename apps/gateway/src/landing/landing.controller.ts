@@ -14,9 +14,10 @@ const client = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown'
 @ApiExcludeController()
 @Controller('s')
 export class LandingController {
-  private readonly m = Messages.load();
-
-  constructor(private readonly landing: LandingService) {}
+  constructor(
+    private readonly landing: LandingService,
+    private readonly m: Messages,
+  ) {}
 
   @Get(':token')
   @Header('Cache-Control', 'no-store')
@@ -177,9 +178,10 @@ export class PageAssetsController {
 @ApiExcludeController()
 @Controller('u')
 export class UnsubscribeController {
-  private readonly m = Messages.load();
-
-  constructor(private readonly unsubscribes: UnsubscribeService) {}
+  constructor(
+    private readonly unsubscribes: UnsubscribeService,
+    private readonly m: Messages,
+  ) {}
 
   private context(req: Request, language?: string): PageContext {
     return {

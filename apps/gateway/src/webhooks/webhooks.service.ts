@@ -31,7 +31,6 @@ export class WebhooksService {
   private readonly inbox = new InboxRepository();
   private readonly sendgrid: SendGridEmailProvider;
   private readonly twilio: TwilioProvider;
-  private readonly messages = Messages.load();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -40,6 +39,7 @@ export class WebhooksService {
     private readonly suppressions: SuppressionService,
     private readonly clock: Clock,
     private readonly invites: InviteRepository,
+    private readonly messages: Messages,
   ) {
     this.sendgrid = new SendGridEmailProvider({
       baseUrl: cfg.SENDGRID_API_BASE_URL,
@@ -151,12 +151,12 @@ export class WebhooksService {
 
   /** A keyword reply in the language of the last message we sent that number (English when none). */
   private async reply(from: string, key: string): Promise<string> {
-    const number = from.replace(/^whatsapp:/, '');
-    const [last] = [
-      ...(await this.invites.search({ distributionIds: null, recipient: from, limit: 1 })),
-      ...(await this.invites.search({ distributionIds: null, recipient: number, limit: 1 })),
-    ];
-    return this.messages.t(this.messages.resolve(last?.language), key);
+    // WhatsApp numbers arrive as `whatsapp:+…`; invites may hold either form.
+    for (const recipient of new Set([from, from.replace(/^whatsapp:/, '')])) {
+      const [last] = await this.invites.search({ distributionIds: null, recipient, limit: 1 });
+      if (last) return this.messages.t(this.messages.resolve(last.language), key);
+    }
+    return this.messages.t('en', key);
   }
 
   private verify(adapter: ChannelProvider, req: WebhookRequest) {
